@@ -1,0 +1,3 @@
+from dokreg.cli import main
+
+main()

@@ -1,0 +1,138 @@
+"""Django settings, all from the environment with safe defaults.
+
+Everything lives under ``DOKREG_DATA_DIR`` (default ``./dokreg-data``): the SQLite
+database, the content-addressed file store and the search index. ``DATABASE_URL``
+switches to PostgreSQL without any other change.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+from dokreg import __version__
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("DOKREG_DATA_DIR", "dokreg-data")).resolve()
+FILE_STORE_DIR = Path(os.environ.get("DOKREG_FILE_STORE", DATA_DIR / "files")).resolve()
+INDEX_DIR = Path(os.environ.get("DOKREG_INDEX_DIR", DATA_DIR / "index")).resolve()
+
+SECRET_KEY = os.environ.get("DOKREG_SECRET_KEY", "dokreg-insecure-dev-key-set-DOKREG_SECRET_KEY")
+DEBUG = os.environ.get("DOKREG_DEBUG", "") == "1"
+ALLOWED_HOSTS = [h for h in os.environ.get("DOKREG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "dokreg.registries",
+    "dokreg.archive",
+    "dokreg.public",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dokreg.conf.urls"
+WSGI_APPLICATION = "dokreg.conf.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Workers and web processes keep connections: opening one per task costs more than the task.
+        db = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    else:
+        db = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "dokreg.sqlite3"),
+            "CONN_MAX_AGE": 600,
+            # WAL lets the web process read while a sync writes; IMMEDIATE avoids lock upgrades failing.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            },
+        }
+    test_url = os.environ.get("DOKREG_TEST_DATABASE_URL")
+    if test_url and os.environ.get("DOKREG_TEST_ON_POSTGRES") == "1":
+        db = dj_database_url.parse(test_url, conn_max_age=600)
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        # "immediate" runs each stage in the calling process (the embedded default);
+        # "database" queues them for `dokreg worker` processes (scale out on PostgreSQL).
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if os.environ.get("DOKREG_TASKS", "immediate") == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        ),
+        "QUEUES": ["sync", "download", "extract", "ocr", "index", "default"],
+        "ENQUEUE_ON_COMMIT": True,
+    }
+}
+
+LANGUAGE_CODE = "et"
+LANGUAGES = [("et", "Eesti"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Tallinn"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DOKREG_LOG_LEVEL", "WARNING")},
+}
+
+# --- dokreg's own settings -------------------------------------------------------------
+DOKREG_VERSION = __version__
+DOKREG_CONTACT_URL = os.environ.get("DOKREG_CONTACT_URL", "https://github.com/dokreg/dokreg")
+DOKREG_USER_AGENT = os.environ.get(
+    "DOKREG_USER_AGENT", f"dokreg/{__version__} (+{DOKREG_CONTACT_URL}; open archive of public registers)"
+)
+# Seconds between two requests to one host; 0 turns politeness off (simulator, benchmarks).
+DOKREG_REQUEST_INTERVAL = float(os.environ.get("DOKREG_REQUEST_INTERVAL", "1.0"))
+DOKREG_REQUEST_TIMEOUT = float(os.environ.get("DOKREG_REQUEST_TIMEOUT", "30"))
+DOKREG_REQUEST_RETRIES = int(os.environ.get("DOKREG_REQUEST_RETRIES", "4"))
+DOKREG_PUBLIC_BASE_URL = os.environ.get("DOKREG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
+DOKREG_RESULTS_PER_PAGE = 20

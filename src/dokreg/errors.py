@@ -1,0 +1,66 @@
+"""One root exception with a stable code; each app subclasses it.
+
+The code is stored on the row that failed (``error_code``) and returned by the API,
+so operators and clients can group failures without parsing messages.
+"""
+
+
+class DokregError(Exception):
+    code = "error"
+
+    def __init__(self, message: str = "", *, code: str | None = None):
+        super().__init__(message)
+        if code:
+            self.code = code
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else self.code
+
+
+class SourceUnavailable(DokregError):
+    """The register did not answer usefully (HTTP error, timeout, connection refused)."""
+
+    code = "source_unavailable"
+
+
+class SourcePaused(DokregError):
+    """The register put a robot check in front of us; we stop and tell the operator."""
+
+    code = "source_paused"
+
+
+class SourceChanged(DokregError):
+    """The page no longer has the markup the connector knows: a parse error, never a silent zero."""
+
+    code = "source_changed"
+
+
+class NotFoundAtSource(DokregError):
+    code = "not_found"
+
+
+class Unsupported(DokregError):
+    code = "unsupported"
+
+
+class Encrypted(DokregError):
+    code = "encrypted"
+
+
+class Broken(DokregError):
+    code = "broken"
+
+
+class TooLarge(DokregError):
+    code = "too_large"
+
+
+class TimedOut(DokregError):
+    code = "timed_out"
+
+
+class BadInput(DokregError):
+    """A command-line or API argument that cannot be used."""
+
+    code = "bad_input"

@@ -1,0 +1,32 @@
+"""Shared fixtures. Real data from ../shared/data is read through `shared_data` only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(os.environ.get("DOKREG_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The real recorded data beside the project; tests using it skip cleanly when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir(shared_data: Path) -> Path:
+    return shared_data / "ee-dokumendiregistrid-fixtures" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(tmp_path, settings):
+    """Every test gets its own file store and search index."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.FILE_STORE_DIR = tmp_path / "data" / "files"
+    settings.INDEX_DIR = tmp_path / "data" / "index"
+    settings.DOKREG_REQUEST_INTERVAL = 0
