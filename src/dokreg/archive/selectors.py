@@ -6,9 +6,13 @@ files only through ``publishable_documents()`` and ``publishable_files()``.
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from dokreg.archive.models import Access, Document, FetchState, File
+from django.db.models import Count, Q, QuerySet
+
+from dokreg.archive.models import Access, Document, FetchState, File, Problem, SyncDay
+from dokreg.registries.models import Registry
 
 # A document the public may see at all: fetched, still at the source, not taken down.
 PUBLISHABLE = Q(fetch_state=FetchState.OK, withdrawn_at__isnull=True, taken_down_at__isnull=True)
@@ -36,3 +40,48 @@ FILE_ACCESS_WITHHELD = ("AK", "ak", "Asutusesiseseks kasutamiseks", "RESTRICTED"
 
 def document_files_public(document: Document) -> bool:
     return document.access == Access.PUBLIC
+
+
+@dataclass(frozen=True)
+class RegistryStatus:
+    slug: str
+    name: str
+    state: str
+    documents: int
+    newest: date | None
+    last_sync: datetime | None
+    last_success: datetime | None
+    last_error: str
+    open_problems: int
+    incomplete_days: int
+    failed_documents: int
+
+
+def registry_status(*, slug: str | None = None, covered_only: bool = True) -> list[RegistryStatus]:
+    """Freshness and health per registry, for `dokreg status` and the operator page."""
+    registries = Registry.objects.all().order_by("slug")
+    if slug:
+        registries = registries.filter(slug=slug)
+    elif covered_only:
+        registries = registries.exclude(state=Registry.State.NOT_COVERED)
+    problems = dict(
+        Problem.objects.filter(resolved_at__isnull=True).values("registry").annotate(n=Count("id"))
+        .values_list("registry", "n")
+    )
+    incomplete = dict(
+        SyncDay.objects.filter(complete=False).values("registry").annotate(n=Count("id"))
+        .values_list("registry", "n")
+    )
+    failed = dict(
+        Document.objects.filter(fetch_state=FetchState.FAILED).values("registry").annotate(n=Count("id"))
+        .values_list("registry", "n")
+    )
+    return [
+        RegistryStatus(
+            slug=r.slug, name=r.name, state=r.state, documents=r.document_count, newest=r.newest_registered,
+            last_sync=r.last_sync_finished_at, last_success=r.last_success_at, last_error=r.last_error,
+            open_problems=problems.get(r.pk, 0), incomplete_days=incomplete.get(r.pk, 0),
+            failed_documents=failed.get(r.pk, 0),
+        )
+        for r in registries
+    ]

@@ -1,0 +1,65 @@
+"""Bulk export: one JSON object per document, through the publication rule.
+
+File text is not exported, only its length (the text is reachable per document); files of
+non-public documents are counted but not described.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from dokreg.archive.models import Access
+from dokreg.archive.selectors import publishable_documents, publishable_files
+from dokreg.registries.models import Registry
+
+DOCUMENT_FIELDS = (
+    "source_id", "url", "reference", "registered", "doc_type", "title", "function", "series", "case_file",
+    "access", "access_text", "restriction_basis", "restriction_change_basis", "restriction_begins",
+    "restriction_ends", "sender_reference", "correspondent", "channel", "responsible", "due_date", "sent_at",
+    "first_seen_at", "last_checked_at", "last_changed_at",
+)
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def export_documents(*, registry: Registry, chunk: int = 500) -> Iterator[dict]:
+    documents = (
+        publishable_documents().filter(registry=registry).select_related("matter").order_by("registered", "pk")
+    )
+    for document in documents.iterator(chunk_size=chunk):
+        row = {"registry": registry.slug, "registry_name": registry.name}
+        row.update({name: _plain(getattr(document, name)) for name in DOCUMENT_FIELDS})
+        row["matter"] = document.matter.root if document.matter else None
+        row["bases"] = [
+            {"text": b.text, "law": b.law, "section": b.section, "subsection": b.subsection, "point": b.point}
+            for b in document.bases.all()
+        ]
+        row["relations"] = [
+            {"kind": r.kind, "reference": r.reference, "title": r.title, "doc_type": r.doc_type,
+             "source_id": r.target_source_id}
+            for r in document.relations.all()
+        ]
+        row["files"] = _files(document)
+        yield row
+
+
+def _files(document) -> list[dict]:
+    if document.access != Access.PUBLIC:
+        return []
+    files = publishable_files().filter(document=document).order_by("parent_id", "ordinal")
+    return [
+        {
+            "name": f.name, "size": f.size, "kind": f.kind, "parent": f.parent_id and f.parent.name,
+            "sha256": f.blob_id, "extract_state": f.extract_state, "text_length": len(f.text),
+            "signatures": [
+                {"signer": s.signer_name, "signed_at": _plain(s.signed_at), "profile": s.profile,
+                 "value_valid": s.value_valid, "digests_valid": s.digests_valid}
+                for s in f.signatures.all()
+            ],
+        }
+        for f in files.select_related("parent")
+    ]
+

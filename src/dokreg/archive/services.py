@@ -1,0 +1,363 @@
+"""Writes to the archive: documents as registers describe them, and every change seen at the source.
+
+``document_upsert`` is the one way a parsed register entry enters the archive. It is
+idempotent: the same entry twice changes nothing and records no version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from dokreg.archive.models import (
+    Access,
+    Capture,
+    Document,
+    DocumentVersion,
+    FetchState,
+    File,
+    Matter,
+    Problem,
+    Relation,
+    RestrictionBasis,
+)
+from dokreg.archive.references import reference_root
+from dokreg.archive.restrictions import access_level, parse_bases
+from dokreg.archive.storage import blob_delete_unused
+from dokreg.errors import DokregError
+from dokreg.registries.models import Registry
+from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEntry
+
+# Fields whose change at the source is a new version of the document.
+TRACKED_FIELDS = (
+    "reference", "registered", "doc_type", "title", "function", "series", "case_file",
+    "access", "access_text", "restriction_basis", "restriction_change_basis",
+    "restriction_begins", "restriction_ends", "sender_reference", "correspondent",
+    "channel", "responsible", "due_date", "sent_at",
+)
+
+
+@dataclass
+class UpsertOutcome:
+    document: Document
+    kind: str  # "new" | "changed" | "unchanged"
+    changes: dict = field(default_factory=dict)
+
+
+def _values(entry: RegisterEntry) -> dict:
+    return {
+        "reference": entry.reference,
+        "registered": entry.registered,
+        "doc_type": entry.doc_type,
+        "title": entry.title,
+        "function": entry.function,
+        "series": entry.series,
+        "case_file": entry.case_file,
+        "access": access_level(entry.access),
+        "access_text": entry.access,
+        "restriction_basis": entry.restriction_basis,
+        "restriction_change_basis": entry.restriction_change_basis,
+        "restriction_begins": entry.restriction_begins,
+        "restriction_ends": entry.restriction_ends,
+        "sender_reference": entry.sender_reference,
+        "correspondent": entry.correspondent,
+        "channel": entry.channel,
+        "responsible": entry.responsible,
+        "due_date": entry.due_date,
+        "sent_at": entry.sent_at,
+    }
+
+
+def _json(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _changed(document: Document, values: dict) -> dict:
+    changes = {}
+    for name in TRACKED_FIELDS:
+        old, new = getattr(document, name), values[name]
+        if isinstance(old, datetime) and isinstance(new, datetime):
+            same = old == new
+        else:
+            same = (old or None) == (new or None)
+        if not same:
+            changes[name] = [_json(old), _json(new)]
+    return changes
+
+
+def _version_kind(changes: dict) -> str:
+    if "access" in changes:
+        old, new = changes["access"]
+        if new != Access.PUBLIC and old == Access.PUBLIC:
+            return DocumentVersion.Kind.RESTRICTED
+        if new == Access.PUBLIC:
+            return DocumentVersion.Kind.OPENED
+    if set(changes) == {"files"}:
+        return DocumentVersion.Kind.FILES
+    return DocumentVersion.Kind.CHANGED
+
+
+@transaction.atomic
+def document_listed(*, registry: Registry, listed: ListedEntry, seen_at: datetime) -> Document:
+    """Make sure a listed document has a row before it is fetched, so a failed fetch never loses it."""
+    document, created = Document.objects.get_or_create(
+        registry=registry,
+        source_id=listed.source_id,
+        defaults={
+            "reference": listed.reference,
+            "registered": listed.registered,
+            "title": listed.title,
+            "doc_type": listed.doc_type,
+            "correspondent": listed.party,
+            "first_seen_at": seen_at,
+        },
+    )
+    return document
+
+
+@transaction.atomic
+def document_upsert(
+    *, registry: Registry, entry: RegisterEntry, raw: RawCapture | None = None, seen_at: datetime | None = None
+) -> UpsertOutcome:
+    seen_at = seen_at or timezone.now()
+    values = _values(entry)
+    document = (
+        Document.objects.select_for_update().filter(registry=registry, source_id=entry.source_id).first()
+    )
+    created = document is None or document.fetch_state != FetchState.OK
+    if document is None:
+        document = Document(registry=registry, source_id=entry.source_id, first_seen_at=seen_at)
+    changes = {} if created else _changed(document, values)
+    returned = document.withdrawn_at is not None
+
+    for name, value in values.items():
+        setattr(document, name, value)
+    document.url = entry.url
+    document.fetch_state = FetchState.OK
+    document.source_fields = [list(pair) for pair in entry.source_fields]
+    document.parser = entry.parser
+    document.last_checked_at = seen_at
+    document.withdrawn_at = None
+    document.error_code = document.error_message = ""
+    document.matter = _matter(registry, entry.reference)
+    if created or changes or returned:
+        document.last_changed_at = seen_at
+        document.index_dirty = True
+    document.save()
+
+    file_changes = _files_sync(document, entry.files)
+    if file_changes and not created:
+        changes["files"] = file_changes
+        document.index_dirty = True
+        Document.objects.filter(pk=document.pk).update(index_dirty=True, last_changed_at=seen_at)
+    if created or "restriction_basis" in changes:
+        _bases_replace(document, entry.restriction_basis)
+    _relations_replace(document, entry)
+    if raw is not None:
+        _capture_store(registry, entry.source_id, raw, seen_at)
+
+    if created:
+        DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.CREATED, seen_at=seen_at)
+        kind = "new"
+    elif changes or returned:
+        if returned:
+            DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.RETURNED, seen_at=seen_at)
+        if changes:
+            DocumentVersion.objects.create(
+                document=document, kind=_version_kind(changes), seen_at=seen_at, changes=changes
+            )
+        kind = "changed"
+    else:
+        kind = "unchanged"
+    if document.access != Access.PUBLIC:
+        files_withhold(document=document)
+    return UpsertOutcome(document=document, kind=kind, changes=changes)
+
+
+def _matter(registry: Registry, reference: str) -> Matter | None:
+    root = reference_root(reference)
+    if not root:
+        return None
+    matter, _ = Matter.objects.get_or_create(registry=registry, root=root)
+    return matter
+
+
+def _file_key(name: str, source_file_id: str, ordinal: int) -> tuple:
+    return (source_file_id or "", name, ordinal if not source_file_id else 0)
+
+
+def _files_sync(document: Document, refs: tuple[FileRef, ...]) -> dict:
+    """Bring the document's top-level files in line with the page; say what was added or removed."""
+    existing = {_file_key(f.name, f.source_file_id, f.ordinal): f for f in document.files.filter(parent=None)}
+    wanted = {_file_key(r.name, r.source_file_id, r.ordinal): r for r in refs}
+    added = [wanted[k] for k in wanted.keys() - existing.keys()]
+    removed = [existing[k] for k in existing.keys() - wanted.keys()]
+    for file in removed:
+        _file_delete(file)
+    next_ordinal = (document.files.filter(parent=None).aggregate(m=Max("ordinal"))["m"] or 0) + 1
+    for ref in sorted(added, key=lambda r: r.ordinal):
+        ordinal = ref.ordinal
+        if document.files.filter(parent=None, ordinal=ordinal).exists():
+            ordinal, next_ordinal = next_ordinal, next_ordinal + 1
+        File.objects.create(
+            document=document, ordinal=ordinal, name=ref.name, url=ref.url,
+            source_file_id=ref.source_file_id, access=ref.access, relation=ref.relation,
+        )
+    for key, file in existing.items():
+        ref = wanted.get(key)
+        if ref and (file.url != ref.url or file.access != ref.access or file.ordinal != ref.ordinal):
+            File.objects.filter(pk=file.pk).update(url=ref.url, access=ref.access)
+    if not (added or removed):
+        return {}
+    return {"added": sorted(r.name for r in added), "removed": sorted(f.name for f in removed)}
+
+
+def _file_delete(file: File) -> None:
+    shas = {f.blob_id for f in [file, *File.objects.filter(parent=file)] if f.blob_id}
+    file.delete()
+    for sha in shas:
+        blob_delete_unused(sha)
+
+
+def _bases_replace(document: Document, text: str) -> None:
+    document.bases.all().delete()
+    RestrictionBasis.objects.bulk_create(
+        RestrictionBasis(
+            document=document, text=b.text, law=b.law, section=b.section, subsection=b.subsection, point=b.point
+        )
+        for b in parse_bases(text)
+    )
+
+
+def _relations_replace(document: Document, entry: RegisterEntry) -> None:
+    document.relations.all().delete()
+    targets = dict(
+        Document.objects.filter(
+            registry_id=document.registry_id,
+            source_id__in=[r.target_source_id for r in entry.relations if r.target_source_id],
+        ).values_list("source_id", "pk")
+    )
+    Relation.objects.bulk_create(
+        Relation(
+            document=document, kind=r.kind, target_source_id=r.target_source_id,
+            target_id=targets.get(r.target_source_id), reference=r.reference, title=r.title, doc_type=r.doc_type,
+        )
+        for r in entry.relations
+    )
+    # Documents fetched earlier that point at this one can now link to it.
+    Relation.objects.filter(
+        document__registry_id=document.registry_id, target_source_id=document.source_id, target__isnull=True
+    ).update(target=document)
+
+
+def _capture_store(registry: Registry, source_id: str, raw: RawCapture, seen_at: datetime) -> None:
+    Capture.objects.update_or_create(
+        registry=registry,
+        source_id=source_id,
+        defaults={
+            "url": raw.url,
+            "status": raw.status,
+            "content_type": raw.content_type[:200],
+            "body": zlib.compress(raw.body, 6),
+            "sha256": hashlib.sha256(raw.body).hexdigest(),
+            "fetched_at": raw.fetched_at or seen_at,
+        },
+    )
+
+
+def capture_body(capture: Capture) -> bytes:
+    return zlib.decompress(bytes(capture.body))
+
+
+@transaction.atomic
+def document_withdrawn(*, document: Document, seen_at: datetime | None = None) -> bool:
+    """The source no longer shows the document: hide it everywhere, keep its metadata history."""
+    if document.withdrawn_at is not None:
+        return False
+    seen_at = seen_at or timezone.now()
+    document.withdrawn_at = seen_at
+    document.last_checked_at = seen_at
+    document.index_dirty = True
+    document.save(update_fields=["withdrawn_at", "last_checked_at", "index_dirty"])
+    DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.WITHDRAWN, seen_at=seen_at)
+    files_withhold(document=document)
+    return True
+
+
+@transaction.atomic
+def document_take_down(*, document: Document, reason: str) -> None:
+    """An operator's takedown: the document leaves every public route; the history stays."""
+    document.taken_down_at = timezone.now()
+    document.takedown_reason = reason
+    document.index_dirty = True
+    document.save(update_fields=["taken_down_at", "takedown_reason", "index_dirty"])
+    files_withhold(document=document)
+
+
+def files_withhold(*, document: Document) -> int:
+    """Purge what the public may no longer get: file bytes and extracted text of a restricted document.
+
+    With ``DOKREG_KEEP_RESTRICTED_FILES`` the operator keeps the bytes and text privately instead;
+    public routes hide them either way through the publication rule.
+    """
+    if getattr(settings, "DOKREG_KEEP_RESTRICTED_FILES", False):
+        return 0
+    files = list(File.objects.filter(document=document).exclude(download_state=File.Download.WITHHELD))
+    if not files:
+        return 0
+    shas = {f.blob_id for f in files if f.blob_id}
+    File.objects.filter(document=document, parent__isnull=False).delete()
+    File.objects.filter(document=document).update(
+        download_state=File.Download.WITHHELD, blob=None, text="", pages=[], extract_state=File.Extract.PENDING,
+        extractor="", extractor_version=None,
+    )
+    for sha in shas:
+        blob_delete_unused(sha)
+    return len(files)
+
+
+def problem_record(
+    *, registry: Registry, stage: str, subject: str, error: Exception,
+    document: Document | None = None, file: File | None = None,
+) -> Problem:
+    code = error.code if isinstance(error, DokregError) else "internal"
+    message = (error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}")[:4000]
+    return Problem.objects.create(
+        registry=registry, document=document, file=file, stage=stage, subject=subject[:1000],
+        code=code, message=message, seen_at=timezone.now(),
+    )
+
+
+def document_fetch_failed(*, document: Document, error: Exception) -> None:
+    code = error.code if isinstance(error, DokregError) else "internal"
+    message = error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}"
+    updates = {"error_code": code, "error_message": message[:4000], "attempts": F("attempts") + 1,
+               "last_checked_at": timezone.now()}
+    if document.fetch_state != FetchState.OK:
+        updates["fetch_state"] = FetchState.FAILED
+    Document.objects.filter(pk=document.pk).update(**updates)
+
+
+def problems_resolve(*, registry: Registry, subject: str) -> None:
+    Problem.objects.filter(registry=registry, subject=subject, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+
+
+def registry_counts_refresh(*, registry: Registry) -> None:
+    """Denormalise per-body counts so public pages never count the documents table per request."""
+    from dokreg.archive.selectors import publishable_documents
+
+    docs = publishable_documents().filter(registry=registry)
+    registry.document_count = docs.count()
+    registry.newest_registered = docs.aggregate(m=Max("registered"))["m"]
+    registry.save(update_fields=["document_count", "newest_registered"])

@@ -1,0 +1,350 @@
+"""The `dokreg` command: one thin group of subcommands, each calling one service.
+
+Run `dokreg --help` or `dokreg COMMAND --help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date, timedelta
+
+from dokreg import __version__
+
+
+def _setup() -> None:
+    """Configure Django and bring the database schema up to date (the embedded default needs no setup step)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dokreg.conf.settings")
+    import django
+    from django.conf import settings
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        call_command("migrate", verbosity=0, interactive=False)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: use YYYY-MM-DD") from None
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (1–65535)")
+    return int(text)
+
+
+def _registry(slug: str):
+    from dokreg.registries.models import Registry
+
+    try:
+        return Registry.objects.get(slug=slug)
+    except Registry.DoesNotExist:
+        raise SystemExit(f"dokreg: no registry {slug!r}; see `dokreg registry list`") from None
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _progress():
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=_console(), transient=False)
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+
+def cmd_registry(args) -> int:
+    from dokreg.registries.models import Registry
+    from dokreg.registries.services import catalogue_load, registry_save
+
+    if args.action == "add":
+        registry = registry_save(slug=args.slug, family=args.family, base_url=args.url, name=args.name or "")
+        print(f"{registry.slug}: {registry.name} ({registry.family}) {registry.base_url} [{registry.state}]")
+    elif args.action == "load":
+        print(f"{catalogue_load()} registries added from the built-in catalogue")
+    else:
+        for r in Registry.objects.order_by("state", "slug"):
+            print(f"{r.slug:34} {r.family:15} {r.state:12} {r.document_count:>8} {r.name}  {r.base_url}")
+    return 0
+
+
+def cmd_sync(args) -> int:
+    from dokreg.pipeline.progress import RichReporter
+    from dokreg.pipeline.sync import registry_sync
+    from dokreg.pipeline.tasks import sync_enqueue
+    from dokreg.registries.models import Registry
+
+    until = args.until or date.today()
+    since = args.since or until - timedelta(days=args.days - 1)
+    if since > until:
+        raise SystemExit(f"dokreg: --since {since} is after --until {until}")
+    if args.registry:
+        registries = [_registry(args.registry)]
+    else:
+        registries = list(Registry.objects.filter(state=Registry.State.ACTIVE, family="adr"))
+    failed = False
+    for registry in registries:
+        if args.queue:
+            days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
+            print(f"{registry.slug}: {sync_enqueue(registry=registry, days=days, refresh=args.refresh)} days queued")
+            continue
+        with _progress() as progress:
+            report = registry_sync(registry=registry, since=since, until=until, refresh=args.refresh,
+                                   reporter=RichReporter(progress))
+        print(f"{registry.slug}: {report.summary()}")
+        failed |= bool(report.paused or report.failed or report.incomplete_days)
+    return 1 if failed else 0
+
+
+def cmd_serve(args) -> int:
+    from granian import Granian
+
+    print(f"dokreg serving on http://{args.host}:{args.port}/", flush=True)
+    Granian("dokreg.conf.wsgi:application", address=args.host, port=args.port, interface="wsgi",
+            workers=args.workers, log_level="warning").serve()
+    return 0
+
+
+def cmd_worker(args) -> int:
+    from django.core.management import call_command
+
+    queues = args.queue or ["sync", "download", "extract", "ocr", "default"] + (["index"] if args.indexer else [])
+    call_command("db_worker", queue_name=",".join(queues), interval=args.interval, batch=args.batch)
+    return 0
+
+
+def cmd_status(args) -> int:
+    from dokreg.archive.selectors import registry_status
+
+    from rich.table import Table
+
+    table = Table("registry", "state", "documents", "newest", "last sync", "last success", "open problems",
+                  "incomplete days", "last error")
+    for row in registry_status(slug=args.registry, covered_only=not args.all):
+        table.add_row(row.slug, row.state, str(row.documents), str(row.newest or ""), _when(row.last_sync),
+                      _when(row.last_success), str(row.open_problems), str(row.incomplete_days),
+                      (row.last_error or "")[:60])
+    from rich.console import Console
+
+    Console().print(table)
+    if args.registry:
+        from dokreg.archive.models import Problem
+
+        for problem in Problem.objects.filter(registry__slug=args.registry, resolved_at__isnull=True)[:50]:
+            print(f"  {problem.seen_at:%Y-%m-%d %H:%M} {problem.stage:8} {problem.code:20} {problem.subject} — "
+                  f"{problem.message}")
+    return 0
+
+
+def _when(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def cmd_reprocess(args) -> int:
+    from dokreg.pipeline.reprocess import captures_reparse, files_retry
+
+    registry = _registry(args.registry) if args.registry else None
+    if args.failed:
+        print(f"{files_retry(registry=registry)} failed files queued again and extracted")
+    else:
+        counts = captures_reparse(registry=registry)
+        print(", ".join(f"{n} {kind}" for kind, n in counts.items()) or "nothing to reprocess")
+    return 0
+
+
+def cmd_reindex(args) -> int:
+    from dokreg.archive.models import Document
+    from dokreg.pipeline.indexing import index_rebuild
+
+    total = Document.objects.count()
+    with _progress() as progress:
+        task = progress.add_task("reindex", total=total)
+        done = index_rebuild(progress=lambda n: progress.advance(task, n))
+    print(f"{done} documents re-indexed")
+    return 0
+
+
+def cmd_export(args) -> int:
+    import json
+
+    from dokreg.archive.exports import export_documents
+
+    registry = _registry(args.registry)
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        for row in export_documents(registry=registry):
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return 0
+
+
+def cmd_extract(args) -> int:
+    from dokreg.extract.report import extract_report
+
+    return extract_report(args.path, as_json=args.format == "json")
+
+
+def cmd_simulate(args) -> int:
+    from dokreg.simulator.server import simulate_main
+
+    return simulate_main(args.rest)
+
+
+def cmd_demo(args) -> int:
+    from dokreg.pipeline.demo import demo_run
+
+    return demo_run(port=args.port, bodies=args.bodies, days=args.days, docs_per_day=args.docs_per_day,
+                    serve=not args.no_serve)
+
+
+def cmd_migrate(args) -> int:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False)
+    return 0
+
+
+# --- the parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dokreg",
+        description="dokreg: an open archive of Estonian public document registers. Data lives in "
+        "$DOKREG_DATA_DIR (default ./dokreg-data); set DATABASE_URL for PostgreSQL.",
+    )
+    parser.add_argument("--version", action="version", version=f"dokreg {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("demo", help="simulated registers → sync → extract → index → web archive on 127.0.0.1",
+                       description="Start the register simulator, sync its bodies, extract and index their files, "
+                       "then serve the archive on 127.0.0.1.")
+    p.add_argument("--port", type=_port, default=8000, help="web port (default 8000)")
+    p.add_argument("--bodies", type=int, default=3, help="simulated bodies (default 3)")
+    p.add_argument("--days", type=int, default=10, help="registration days per body (default 10)")
+    p.add_argument("--docs-per-day", type=int, default=12, help="documents on an ordinary day (default 12)")
+    p.add_argument("--no-serve", action="store_true", help="stop after indexing instead of serving")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("sync", help="fetch registration days from registers into the archive",
+                       description="List registration days, fetch every listed document, download and extract "
+                       "public files and update the search index. Safe to interrupt and run again.")
+    p.add_argument("--registry", help="registry slug (default: every active ADR registry)")
+    p.add_argument("--since", type=_day, help="first registration day, YYYY-MM-DD")
+    p.add_argument("--until", type=_day, help="last registration day, YYYY-MM-DD (default today)")
+    p.add_argument("--days", type=int, default=1, help="with no --since: how many days back (default 1)")
+    p.add_argument("--refresh", action="store_true", help="re-fetch documents already stored (records changes)")
+    p.add_argument("--queue", action="store_true", help="queue the days for `dokreg worker` instead of running now")
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser("serve", help="serve the public web archive (WSGI under granian)",
+                       description="Serve the public web archive over WSGI with granian.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run queued pipeline tasks (with DOKREG_TASKS=database)",
+                       description="Run queued pipeline tasks. Start many on PostgreSQL; exactly one with "
+                       "--indexer (the search index has one writer).")
+    p.add_argument("--queue", action="append", help="queue to take (repeatable; default all but index)")
+    p.add_argument("--indexer", action="store_true", help="also run the index queue (one worker only)")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default 1)")
+    p.add_argument("--batch", action="store_true", help="exit when the queues are empty")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("status", help="per-registry freshness, counts, problems and incomplete days",
+                       description="Show each registry's last sync, newest document, errors and incomplete days.")
+    p.add_argument("--registry", help="one registry, with its open problems")
+    p.add_argument("--all", action="store_true", help="include registers not covered yet")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("reprocess", help="re-parse stored captures, or retry failed files",
+                       description="Re-run parsers over the stored raw captures (no requests to the sources), or "
+                       "with --failed retry files whose download or extraction failed.")
+    p.add_argument("--registry", help="only this registry")
+    p.add_argument("--failed", action="store_true", help="retry failed file downloads and extractions")
+    p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser("reindex", help="rebuild the search index from the database",
+                       description="Drop and rebuild the search index from the database.")
+    p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser("registry", help="list, add or update registers",
+                       description="Manage the catalogue of registers.")
+    p.add_argument("action", choices=["list", "add", "load"], help="list; add (or update); load the catalogue")
+    p.add_argument("--family", default="adr", help="adr, rmk, riigikantselei, riigikogu, tallinn or other")
+    p.add_argument("--slug", help="short name used in URLs and commands")
+    p.add_argument("--name", help="the body's name")
+    p.add_argument("--url", help="the register's base URL")
+    p.set_defaults(func=cmd_registry)
+
+    p = sub.add_parser("export", help="export a registry's documents (NDJSON)",
+                       description="Write one JSON object per public document: every metadata field, its files and "
+                       "their extracted text length.")
+    p.add_argument("--registry", required=True, help="registry slug")
+    p.add_argument("--format", choices=["ndjson"], default="ndjson", help="output format (ndjson)")
+    p.add_argument("--output", help="file to write (default standard output)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("extract", help="show what the extractors make of a file",
+                       description="Print the tree of child files, text, metadata, signatures (personal codes "
+                       "masked), warnings and errors for any file.")
+    p.add_argument("path", help="the file")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(func=cmd_extract)
+
+    p = sub.add_parser("simulate", help="serve simulated registers on 127.0.0.1 (see `dokreg simulate --help`)",
+                       add_help=False)
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("migrate", help="create or update the database schema",
+                       description="Apply database migrations (other commands do this by themselves too).")
+    p.set_defaults(func=cmd_migrate)
+    return parser
+
+
+NEEDS_NO_DATABASE = {"simulate", "extract"}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "registry" and args.action == "add" and not (args.slug and args.url):
+        parser.error("registry add needs --slug and --url")
+    if args.command in NEEDS_NO_DATABASE:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dokreg.conf.settings")
+        import django
+
+        django.setup()
+    else:
+        _setup()
+    from dokreg.errors import DokregError
+
+    try:
+        code = args.func(args)
+    except DokregError as error:
+        print(f"dokreg: {error.message}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        print("dokreg: interrupted; run the same command again to continue", file=sys.stderr)
+        code = 130
+    sys.exit(code)

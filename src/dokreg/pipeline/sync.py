@@ -1,0 +1,233 @@
+"""The sync stage: list a register's days, fetch and parse what they hold, and keep the archive current.
+
+Every step is idempotent: a killed sync run again ends with the same archive. A listed document
+gets a row before it is fetched, so a failed fetch is visible and retried, never lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
+
+from dokreg.archive.models import Access, Document, FetchState, File, SyncDay
+from dokreg.archive.services import (
+    document_fetch_failed,
+    document_listed,
+    document_upsert,
+    document_withdrawn,
+    problem_record,
+    problems_resolve,
+    registry_counts_refresh,
+)
+from dokreg.errors import DokregError, NotFoundAtSource, SourcePaused
+from dokreg.pipeline.files import document_files_download, document_files_extract
+from dokreg.pipeline.indexing import index_pending
+from dokreg.pipeline.progress import Reporter
+from dokreg.registries.connectors import connector_for
+from dokreg.registries.connectors.base import Connector
+from dokreg.registries.http import client_from_settings
+from dokreg.registries.models import Registry
+from dokreg.registries.services import registry_name_refresh
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SyncReport:
+    days: int = 0
+    incomplete_days: list = field(default_factory=list)
+    listed: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    withdrawn: int = 0
+    files: int = 0
+    extracted: int = 0
+    indexed: int = 0
+    paused: str = ""
+
+    def summary(self) -> str:
+        text = (
+            f"{self.days} days, {self.listed} listed: {self.new} new, {self.changed} changed, "
+            f"{self.unchanged} unchanged, {self.failed} failed, {self.withdrawn} withdrawn; "
+            f"{self.files} files downloaded, {self.extracted} extracted, {self.indexed} indexed"
+        )
+        if self.incomplete_days:
+            text += f"; incomplete days: {', '.join(d.isoformat() for d in self.incomplete_days)}"
+        if self.paused:
+            text += f"; PAUSED: {self.paused}"
+        return text
+
+
+def registry_connector(registry: Registry) -> Connector:
+    return connector_for(registry.family, registry.base_url, client_from_settings())
+
+
+def registry_sync(
+    *, registry: Registry, since: date, until: date, refresh: bool = False,
+    reporter: Reporter | None = None, connector: Connector | None = None, isolate: bool = True,
+) -> SyncReport:
+    """Sync registration days ``since``..``until`` (inclusive), then download, extract and index."""
+    reporter = reporter or Reporter()
+    report = SyncReport()
+    if registry.state != Registry.State.ACTIVE:
+        report.paused = f"{registry.slug} is {registry.get_state_display()}: {registry.state_reason}".strip(": ")
+        return report
+    connector = connector or registry_connector(registry)
+    registry.last_sync_started_at = timezone.now()
+    registry.save(update_fields=["last_sync_started_at"])
+    days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
+    reporter.stage(f"{registry.slug}: days", total=len(days))
+    touched: list[int] = []
+    for day in days:
+        try:
+            touched += day_sync(registry=registry, connector=connector, day=day, refresh=refresh, report=report)
+        except SourcePaused as error:
+            registry_pause(registry=registry, reason=error.message)
+            report.paused = error.message
+            break
+        reporter.advance()
+    _files_stage(registry=registry, connector=connector, doc_ids=touched, report=report, reporter=reporter,
+                 isolate=isolate)
+    reporter.stage("index", total=None)
+    report.indexed = index_pending(progress=reporter.advance)
+    registry_counts_refresh(registry=registry)
+    registry.last_sync_finished_at = timezone.now()
+    fields = ["last_sync_finished_at"]
+    if not report.paused and not report.incomplete_days and not report.failed:
+        registry.last_success_at = registry.last_sync_finished_at
+        fields.append("last_success_at")
+    registry.save(update_fields=fields)
+    return report
+
+
+def day_sync(*, registry: Registry, connector: Connector, day: date, refresh: bool, report: SyncReport) -> list[int]:
+    """List one day, make sure every listed document is stored and current; returns the ids it touched."""
+    report.days += 1
+    now = timezone.now()
+    try:
+        listing = connector.list_day(day)
+    except SourcePaused:
+        raise
+    except Exception as error:  # noqa: BLE001 — recorded as an incomplete day; the run goes on
+        problem_record(registry=registry, stage="list", subject=f"{registry.slug} {day.isoformat()}", error=error)
+        _record_error(registry, error)
+        SyncDay.objects.update_or_create(
+            registry=registry, day=day,
+            defaults={"complete": False, "checked_at": now, "problems": [_message(error)]},
+        )
+        report.incomplete_days.append(day)
+        return []
+    documents = [document_listed(registry=registry, listed=entry, seen_at=now) for entry in listing.entries]
+    report.listed += len(documents)
+    touched, fetched_ok = [], 0
+    for document in documents:
+        if document.fetch_state == FetchState.OK and not refresh:
+            fetched_ok += 1
+            continue
+        if document_fetch(registry=registry, connector=connector, document=document, report=report):
+            fetched_ok += 1
+        touched.append(document.pk)
+    if listing.complete:
+        touched += _unlisted_recheck(registry=registry, connector=connector, day=day, listing=listing, report=report)
+    complete = listing.complete and fetched_ok == len(documents)
+    SyncDay.objects.update_or_create(
+        registry=registry, day=day,
+        defaults={
+            "complete": complete, "reported_total": listing.reported_total, "listed": len(listing.entries),
+            "fetched": fetched_ok, "slices": list(listing.slices), "problems": list(listing.problems),
+            "checked_at": now,
+        },
+    )
+    if complete:
+        problems_resolve(registry=registry, subject=f"{registry.slug} {day.isoformat()}")
+    else:
+        report.incomplete_days.append(day)
+    return touched
+
+
+def document_fetch(*, registry: Registry, connector: Connector, document: Document, report: SyncReport) -> bool:
+    """Fetch, parse and store one document; a failure is recorded on it and as a Problem."""
+    try:
+        raw = connector.fetch(document.source_id)
+        entry = connector.parse(raw)
+    except SourcePaused:
+        raise
+    except NotFoundAtSource as error:
+        if document.fetch_state == FetchState.OK:
+            report.withdrawn += document_withdrawn(document=document)
+            return True
+        return _fetch_failed(registry, document, error, report)
+    except Exception as error:  # noqa: BLE001 — recorded on the document; the run goes on
+        return _fetch_failed(registry, document, error, report)
+    outcome = document_upsert(registry=registry, entry=entry, raw=raw)
+    if entry.registry_name:
+        registry_name_refresh(registry=registry, seen_name=entry.registry_name)
+    setattr(report, outcome.kind, getattr(report, outcome.kind) + 1)
+    problems_resolve(registry=registry, subject=connector.document_url(document.source_id))
+    return True
+
+
+def _fetch_failed(registry: Registry, document: Document, error: Exception, report: SyncReport) -> bool:
+    log.warning("fetching %s/%s failed: %s", registry.slug, document.source_id, _message(error))
+    document_fetch_failed(document=document, error=error)
+    problem_record(registry=registry, stage="fetch", subject=_document_url(registry, document), error=error,
+                   document=document)
+    _record_error(registry, error)
+    report.failed += 1
+    return False
+
+
+def _document_url(registry: Registry, document: Document) -> str:
+    return document.url or f"{registry.base_url}dokument/{document.source_id}"
+
+
+def _unlisted_recheck(*, registry, connector, day, listing, report) -> list[int]:
+    """Documents stored for this day that a complete listing no longer shows: gone or restricted? Ask."""
+    listed = {e.source_id for e in listing.entries}
+    missing = Document.objects.filter(
+        registry=registry, registered=day, fetch_state=FetchState.OK, withdrawn_at__isnull=True
+    ).exclude(source_id__in=listed)
+    touched = []
+    for document in missing:
+        document_fetch(registry=registry, connector=connector, document=document, report=report)
+        touched.append(document.pk)
+    return touched
+
+
+def _files_stage(*, registry, connector, doc_ids, report, reporter, isolate) -> None:
+    documents = list(Document.objects.filter(pk__in=set(doc_ids), fetch_state=FetchState.OK))
+    # Files left pending by an earlier, interrupted run are finished too.
+    unfinished = Q(files__download_state=File.Download.PENDING) | Q(
+        files__download_state=File.Download.OK, files__extract_state=File.Extract.PENDING
+    )
+    documents += list(
+        Document.objects.filter(unfinished, registry=registry, fetch_state=FetchState.OK, access=Access.PUBLIC)
+        .exclude(pk__in=set(doc_ids)).distinct()
+    )
+    reporter.stage("files", total=len(documents))
+    for document in documents:
+        report.files += document_files_download(document=document, connector=connector)
+        report.extracted += document_files_extract(document=document, isolate=isolate)
+        reporter.advance()
+
+
+def registry_pause(*, registry: Registry, reason: str) -> None:
+    registry.state = Registry.State.PAUSED
+    registry.state_reason = reason
+    registry.last_error, registry.last_error_at = reason, timezone.now()
+    registry.save(update_fields=["state", "state_reason", "last_error", "last_error_at"])
+
+
+def _record_error(registry: Registry, error: Exception) -> None:
+    registry.last_error, registry.last_error_at = _message(error)[:2000], timezone.now()
+    registry.save(update_fields=["last_error", "last_error_at"])
+
+
+def _message(error: Exception) -> str:
+    return error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}"
