@@ -1,0 +1,233 @@
+"""The polite HTTP client every connector uses to talk to a register.
+
+Registers are small public services run by ministries and courts, so politeness is ours to get right:
+an honest User-Agent, one request at a time per host with a pause between them, bounded retries with
+backoff that honour ``Retry-After``, and a hard stop when a robot check appears (we never try to get
+around one; the operator decides what to do).
+
+Sleeping, the clock and the jitter are injectable so tests run in milliseconds.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+import httpx
+
+from dokreg.errors import BadInput, SourcePaused, SourceUnavailable, TooLarge
+
+# Retry-After can ask for hours; past this we would rather fail and let the next sync cycle try again.
+MAX_RETRY_AFTER = 300.0
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504}) | frozenset(range(505, 600))
+
+# Markers of a robot check that only appear in challenge pages' markup, whatever the status.
+_CHALLENGE_MARKUP = re.compile(
+    r"g-recaptcha|google\.com/recaptcha|www\.recaptcha\.net|h-captcha|hcaptcha\.com|cf-challenge|cf_chl_|"
+    r"challenges\.cloudflare\.com|checking your browser|are you a robot|not a robot|robot check|"
+    r"verify you are human|ddos-guard|captcha-delivery\.com",
+    re.IGNORECASE,
+)
+# Weaker words: a document title may say "captcha", so on a 200 page they are not enough.
+_CHALLENGE_WORDS = re.compile(r"captcha|\brobot\b", re.IGNORECASE)
+_CHALLENGE_STATUSES = frozenset({403, 429, 503})
+# Only the start of an HTML page is inspected: challenge pages are short, documents can be large.
+_SNIFF_BYTES = 256 * 1024
+
+
+class PoliteClient:
+    """One ``httpx.Client`` (cookies kept: ADR keeps search state in a session) with per-host manners."""
+
+    def __init__(
+        self,
+        user_agent: str,
+        interval: float,
+        timeout: float,
+        retries: int,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+        backoff: float = 1.0,
+        max_retry_after: float = MAX_RETRY_AFTER,
+    ) -> None:
+        self.user_agent = user_agent
+        self.interval = max(0.0, interval)
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self._sleep = sleep
+        self._clock = clock
+        self._jitter = jitter
+        self._client = httpx.Client(
+            headers={"User-Agent": user_agent},
+            timeout=timeout,
+            follow_redirects=True,
+            transport=transport,
+        )
+        self._hosts_lock = threading.Lock()
+        self._host_locks: dict[str, threading.Lock] = {}
+        self._last_request: dict[str, float] = {}
+
+    # --- public surface ------------------------------------------------------------------
+    def get(self, url: str, **kw) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, data=None, **kw) -> httpx.Response:
+        return self.request("POST", url, data=data, **kw)
+
+    def get_bytes(self, url: str, *, max_bytes: int, **kw) -> httpx.Response:
+        """GET a file, refusing it (TooLarge) as soon as it grows past ``max_bytes``."""
+        return self.request("GET", url, max_bytes=max_bytes, **kw)
+
+    def request(self, method: str, url: str, *, max_bytes: int | None = None, **kw) -> httpx.Response:
+        """Send with per-host manners; returns any response that is not worth retrying (2xx-4xx).
+
+        Raises SourceUnavailable when retries run out, SourcePaused on a robot check.
+        """
+        host = urlsplit(url).netloc.lower()
+        with self._host_lock(host):
+            return self._send_with_retries(method, url, host, max_bytes, kw)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> PoliteClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- internals -----------------------------------------------------------------------
+    def _host_lock(self, host: str) -> threading.Lock:
+        with self._hosts_lock:
+            return self._host_locks.setdefault(host, threading.Lock())
+
+    def _send_with_retries(
+        self, method: str, url: str, host: str, max_bytes: int | None, kw: dict
+    ) -> httpx.Response:
+        reason = ""
+        wait = 0.0
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self._sleep(wait)
+            self._wait_for_turn(host)
+            try:
+                response = self._send_once(method, url, max_bytes, kw)
+            except httpx.TimeoutException as exc:
+                reason, wait = f"timed out ({type(exc).__name__})", self._backoff_wait(attempt + 1)
+                continue
+            except httpx.TransportError as exc:
+                reason = f"connection failed ({type(exc).__name__}: {exc})"
+                wait = self._backoff_wait(attempt + 1)
+                continue
+            except httpx.InvalidURL as exc:
+                raise BadInput(f"{url}: not a usable URL ({exc})") from exc
+            except httpx.HTTPError as exc:  # redirect loops, undecodable bodies: retrying will not help
+                raise SourceUnavailable(f"{url}: {type(exc).__name__}: {exc}") from exc
+            finally:
+                self._last_request[host] = self._clock()
+            _raise_if_robot_check(url, response)
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            reason = f"HTTP {response.status_code}"
+            wait = self._retry_wait(attempt + 1, response)
+        raise SourceUnavailable(f"{url}: {reason} after {self.retries + 1} attempts")
+
+    def _send_once(self, method: str, url: str, max_bytes: int | None, kw: dict) -> httpx.Response:
+        request = self._client.build_request(method, url, **kw)
+        response = self._client.send(request, stream=True)
+        try:
+            if max_bytes is None:
+                response.read()
+            else:
+                _read_limited(url, response, max_bytes)
+        finally:
+            response.close()
+        return response
+
+    def _wait_for_turn(self, host: str) -> None:
+        last = self._last_request.get(host)
+        if last is None or not self.interval:
+            return
+        wait = last + self.interval - self._clock()
+        if wait > 0:
+            self._sleep(wait)
+
+    def _backoff_wait(self, attempt: int) -> float:
+        # Exponential with jitter so many workers that failed together do not come back together.
+        return self.backoff * (2 ** (attempt - 1)) + self.backoff * self._jitter()
+
+    def _retry_wait(self, attempt: int, response: httpx.Response) -> float:
+        """A server that says when to come back (Retry-After) is obeyed, up to a cap."""
+        asked = retry_after_seconds(response.headers.get("Retry-After", ""))
+        if asked is None:
+            return self._backoff_wait(attempt)
+        return min(asked, self.max_retry_after)
+
+
+def _read_limited(url: str, response: httpx.Response, max_bytes: int) -> None:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise TooLarge(f"{url}: {declared} bytes declared, limit is {max_bytes}")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge(f"{url}: more than {max_bytes} bytes")
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # what read() would have set; lets .content/.text work
+
+
+def retry_after_seconds(value: str, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if unusable."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _raise_if_robot_check(url: str, response: httpx.Response) -> None:
+    content_type = response.headers.get("Content-Type", "")
+    if "html" not in content_type and "text" not in content_type and content_type:
+        return
+    head = response.content[:_SNIFF_BYTES].decode("utf-8", errors="replace")
+    strong = _CHALLENGE_MARKUP.search(head)
+    weak = response.status_code in _CHALLENGE_STATUSES and _CHALLENGE_WORDS.search(head)
+    if strong or weak:
+        found = (strong or weak).group(0)
+        raise SourcePaused(
+            f"{url}: the register answered with a robot check (HTTP {response.status_code}, "
+            f"'{found}'); stopping this source until an operator looks at it"
+        )
+
+
+def client_from_settings(**kw) -> PoliteClient:
+    """A client configured from Django settings (DOKREG_USER_AGENT, DOKREG_REQUEST_*)."""
+    from django.conf import settings
+
+    return PoliteClient(
+        user_agent=getattr(settings, "DOKREG_USER_AGENT", "dokreg (open archive of public registers)"),
+        interval=float(getattr(settings, "DOKREG_REQUEST_INTERVAL", 1.0)),
+        timeout=float(getattr(settings, "DOKREG_REQUEST_TIMEOUT", 30.0)),
+        retries=int(getattr(settings, "DOKREG_REQUEST_RETRIES", 4)),
+        **kw,
+    )
