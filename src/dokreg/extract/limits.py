@@ -1,0 +1,42 @@
+"""One frozen settings object with every hard limit the extraction runner enforces.
+
+Registers publish whatever their clerks upload: a limit on each axis (size, expansion, depth,
+children, pages, time, memory) keeps one hostile or merely enormous file from stalling the pipeline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from django.conf import settings
+
+from dokreg.errors import BadInput
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 200 * MiB  # one input file
+    max_expanded_bytes: int = 500 * MiB  # all members of one archive, unpacked
+    max_ratio: float = 200.0  # unpacked / packed, per member and overall
+    max_depth: int = 5  # containers inside containers
+    max_children: int = 1000  # members of one archive
+    max_pages: int = 2000  # pages read from one document
+    seconds: float = 120.0  # wall time of one isolated extraction
+    memory_bytes: int = 2048 * MiB  # address-space cap of the isolated child
+
+
+def limits_from_settings() -> Limits:
+    """Defaults, overridden by ``settings.DOKREG_EXTRACT_LIMITS`` (a dict or a Limits) when set."""
+    override: Any = getattr(settings, "DOKREG_EXTRACT_LIMITS", None)
+    if override is None:
+        return Limits()
+    if isinstance(override, Limits):
+        return override
+    known = {f.name for f in fields(Limits)}
+    unknown = set(override) - known
+    if unknown:
+        raise BadInput(f"DOKREG_EXTRACT_LIMITS: unknown limit(s) {', '.join(sorted(unknown))}")
+    return replace(Limits(), **override)

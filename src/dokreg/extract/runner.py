@@ -1,0 +1,162 @@
+"""Run one extraction under the limits, isolated in a child process when asked.
+
+PDFium and the XML/ZIP parsers are native code fed with files from strangers: a crash, an endless
+loop or a memory blow-up must cost one child process, never the worker. The child is forked (it
+inherits the loaded code, nothing is re-imported), capped with RLIMIT_AS, and killed at the wall-time
+limit. Errors cross back by class name and message so the caller sees the same DokregError it
+would have seen in-process.
+
+The runner does not recurse: it returns children, and the pipeline stores and extracts them in
+turn. ``extract_tree`` recurses for the ``dokreg extract`` command and for tests.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from dokreg import errors
+from dokreg.errors import Broken, DokregError, TimedOut, TooLarge
+from dokreg.extract.kinds import choose
+from dokreg.extract.kinds.base import Extractor
+from dokreg.extract.limits import Limits, limits_from_settings
+from dokreg.extract.types import Extraction
+
+HEAD_BYTES = 8192
+# After a kill, how long to wait for the child to be reaped before giving up on it.
+_REAP_SECONDS = 5.0
+
+
+def extract_bytes(
+    data: bytes, name: str, *, limits: Limits | None = None, isolate: bool = True
+) -> Extraction:
+    """Extract one file's text, pages, signatures and children; raise a DokregError saying why not."""
+    limits = limits or limits_from_settings()
+    if not data:
+        raise Broken(f"{name}: empty file")
+    if len(data) > limits.max_bytes:
+        raise TooLarge(f"{name}: {len(data)} bytes, more than the limit of {limits.max_bytes}")
+    extractor = choose(data[:HEAD_BYTES], name)
+    if isolate:
+        return _run_isolated(extractor, data, name, limits)
+    return _run(extractor, data, name, limits)
+
+
+def _run(extractor: Extractor, data: bytes, name: str, limits: Limits) -> Extraction:
+    try:
+        return extractor.extract(data, name, limits)
+    except DokregError:
+        raise
+    except MemoryError as e:
+        raise TooLarge(f"{name}: the {extractor.kind} extractor ran out of memory") from e
+    except RecursionError as e:
+        raise Broken(f"{name}: nested too deeply for the {extractor.kind} extractor") from e
+    except Exception as e:  # a parser bug on hostile input is the file's failure, not the worker's
+        raise Broken(f"{name}: the {extractor.kind} extractor failed ({type(e).__name__}: {e})") from e
+
+
+# --- isolation ----------------------------------------------------------------------------------
+
+
+def _run_isolated(extractor: Extractor, data: bytes, name: str, limits: Limits) -> Extraction:
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child_main, args=(sender, extractor, data, name, limits), daemon=True)
+    child.start()
+    sender.close()  # so a dead child shows as EOF on our end
+    try:
+        if not receiver.poll(limits.seconds):
+            raise TimedOut(
+                f"{name}: extraction ({extractor.kind}) took longer than {limits.seconds:g} s; stopped"
+            )
+        try:
+            outcome = receiver.recv()
+        except (EOFError, OSError):
+            child.join(_REAP_SECONDS)
+            raise Broken(
+                f"{name}: the {extractor.kind} extractor crashed ({_exit_reason(child.exitcode)})"
+            ) from None
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join(_REAP_SECONDS)
+    return _unwrap(outcome, name)
+
+
+def _child_main(sender: Connection, extractor: Extractor, data: bytes, name: str, limits: Limits) -> None:
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        outcome: tuple = ("ok", _run(extractor, data, name, limits))
+    except DokregError as e:
+        outcome = ("error", type(e).__name__, e.code, e.message)
+    except BaseException as e:  # noqa: BLE001 - anything at all must reach the parent as a message
+        outcome = ("error", "Broken", Broken.code, f"{name}: {type(e).__name__}: {e}")
+    try:
+        sender.send(outcome)
+    except MemoryError:
+        sender.send(("error", "TooLarge", TooLarge.code, f"{name}: the result is too large to return"))
+    finally:
+        sender.close()
+
+
+def _unwrap(outcome: tuple, name: str) -> Extraction:
+    if outcome[0] == "ok":
+        return outcome[1]
+    _, class_name, code, message = outcome
+    error_class = getattr(errors, class_name, None)
+    if not (isinstance(error_class, type) and issubclass(error_class, DokregError)):
+        error_class = DokregError
+    raise error_class(message, code=code)
+
+
+def _exit_reason(exitcode: int | None) -> str:
+    if exitcode is None:
+        return "no exit status"
+    if exitcode < 0:
+        return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+# --- the whole tree, for the command line and tests -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExtractedNode:
+    name: str
+    extraction: Extraction | None = None
+    error_code: str = ""
+    error_message: str = ""
+    children: tuple[ExtractedNode, ...] = ()
+
+
+def extract_tree(
+    data: bytes, name: str, limits: Limits | None = None, depth: int = 0, *, isolate: bool = True
+) -> ExtractedNode:
+    """Extract a file and, recursively, its children, within the depth and children limits.
+
+    Errors are recorded on the node (never raised), so one bad attachment does not hide the rest.
+    """
+    limits = limits or limits_from_settings()
+    try:
+        extraction = extract_bytes(data, name, limits=limits, isolate=isolate)
+    except DokregError as e:
+        return ExtractedNode(name=name, error_code=e.code, error_message=e.message)
+    children: list[ExtractedNode] = []
+    for index, child in enumerate(extraction.children):
+        if index >= limits.max_children:
+            children.append(_refused(child.name, f"more than {limits.max_children} children; not extracted"))
+            break
+        if depth + 1 > limits.max_depth:
+            children.append(
+                _refused(child.name, f"nested deeper than {limits.max_depth} levels; not extracted")
+            )
+            continue
+        children.append(extract_tree(child.data, child.name, limits, depth + 1, isolate=isolate))
+    return ExtractedNode(name=name, extraction=extraction, children=tuple(children))
+
+
+def _refused(name: str, why: str) -> ExtractedNode:
+    return ExtractedNode(name=name, error_code=TooLarge.code, error_message=f"{name}: {why}")
