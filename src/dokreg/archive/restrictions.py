@@ -60,32 +60,24 @@ _CITATION = re.compile(
 
 
 def parse_bases(text: str) -> list[Basis]:
-    """Split a basis text into citations; text that cites nothing is kept as one free-text basis."""
+    """Find every citation in a basis text; text that cites nothing is kept as one free-text basis."""
     original = " ".join(text.split())
     if not original:
         return []
     normalised = original
     for long_name, short in LAW_NAMES.items():
         normalised = re.sub(re.escape(long_name), short, normalised, flags=re.IGNORECASE)
-    bases = []
-    for part in re.split(r";|\n|\s(?=(?:[A-ZÕÄÖÜ][A-Za-zÕÄÖÜõäöü]{1,8}\s*)?§)", normalised):
-        basis = _citation(part.strip(), original)
-        if basis:
-            bases.append(basis)
+    bases = [basis for match in _CITATION.finditer(normalised) if (basis := _citation(match, original))]
     return bases or [Basis(text=original)]
 
 
-def _citation(part: str, original: str) -> Basis | None:
-    for match in _CITATION.finditer(part):
-        section, subsection, point = match["section"] or "", match["subsection"] or "", match["point"] or ""
-        if not (section or point):
-            continue
-        law = match["law"] if match["law"] and match["law"].lower() not in {"p", "lg"} else ""
-        if not law:
-            law = DEFAULT_LAW
-        if not section and law == DEFAULT_LAW:
-            # "p 12" alone: registers mean AvTS § 35 lg 1 (grounds for internal use).
-            section, subsection = "35", subsection or "1"
-        point = re.sub(r"\s+", "", point).replace("–", "-").replace("ja", ",")
-        return Basis(text=original, law=law, section=section, subsection=subsection, point=point)
-    return None
+def _citation(match: re.Match, original: str) -> Basis | None:
+    section, subsection, point = match["section"] or "", match["subsection"] or "", match["point"] or ""
+    if not (section or point):
+        return None
+    law = match["law"] or DEFAULT_LAW
+    if not section and law == DEFAULT_LAW:
+        # "p 12" alone: registers mean AvTS § 35 lg 1 (grounds for internal use).
+        section, subsection = "35", subsection or "1"
+    point = re.sub(r"\s+", "", point).replace("–", "-").replace("ja", ",")
+    return Basis(text=original, law=law, section=section, subsection=subsection, point=point)
