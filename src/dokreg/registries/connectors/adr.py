@@ -22,6 +22,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnavailable
 from dokreg.registries.connectors.base import Connector
+from dokreg.registries.http import PoliteClient
 from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture, RegisterEntry, RelationRef
 
 PARSER = "adr/1"
@@ -76,7 +77,7 @@ class SliceRead:
 class AdrConnector(Connector):
     family = "adr"
 
-    def __init__(self, base_url, client) -> None:
+    def __init__(self, base_url: str, client: PoliteClient) -> None:
         super().__init__(base_url, client)
         self._form: SearchForm | None = None
 
