@@ -1,0 +1,239 @@
+"""The Estonian analyser: the same token stream for documents and for queries.
+
+Tantivy's Python binding has no hook for a custom tokenizer, so analysis happens here and each
+analysed field reaches Tantivy as tokens joined by spaces, indexed with the built-in "whitespace"
+tokenizer. Every text becomes two streams:
+
+- the *exact* stream: one lowercase surface token per word, diacritics kept (sõda ≠ soda), so
+  phrases match surface forms in order and exact matches can be ranked first;
+- the *lemma* stream: per word, its accent-folded form and every candidate Vabamorf lemma (also
+  folded) — without disambiguation, so no reading of an ambiguous form is lost.
+
+Reference numbers (5.1-2/3233-1), dates (23.12.2025), §-citations (§ 35 → "§35") and initials
+(K. P. → "k.p.") are kept whole. Estonian repeats its word forms, so lemmas are cached per form and
+unknown forms are sent to Vabamorf in batches.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Tokens longer than this are cut: Tantivy limits term length, and nobody searches for them whole.
+MAX_TOKEN_CHARS = 60
+# Vabamorf is not asked about forms longer than this (they are junk: hashes, glued words).
+MAX_ANALYSED_CHARS = 40
+CACHE_SIZE = 200_000
+ANALYSE_CHUNK = 2_000
+
+_UPPER = "A-ZÕÄÖÜŠŽÅÉ"
+_WORDCH = r"[^\W_]"
+# One raw token: a §-citation, a run of initials, or word characters joined by . , / - (a reference,
+# a date, a number, a hyphenated word). Sentence-final dots and commas are not part of a token.
+_RAW_TOKEN = re.compile(
+    rf"§+\s*\d{_WORDCH}*"
+    rf"|(?<!{_WORDCH})[{_UPPER}]\.(?:\s?[{_UPPER}]\.)*(?!{_WORDCH})"
+    rf"|{_WORDCH}+(?:[.,/\-]{_WORDCH}+)*"
+)
+_DIGIT = re.compile(r"\d")
+_WORD_SPLIT = re.compile(r"[.,/]+")
+_SPACES = re.compile(r"\s+")
+# Vabamorf only knows Latin script; anything else is indexed by its surface and folded form.
+_ANALYSABLE = re.compile(r"^[A-Za-zÀ-ɏ]+(?:-[A-Za-zÀ-ɏ]+)*$")
+
+_FOLD = str.maketrans({"õ": "o", "ä": "a", "ö": "o", "ü": "u", "š": "s", "ž": "z"})
+
+
+def fold(text: str) -> str:
+    """Accent-fold lowercase text: õ→o, ä→a, ö→o, ü→u, š→s, ž→z, and other marks dropped."""
+    if text.isascii():
+        return text
+    text = text.translate(_FOLD)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def raw_tokens(text: str) -> list[str]:
+    """The raw tokens of ``text``, case kept (Vabamorf reads capitals as a hint of proper names)."""
+    return _RAW_TOKEN.findall(_nfc(text))
+
+
+def raw_token_spans(text: str) -> list[tuple[int, int, str]]:
+    """Raw tokens with their character offsets, for snippets."""
+    return [(m.start(), m.end(), m.group()) for m in _RAW_TOKEN.finditer(text)]
+
+
+def _nfc(text: str) -> str:
+    # "õ" typed as o + combining tilde must be one letter, or the word falls apart.
+    return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
+
+
+def is_code(raw: str) -> bool:
+    """A token kept whole and matched only by its surface: reference, date, number, § or initials."""
+    return raw[0] == "§" or raw[-1] == "." or _DIGIT.search(raw) is not None
+
+
+def exact_form(raw: str) -> str:
+    """The surface token as indexed in the exact stream (several for "foo/bar" style joins)."""
+    return " ".join(_exact_parts(raw))
+
+
+def _exact_parts(raw: str) -> list[str]:
+    if is_code(raw):
+        return [_SPACES.sub("", raw.lower())[:MAX_TOKEN_CHARS]]
+    return [w.lower()[:MAX_TOKEN_CHARS] for w in word_parts(raw)]
+
+
+def word_parts(raw: str) -> list[str]:
+    """The words of a non-code raw token: "foo/bar" is two words, "e-post" one."""
+    return [w for w in _WORD_SPLIT.split(raw) if w]
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """One raw token analysed: its exact-stream tokens and its lemma-stream tokens."""
+
+    exact: str
+    lemma: str
+
+
+class Lemmatiser:
+    """Vabamorf behind an LRU cache of word forms; thread-safe (Vabamorf itself is not)."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self._size = size
+        self._cache: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._vm = None
+
+    def lemmas(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """Candidate lemmas (lowercase) of each word form, every reading kept."""
+        found: dict[str, tuple[str, ...]] = {}
+        missing: list[str] = []
+        with self._lock:
+            for word in set(words):
+                hit = self._cache.get(word)
+                if hit is None:
+                    missing.append(word)
+                else:
+                    self._cache.move_to_end(word)
+                    found[word] = hit
+            for start in range(0, len(missing), ANALYSE_CHUNK):
+                chunk = missing[start : start + ANALYSE_CHUNK]
+                for word, lemmas in zip(chunk, self._analyse(chunk), strict=True):
+                    found[word] = lemmas
+                    self._remember(word, lemmas)
+        return found
+
+    def _remember(self, word: str, lemmas: tuple[str, ...]) -> None:
+        self._cache[word] = lemmas
+        if len(self._cache) > self._size:
+            self._cache.popitem(last=False)
+
+    def _analyse(self, words: list[str]) -> list[tuple[str, ...]]:
+        asked = [w for w in words if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
+        answers = dict(zip(asked, self._vabamorf(asked), strict=True)) if asked else {}
+        return [answers.get(w, ()) for w in words]
+
+    def _vabamorf(self, words: list[str]) -> list[tuple[str, ...]]:
+        vm = self._morf()
+        try:
+            return [_lemmas_of(w) for w in vm.analyze(words, disambiguate=False, guess=True, propername=True)]
+        except Exception:  # noqa: BLE001 - a form Vabamorf chokes on must not sink the whole batch
+            if len(words) == 1:
+                return [()]
+            return [lemma for w in words for lemma in self._vabamorf([w])]
+
+    def _morf(self):
+        if self._vm is None:
+            # Vabamorf directly: the estnltk Text pipeline fetches NLTK data at run time and fails offline.
+            from estnltk.vabamorf.morf import Vabamorf
+
+            self._vm = Vabamorf.instance()
+        return self._vm
+
+
+def _lemmas_of(word: dict) -> tuple[str, ...]:
+    lemmas = []
+    for reading in word.get("analysis") or ():
+        lemma = _SPACES.sub("", str(reading.get("lemma") or "")).lower().replace("=", "").replace("_", "")
+        if lemma and lemma not in lemmas:
+            lemmas.append(lemma)
+    return tuple(lemmas)
+
+
+class Analyser:
+    """Turns texts into exact and lemma streams, analysing unknown forms in one batch."""
+
+    def __init__(self, lemmatiser: Lemmatiser | None = None) -> None:
+        self.lemmatiser = lemmatiser or Lemmatiser()
+
+    def analyse_raw(self, raws: Iterable[str]) -> dict[str, Analysed]:
+        """Analyse distinct raw tokens; one Vabamorf batch for all forms not yet cached."""
+        raws = set(raws)
+        words = {w for raw in raws if not is_code(raw) for w in word_parts(raw)}
+        lemmas = self.lemmatiser.lemmas(words)
+        return {raw: _analysed(raw, lemmas) for raw in raws}
+
+    def streams(self, texts: list[str]) -> list[tuple[str, str]]:
+        """(exact, lemma) streams of each text, sharing one analysis batch."""
+        tokenised = [raw_tokens(t) for t in texts]
+        table = self.analyse_raw(raw for toks in tokenised for raw in toks)
+        return [_join(toks, table) for toks in tokenised]
+
+    def query_forms(self, word: str) -> tuple[str, tuple[str, ...]]:
+        """A query word's exact token and its lemma-stream tokens, reading it as typed and capitalised.
+
+        People type place and body names in lowercase; "tallinnas" alone is analysed as a common
+        noun, so the capitalised reading adds the proper name's lemma ("tallinn").
+        """
+        variants = {word, word[:1].upper() + word[1:]}
+        table = self.analyse_raw(variants)
+        lemma_tokens: list[str] = []
+        for variant in sorted(variants):
+            for tok in table[variant].lemma.split():
+                if tok not in lemma_tokens:
+                    lemma_tokens.append(tok)
+        return table[word].exact, tuple(lemma_tokens)
+
+
+def _analysed(raw: str, lemmas: dict[str, tuple[str, ...]]) -> Analysed:
+    if is_code(raw):
+        return Analysed(exact=exact_form(raw), lemma="")
+    exact: list[str] = []
+    lemma: list[str] = []
+    for word in word_parts(raw):
+        surface = word.lower()[:MAX_TOKEN_CHARS]
+        exact.append(surface)
+        forms = {fold(surface)}
+        for lem in lemmas.get(word, ()):
+            forms.add(lem[:MAX_TOKEN_CHARS])
+            forms.add(fold(lem)[:MAX_TOKEN_CHARS])
+        if "-" in surface:  # "Harju-Madise" is also found by "madise"
+            forms.update(fold(part) for part in surface.split("-") if part)
+        lemma.extend(sorted(forms))
+    return Analysed(exact=" ".join(exact), lemma=" ".join(lemma))
+
+
+def _join(tokens: list[str], table: dict[str, Analysed]) -> tuple[str, str]:
+    analysed = [table[t] for t in tokens]
+    return " ".join([a.exact for a in analysed]), " ".join([a.lemma for a in analysed if a.lemma])
+
+
+_default: Analyser | None = None
+_default_lock = threading.Lock()
+
+
+def default_analyser() -> Analyser:
+    """The process-wide analyser, so the form cache is shared by the writer and searches."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Analyser()
+        return _default

@@ -1,0 +1,149 @@
+"""The index schema, its version, and opening the index directory.
+
+The index is derived from the database and rebuildable, so the schema has a version number stored
+beside the index (``SCHEMA_VERSION`` file). Changing fields, analysis or boosts means bumping
+``SCHEMA_VERSION``; an index with another version is never opened: readers and the writer raise
+``IndexOutdated`` ("run dokreg reindex"), and the rebuild calls ``index_clear()`` then writes anew.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+
+from dokreg.search.errors import IndexBroken, IndexOutdated
+
+SCHEMA_VERSION = 1
+VERSION_FILE = "SCHEMA_VERSION"
+
+
+@dataclass(frozen=True)
+class TextField:
+    """An analysed field pair: the exact stream (phrases, diacritics kept) and the lemma stream."""
+
+    name: str
+    exact_boost: float
+    lemma_boost: float
+
+    @property
+    def exact(self) -> str:
+        return f"{self.name}_exact"
+
+    @property
+    def lemma(self) -> str:
+        return f"{self.name}_lemma"
+
+
+# Exact surface matches outrank lemma and folded matches; titles and parties outrank body text.
+TITLE = TextField("title", 5.0, 2.5)
+PARTY = TextField("party", 3.0, 1.5)
+SERIES = TextField("series", 1.5, 0.75)
+DOCTYPE = TextField("type", 1.5, 0.75)
+META = TextField("meta", 1.5, 0.75)  # function, case file, responsible, channel, registry, file names
+BODY = TextField("body", 1.0, 0.5)
+TEXT_FIELDS = (TITLE, PARTY, SERIES, DOCTYPE, META, BODY)
+
+REF = "ref"  # reference and sender reference, whole tokens
+REF_BOOST = 10.0
+DOC_ID = "doc_id"
+REGISTERED = "registered"  # proleptic ordinal day (date.toordinal()); 0 when the date is unknown
+REGISTRY = "registry"
+DOC_TYPE = "doc_type"
+ACCESS = "access"
+TITLE_STORE = "title_store"
+TEXT_STORE = "text_store"
+# Snippets are cut from the stored text; beyond this the index would grow for little use.
+TEXT_STORE_CHARS = 100_000
+
+
+def build_schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field(DOC_ID, stored=True, indexed=True, fast=True)
+    builder.add_integer_field(REGISTERED, stored=False, indexed=True, fast=True)
+    for name in (REGISTRY, DOC_TYPE, ACCESS):
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field(REF, tokenizer_name="whitespace", index_option="basic")
+    for field in TEXT_FIELDS:
+        builder.add_text_field(field.exact, tokenizer_name="whitespace", index_option="position")
+        builder.add_text_field(field.lemma, tokenizer_name="whitespace", index_option="freq")
+    # Stored as bytes so they are not indexed a second time.
+    builder.add_bytes_field(TITLE_STORE, stored=True)
+    builder.add_bytes_field(TEXT_STORE, stored=True)
+    return builder.build()
+
+
+SCHEMA = build_schema()
+
+
+def resolve_dir(index_dir: Path | None) -> Path:
+    if index_dir is not None:
+        return Path(index_dir)
+    from django.conf import settings
+
+    return Path(settings.INDEX_DIR)
+
+
+def stored_version(index_dir: Path) -> int | None:
+    """The schema version written beside the index, or None when there is none."""
+    try:
+        text = (index_dir / VERSION_FILE).read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexBroken(f"search index {index_dir}: cannot read {VERSION_FILE}: {exc}") from exc
+    return int(text) if text.isdigit() else -1
+
+
+def index_exists(index_dir: Path) -> bool:
+    return (index_dir / "meta.json").is_file()
+
+
+def open_index(index_dir: Path, *, create: bool) -> tantivy.Index | None:
+    """Open the index at ``index_dir``; create it when missing and ``create``; else None when missing.
+
+    Raises IndexOutdated when the index was built with another schema version.
+    """
+    if not index_exists(index_dir):
+        if not create:
+            return None
+        return _create(index_dir)
+    version = stored_version(index_dir)
+    if version != SCHEMA_VERSION:
+        found = "no version" if version is None else f"version {version}"
+        raise IndexOutdated(
+            f"search index {index_dir} has schema {found}, this dokreg needs version {SCHEMA_VERSION}: "
+            "run dokreg reindex"
+        )
+    try:
+        return tantivy.Index(SCHEMA, path=str(index_dir), reuse=True)
+    except (OSError, ValueError) as exc:
+        raise IndexBroken(f"search index {index_dir} cannot be opened: {exc}") from exc
+
+
+def _create(index_dir: Path) -> tantivy.Index:
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        # The version first: a crash before meta.json exists leaves a directory that is simply recreated.
+        tmp = index_dir / f".{VERSION_FILE}.tmp"
+        tmp.write_text(f"{SCHEMA_VERSION}\n", encoding="ascii")
+        os.replace(tmp, index_dir / VERSION_FILE)
+        index = tantivy.Index(SCHEMA, path=str(index_dir), reuse=False)
+    except (OSError, ValueError) as exc:
+        raise IndexBroken(f"search index {index_dir} cannot be created: {exc}") from exc
+    return index
+
+
+def index_clear(index_dir: Path | None = None) -> None:
+    """Remove the index (for rebuilds); the next IndexWriter creates it empty with the current schema."""
+    path = resolve_dir(index_dir)
+    if not path.exists():
+        return
+    for child in path.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
