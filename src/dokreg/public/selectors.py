@@ -1,0 +1,423 @@
+"""What the public pages read, built only on the publication rule in ``archive.selectors``.
+
+Every document comes from ``publishable_documents()`` and every file's name, text or bytes from
+``publishable_files()``; nothing here touches ``Document.objects`` or ``File.objects`` directly.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from dokreg.archive.models import Access, Document, DocumentVersion, File, Signature
+from dokreg.archive.selectors import publishable_documents, publishable_files
+from dokreg.errors import DokregError
+from dokreg.public.paging import Pager
+from dokreg.public.params import SearchParams
+from dokreg.registries.models import Registry
+
+PER_PAGE = 20
+NEWEST_ON_HOME = 20
+MATTER_LIMIT = 50
+# A file's text beyond this is cut on the page (the download has it all): large documents must not
+# make the page unusable.
+MAX_TEXT_CHARS = 200_000
+# History values of these fields name people; a register that later masks a name must not have the
+# old value republished by us, so only the field name is shown.
+HISTORY_VALUES_HIDDEN = frozenset({"correspondent", "responsible", "sender_reference"})
+
+
+HISTORY_KINDS = {
+    DocumentVersion.Kind.CREATED: _("esmakordselt nähtud"),
+    DocumentVersion.Kind.CHANGED: _("andmed muutusid"),
+    DocumentVersion.Kind.RESTRICTED: _("juurdepääsu piirati"),
+    DocumentVersion.Kind.OPENED: _("juurdepääsupiirang lõppes"),
+    DocumentVersion.Kind.FILES: _("failid muutusid"),
+    DocumentVersion.Kind.WITHDRAWN: _("allikast kadunud"),
+    DocumentVersion.Kind.RETURNED: _("allikasse tagasi"),
+}
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def newest_documents(limit: int = NEWEST_ON_HOME) -> list[Document]:
+    return list(publishable_documents().select_related("registry").order_by("-registered", "-id")[:limit])
+
+
+def covered_registries() -> list[Registry]:
+    """Bodies with their freshness, from the denormalised fields (no counting per request)."""
+    return list(Registry.objects.exclude(state=Registry.State.NOT_COVERED).order_by("name"))
+
+
+def all_registries() -> list[Registry]:
+    return list(Registry.objects.order_by("name"))
+
+
+def registry_choices() -> list[tuple[str, str]]:
+    return list(Registry.objects.exclude(state=Registry.State.NOT_COVERED).values_list("slug", "name"))
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    document: Document
+    snippet: SafeString | str = ""
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    pager: Pager
+    rows: tuple[ResultRow, ...]
+    corrected: str | None = None
+
+
+class SearchUnavailable(DokregError):
+    code = "search_unavailable"
+
+
+def results_page(params: SearchParams, *, per_page: int = PER_PAGE) -> ResultPage:
+    """One page of results: words go to the index, an empty query lists the newest from the database."""
+    if params.q:
+        return _index_results(params, per_page)
+    return _newest_results(params, per_page)
+
+
+def _filtered(qs: QuerySet[Document], params: SearchParams) -> QuerySet[Document]:
+    if params.registries:
+        qs = qs.filter(registry__slug__in=params.registries)
+    if params.date_from:
+        qs = qs.filter(registered__gte=params.date_from)
+    if params.date_to:
+        qs = qs.filter(registered__lte=params.date_to)
+    if params.doc_types:
+        qs = qs.filter(doc_type__in=params.doc_types)
+    if params.access:
+        qs = qs.filter(access__in=params.access)
+    return qs
+
+
+def _newest_results(params: SearchParams, per_page: int) -> ResultPage:
+    qs = _filtered(publishable_documents(), params)
+    pager = Pager(page=params.page, per_page=per_page, total=qs.count())
+    docs = qs.select_related("registry").order_by("-registered", "-id")[
+        pager.offset : pager.offset + per_page
+    ]
+    return ResultPage(pager=pager, rows=tuple(ResultRow(document=d) for d in docs))
+
+
+def _index_results(params: SearchParams, per_page: int) -> ResultPage:
+    try:
+        # Imported here so every other page works while the index package is absent or broken.
+        from dokreg.search import SearchFilters, search
+    except ImportError as exc:
+        raise SearchUnavailable(f"the search package cannot be imported: {exc}") from exc
+    filters = SearchFilters(
+        registries=params.registries,
+        date_from=params.date_from,
+        date_to=params.date_to,
+        doc_types=params.doc_types,
+        access=params.access,
+    )
+    pager = Pager(page=params.page, per_page=per_page, total=0)
+    try:
+        result = search(
+            params.q, filters=filters, sort=params.effective_sort, offset=pager.offset, limit=per_page
+        )
+    except DokregError:  # BadInput (a query it cannot read) and the index's own errors: the view explains
+        raise
+    except Exception as exc:  # an index failure must become a message, never a 500
+        raise SearchUnavailable(f"the search index failed: {type(exc).__name__}: {exc}") from exc
+    rows = _recheck_hits(result.hits)
+    return ResultPage(
+        pager=Pager(page=params.page, per_page=per_page, total=result.total),
+        rows=rows,
+        corrected=result.corrected,
+    )
+
+
+def _recheck_hits(hits: Any) -> tuple[ResultRow, ...]:
+    """Keep only hits the database still publishes: the index may lag a restriction or a takedown."""
+    ids = [hit.doc_id for hit in hits]
+    docs = publishable_documents().select_related("registry").in_bulk(ids)
+    rows = []
+    for hit in hits:
+        doc = docs.get(hit.doc_id)
+        if doc is None:
+            continue
+        # The snippet may quote file text; only a public document's files may be quoted.
+        # mark_safe is sound only because dokreg.search escapes the text and adds nothing but <mark>.
+        snippet = mark_safe(hit.snippet) if doc.access == Access.PUBLIC and hit.snippet else ""
+        rows.append(ResultRow(document=doc, snippet=snippet))
+    return tuple(rows)
+
+
+# --- the document page ---------------------------------------------------------------------
+
+
+@dataclass
+class FileNode:
+    file: File
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+    children: list[FileNode] = field(default_factory=list)
+    pages: list[tuple[int, str]] = field(default_factory=list)
+    text: str = ""
+    text_cut: bool = False
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    kind: str
+    reference: str
+    title: str
+    doc_type: str
+    target_id: int | None
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    kind: str
+    seen_at: datetime
+    fields: tuple[str, ...]
+    values: tuple[tuple[str, str, str], ...]  # (field, before, after) where values may be shown
+
+
+@dataclass(frozen=True)
+class DocumentPage:
+    document: Document
+    files_public: bool
+    files: list[FileNode]
+    file_count: int
+    withheld_count: int
+    relations: list[RelationRow]
+    same_matter: list[Document]
+    history: list[HistoryRow]
+
+
+def document_page(pk: int) -> DocumentPage | None:
+    doc = publishable_documents().select_related("registry", "matter").filter(pk=pk).first()
+    if doc is None:
+        return None
+    files_public = doc.access == Access.PUBLIC
+    file_count = doc.files.filter(parent__isnull=True).count()
+    tree = _file_tree(doc) if files_public else []
+    return DocumentPage(
+        document=doc,
+        files_public=files_public,
+        files=tree,
+        file_count=file_count,
+        withheld_count=file_count - len(tree),
+        relations=_relations(doc),
+        same_matter=_same_matter(doc),
+        history=_history(doc, show_values=files_public),
+    )
+
+
+def _file_tree(doc: Document) -> list[FileNode]:
+    files = list(publishable_files().filter(document=doc).order_by("ordinal", "id"))
+    nodes = {f.pk: _file_node(f) for f in files}
+    _attach_signatures(nodes)
+    roots = []
+    for f in files:
+        if f.parent_id is None:
+            roots.append(nodes[f.pk])
+        elif f.parent_id in nodes:
+            nodes[f.parent_id].children.append(nodes[f.pk])
+        # A child whose container is not public is not shown at all.
+    return roots
+
+
+def _file_node(f: File) -> FileNode:
+    node = FileNode(file=f)
+    if f.extract_state != File.Extract.OK:
+        return node
+    budget = MAX_TEXT_CHARS
+    for number, text in _pages(f.pages):
+        node.pages.append((number, text[:budget]))
+        budget -= len(text)
+        if budget <= 0:
+            node.text_cut = True
+            break
+    if not node.pages:
+        node.text = f.text[:MAX_TEXT_CHARS]
+        node.text_cut = len(f.text) > MAX_TEXT_CHARS
+    return node
+
+
+def _pages(raw: Any) -> list[tuple[int, str]]:
+    """Pages as stored by the extractor: ``{"number", "text"}`` objects or ``[number, text]`` pairs."""
+    pages = []
+    for i, item in enumerate(raw if isinstance(raw, list) else [], start=1):
+        if isinstance(item, dict):
+            pages.append((int(item.get("number") or i), str(item.get("text") or "")))
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            pages.append((int(item[0]), str(item[1])))
+        elif isinstance(item, str):
+            pages.append((i, item))
+    return pages
+
+
+# Signature fields the public may see; ``personal_code`` is deliberately absent so it never even
+# reaches a template context.
+SIGNATURE_PUBLIC_FIELDS = (
+    "file_id",
+    "signer_name",
+    "role",
+    "signed_at",
+    "profile",
+    "value_valid",
+    "digests_valid",
+)
+
+
+def _attach_signatures(nodes: dict[int, FileNode]) -> None:
+    rows = Signature.objects.filter(file_id__in=list(nodes)).order_by("signed_at", "id")
+    for sig in rows.values(*SIGNATURE_PUBLIC_FIELDS):
+        nodes[sig["file_id"]].signatures.append(sig)
+
+
+def _relations(doc: Document) -> list[RelationRow]:
+    relations = list(doc.relations.order_by("id"))
+    target_ids = [r.target_id for r in relations if r.target_id]
+    visible = set(publishable_documents().filter(pk__in=target_ids).values_list("pk", flat=True))
+    rows = []
+    for r in relations:
+        hidden_target = r.target_id is not None and r.target_id not in visible
+        rows.append(
+            RelationRow(
+                kind=r.kind,
+                reference=r.reference,
+                # A target we hold but do not publish (withdrawn, taken down) keeps its title to itself.
+                title="" if hidden_target else r.title,
+                doc_type=r.doc_type,
+                target_id=r.target_id if r.target_id in visible else None,
+            )
+        )
+    return rows
+
+
+def _same_matter(doc: Document) -> list[Document]:
+    if doc.matter_id is None:
+        return []
+    qs = publishable_documents().filter(matter_id=doc.matter_id).exclude(pk=doc.pk)
+    return list(qs.order_by("registered", "id")[:MATTER_LIMIT])
+
+
+def _history(doc: Document, *, show_values: bool) -> list[HistoryRow]:
+    rows = []
+    for version in doc.versions.order_by("seen_at", "id"):
+        changes = version.changes if isinstance(version.changes, dict) else {}
+        values = []
+        if show_values:
+            for name, change in changes.items():
+                if name not in HISTORY_VALUES_HIDDEN:
+                    before, after = _before_after(change)
+                    values.append((name, before, after))
+        rows.append(
+            HistoryRow(
+                kind=str(HISTORY_KINDS.get(version.kind, version.kind)),
+                seen_at=version.seen_at,
+                fields=tuple(changes),
+                values=tuple(values),
+            )
+        )
+    return rows
+
+
+def _before_after(change: Any) -> tuple[str, str]:
+    """A change stored as ``[old, new]`` or ``{"old": …, "new": …}``; anything else is shown as the new value."""
+    if isinstance(change, list | tuple) and len(change) == 2:
+        return _short(change[0]), _short(change[1])
+    if isinstance(change, dict) and ("old" in change or "new" in change):
+        return _short(change.get("old")), _short(change.get("new"))
+    return "", _short(change)
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --- the body page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MonthRow:
+    month: date
+    documents: int
+    ak: int
+
+
+@dataclass(frozen=True)
+class RegistryStats:
+    documents: int
+    ak: int
+    months: list[MonthRow]
+
+    @property
+    def ak_percent(self) -> float | None:
+        return round(100 * self.ak / self.documents, 1) if self.documents else None
+
+
+def registry_stats(registry: Registry, *, today: date | None = None) -> RegistryStats:
+    qs = publishable_documents().filter(registry=registry)
+    totals = qs.aggregate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
+    return RegistryStats(
+        documents=totals["n"], ak=totals["ak"], months=_months(qs, today or timezone.localdate())
+    )
+
+
+def _months(qs: QuerySet[Document], today: date) -> list[MonthRow]:
+    """Documents registered per month, the last 12 months newest first, empty months included."""
+    starts = [_add_months(today.replace(day=1), -i) for i in range(12)]
+    counted = (
+        qs.filter(registered__gte=starts[-1], registered__lte=today)
+        .annotate(month=TruncMonth("registered"))
+        .values("month")
+        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
+    )
+    by_month = {_as_date(row["month"]): (row["n"], row["ak"]) for row in counted}
+    return [
+        MonthRow(month=m, documents=by_month.get(m, (0, 0))[0], ak=by_month.get(m, (0, 0))[1]) for m in starts
+    ]
+
+
+def _add_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _as_date(value: date | datetime) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def registry_documents(registry: Registry, *, page: int, total: int) -> tuple[Pager, list[Document]]:
+    pager = Pager(page=page, per_page=PER_PAGE, total=total)
+    qs = publishable_documents().filter(registry=registry).order_by("-registered", "-id")
+    return pager, list(qs[pager.offset : pager.offset + PER_PAGE])
+
+
+# --- file download -------------------------------------------------------------------------
+
+
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def download_name(name: str) -> str:
+    """The file's own name without folders or control characters (which would break URLs and headers)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return CONTROL_CHARS.sub("", base).strip() or "fail"
+
+
+def downloadable_file(pk: int) -> File | None:
+    return publishable_files().select_related("blob").filter(pk=pk, blob__isnull=False).first()

@@ -1,0 +1,71 @@
+"""Small helpers the public templates share."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import gettext as _
+
+from dokreg.archive.models import Access
+from dokreg.public.selectors import download_name as _download_name
+from dokreg.registries.models import Registry
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context: template.Context, page: int) -> str:
+    """The current query string with another page number (filters and sort kept)."""
+    query = context["request"].GET.copy()
+    query["page"] = str(page)
+    return "?" + query.urlencode()
+
+
+@register.filter
+def access_short(access: str) -> str:
+    return {
+        Access.PUBLIC: _("Avalik"),
+        Access.ON_REQUEST: _("Teabenõude korras"),
+        Access.AK: _("AK"),
+    }.get(access, _("Teadmata"))
+
+
+@register.filter
+def registry_state(body: Registry) -> str:
+    return {
+        Registry.State.ACTIVE: _("kaetud"),
+        Registry.State.PAUSED: _("peatatud"),
+        Registry.State.NOT_COVERED: _("ei ole veel kaetud"),
+    }.get(body.state, body.state)
+
+
+@register.filter
+def extract_state(state: str) -> str:
+    return {
+        "ok": _("tekst eraldatud"),
+        "failed": _("teksti eraldamine ebaõnnestus"),
+    }.get(state, _("teksti ei ole veel eraldatud"))
+
+
+@register.filter
+def value_check(valid: bool | None) -> str:
+    if valid is None:
+        return _("allkirja väärtust ei saanud kontrollida")
+    return _("allkirja väärtus kontrollitud") if valid else _("allkirja väärtus EI VASTA sertifikaadile")
+
+
+@register.filter
+def digests_check(valid: bool | None) -> str:
+    if valid is None:
+        return _("andmefailide räsisid ei saanud kontrollida")
+    return _("andmefailide räsid kehtivad") if valid else _("andmefailide räsid EI KEHTI (fail on muutunud)")
+
+
+@register.filter
+def http_url(url: str) -> str:
+    """The URL only if it is http(s): a source could hand us ``javascript:`` in a link."""
+    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else ""
+
+
+@register.filter
+def download_name(name: str) -> str:
+    return _download_name(name)

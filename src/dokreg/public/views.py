@@ -1,0 +1,132 @@
+"""The public archive's pages: thin views over ``public.selectors`` (which keep the publication rule)."""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from dokreg.errors import BadInput, DokregError
+from dokreg.public import selectors
+from dokreg.public.params import SearchForm, parse_page, parse_search
+from dokreg.registries.models import Registry
+
+# Types a browser may show in place; everything else (HTML, SVG, XML, …) downloads, so a
+# file from a register can never run script on our origin.
+INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
+SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(None, registry_choices=selectors.registry_choices())
+    return render(
+        request,
+        "public/home.html",
+        {
+            "form": form,
+            "documents": selectors.newest_documents(),
+            "registries": selectors.covered_registries(),
+        },
+    )
+
+
+@require_safe
+def results(request: HttpRequest) -> HttpResponse:
+    form, params = parse_search(request.GET, registry_choices=selectors.registry_choices())
+    context: dict = {"form": form, "params": params, "errors": list(params.errors), "result": None}
+    if params.errors:
+        return render(request, "public/results.html", context, status=400)
+    try:
+        result = selectors.results_page(params)
+    except BadInput as exc:
+        context["errors"] = [_("Päringut ei saanud lugeda: %(reason)s") % {"reason": exc}]
+        return render(request, "public/results.html", context, status=400)
+    except DokregError:
+        context["errors"] = [_("Otsing ei ole praegu kättesaadav. Palun proovige hiljem uuesti.")]
+        return render(request, "public/results.html", context, status=503)
+    context["result"] = result
+    if result.pager.beyond_end and result.pager.total:
+        context["errors"] = [
+            _("Sellist lehekülge ei ole: tulemusi on %(n)s lehekülge.") % {"n": result.pager.num_pages}
+        ]
+        return render(request, "public/results.html", context, status=404)
+    return render(request, "public/results.html", context)
+
+
+@require_safe
+def document(request: HttpRequest, pk: int) -> HttpResponse:
+    page = selectors.document_page(pk)
+    if page is None:
+        raise Http404("no publishable document with this id")
+    return render(request, "public/document.html", {"page": page, "doc": page.document})
+
+
+@require_safe
+def registry(request: HttpRequest, slug: str) -> HttpResponse:
+    body = get_object_or_404(Registry, slug=slug)
+    page, page_error = parse_page(request.GET.get("page"))
+    stats = selectors.registry_stats(body)
+    pager, documents = selectors.registry_documents(body, page=page, total=stats.documents)
+    status = 400 if page_error else 404 if pager.beyond_end and pager.total else 200
+    context = {"body": body, "stats": stats, "pager": pager, "documents": documents, "page_error": page_error}
+    return render(request, "public/registry.html", context, status=status)
+
+
+@require_safe
+def registries(request: HttpRequest) -> HttpResponse:
+    bodies = selectors.all_registries()
+    return render(
+        request,
+        "public/registries.html",
+        {
+            "covered": [b for b in bodies if b.covered],
+            "not_covered": [b for b in bodies if not b.covered],
+        },
+    )
+
+
+@require_safe
+def about(request: HttpRequest) -> HttpResponse:
+    return render(request, "public/about.html", {"contact_url": settings.DOKREG_CONTACT_URL})
+
+
+@require_safe
+def file_download(request: HttpRequest, pk: int, name: str) -> FileResponse:
+    """Stream a public file's bytes; anything not in ``publishable_files()`` is a 404."""
+    file = selectors.downloadable_file(pk)
+    if file is None:
+        raise Http404("no public file with this id")
+    path = _blob_path(file.blob_id)
+    if path is None or not path.is_file():
+        raise Http404("the file's bytes are not in the store")
+    filename = selectors.download_name(file.name)
+    content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = FileResponse(
+        path.open("rb"),
+        content_type=content_type,
+        as_attachment=content_type not in INLINE_TYPES,
+        filename=filename,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _blob_path(sha256: str) -> Path | None:
+    if not SHA256.fullmatch(sha256 or ""):
+        return None
+    try:
+        # The store module may land later than this page; its layout is the documented one.
+        from dokreg.archive.storage import blob_path
+    except ImportError:
+        return Path(settings.FILE_STORE_DIR) / sha256[:2] / sha256[2:4] / sha256
+    try:
+        return blob_path(sha256)
+    except DokregError:
+        return None
