@@ -459,7 +459,7 @@ class _BodyBuilder:
         pools = {
             "in": words.INCOMING_TITLES,
             "request": ("Teabenõue {topic} kohta", "Teabenõue"),
-            "out": words.OUTGOING_TITLES[:3] if reply else words.OUTGOING_TITLES,
+            "out": words.OUTGOING_TITLES[:3] if reply else words.OUTGOING_TITLES[3:],
             "contract": words.CONTRACT_TITLES,
             "order": words.ORDER_TITLES,
         }

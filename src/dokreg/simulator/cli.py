@@ -1,0 +1,53 @@
+"""`dokreg simulate`: serve a simulated corpus on loopback until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+
+from dokreg.errors import DokregError
+from dokreg.simulator.corpus import FILE_MODES, Corpus, CorpusConfig
+from dokreg.simulator.server import SimulatorServer
+
+
+def simulate_main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="dokreg simulate", description="Serve simulated ADR registers.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--bodies", type=int, default=3, help="number of bodies (registers)")
+    parser.add_argument("--days", type=int, default=10)
+    parser.add_argument("--docs-per-day", type=int, default=20)
+    parser.add_argument("--big-day-every", type=int, default=4, help="every n-th day has 130-250 documents")
+    parser.add_argument("--ak-share", type=float, default=0.25)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--start", type=date.fromisoformat, default=CorpusConfig.start, help="YYYY-MM-DD")
+    parser.add_argument("--files", choices=FILE_MODES, default="asice")
+    args = parser.parse_args(argv)
+    try:
+        corpus = Corpus(
+            CorpusConfig(
+                bodies=args.bodies,
+                days=args.days,
+                start=args.start,
+                docs_per_day=args.docs_per_day,
+                big_day_every=args.big_day_every,
+                ak_share=args.ak_share,
+                seed=args.seed,
+                files=args.files,
+            )
+        )
+        server = SimulatorServer(corpus, host=args.host, port=args.port)
+    except (DokregError, OSError) as error:
+        print(f"dokreg simulate: {error}", file=sys.stderr)
+        return 2
+    for spec in corpus.bodies:
+        print(f"{spec.slug}\t{len(corpus.documents(spec.slug))} documents\t{server.base_url(spec.slug)}")
+    print("Serving; Ctrl-C stops.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0

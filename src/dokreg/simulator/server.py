@@ -1,0 +1,127 @@
+"""The simulator's HTTP server: stdlib only, so it starts in milliseconds on loopback.
+
+It owns sockets, per-kind request counts and the fault hook; what a page looks like is the
+platform family's business (`adr.AdrSite`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from urllib.parse import unquote, urlsplit
+
+from dokreg.simulator.adr import AdrSite
+from dokreg.simulator.corpus import Corpus
+from dokreg.simulator.web import FaultHook, Request, Response, Site
+
+MAX_BODY = 1 << 20  # a search form is a few hundred bytes; refuse anything absurd
+
+
+class SimulatorServer:
+    def __init__(
+        self,
+        corpus: Corpus,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultHook | None = None,
+        site: Site | None = None,
+    ):
+        self.corpus = corpus
+        self.faults = faults
+        self.site: Site = site or AdrSite(corpus)
+        self.requests: Counter[str] = Counter()
+        self._count_lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def base_url(self, slug: str) -> str:
+        self.corpus.body(slug)  # unknown slug: NotFoundAtSource, not a URL that 404s later
+        return f"{self.url}/{slug}/"
+
+    def start(self) -> SimulatorServer:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, name="dokreg-simulator", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+
+    def __enter__(self) -> SimulatorServer:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ):
+        self.stop()
+
+    def respond(self, request: Request) -> Response:
+        """One request through the fault hook and the site, counted by what was asked for."""
+        response = self.faults.intercept(request) if self.faults is not None else None
+        if response is None:
+            response = self.site.handle(request)
+        with self._count_lock:
+            self.requests[response.kind] += 1
+        return response
+
+
+def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as a real register's front end allows
+        server_version = "Apache-Coyote/1.1"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            self._serve(b"")
+
+        def do_HEAD(self) -> None:
+            self._serve(b"", head=True)
+
+        def do_POST(self) -> None:
+            length = self.headers.get("Content-Length", "0")
+            size = int(length) if length.isdigit() else 0
+            if size > MAX_BODY:
+                self.send_error(413)
+                return
+            self._serve(self.rfile.read(size))
+
+        def _serve(self, body: bytes, head: bool = False) -> None:
+            split = urlsplit(self.path)
+            request = Request(
+                method="GET" if head else self.command,
+                path=unquote(split.path),
+                query=split.query,
+                headers={name.lower(): value for name, value in self.headers.items()},
+                body=body,
+            )
+            response = server.respond(request)
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            for name, value in response.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            if not head:
+                self.wfile.write(response.body)
+
+        def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+            pass  # tests and benchmarks make thousands of requests; the counts are kept instead
+
+    return Handler
