@@ -12,6 +12,7 @@ turn. ``extract_tree`` recurses for the ``dokreg extract`` command and for tests
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 import resource
 from dataclasses import dataclass
@@ -87,6 +88,9 @@ def _run_isolated(extractor: Extractor, data: bytes, name: str, limits: Limits) 
 
 
 def _child_main(sender: Connection, extractor: Extractor, data: bytes, name: str, limits: Limits) -> None:
+    # A native crash here is expected on hostile files and reported by the parent with its signal;
+    # an inherited faulthandler would only dump the parent's Python stack into the worker's log.
+    faulthandler.disable()
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         outcome: tuple = ("ok", _run(extractor, data, name, limits))
