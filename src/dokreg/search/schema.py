@@ -62,7 +62,8 @@ TEXT_STORE_CHARS = 100_000
 
 def build_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
-    builder.add_unsigned_field(DOC_ID, stored=True, indexed=True, fast=True)
+    # i64, not u64: the binding turns a Python int into an i64 term, so deletes by term need i64.
+    builder.add_integer_field(DOC_ID, stored=True, indexed=True, fast=True)
     builder.add_integer_field(REGISTERED, stored=False, indexed=True, fast=True)
     for name in (REGISTRY, DOC_TYPE, ACCESS):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")

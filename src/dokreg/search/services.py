@@ -1,7 +1,8 @@
 """search(): filters, sorting, counting and snippets over the index.
 
-Web processes and the indexer are different processes, so each search checks cheaply (one stat of
-meta.json, which Tantivy rewrites on every commit) whether the writer committed, and reloads then.
+Web processes and the indexer are different processes, so each search checks cheaply whether the
+writer committed (meta.json, a few kilobytes that Tantivy rewrites on every commit, has changed)
+and reloads then. Its bytes are compared, not its mtime: two commits can share a coarse timestamp.
 """
 
 from __future__ import annotations
@@ -121,11 +122,18 @@ def _date_range(date_from: date | None, date_to: date | None) -> tantivy.Query:
 class _Reader:
     index: tantivy.Index
     version_stamp: tuple[int, int]
-    meta_stamp: tuple[int, int, int]
+    meta: bytes
 
 
 _readers: dict[Path, _Reader] = {}
 _readers_lock = threading.Lock()
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
@@ -138,7 +146,7 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 def _searcher(index_dir: Path) -> tantivy.Searcher | None:
     """A searcher that sees the latest commit; None while there is no index."""
-    meta = _stamp(index_dir / "meta.json")
+    meta = _read(index_dir / "meta.json")
     version = _stamp(index_dir / s.VERSION_FILE)
     with _readers_lock:
         if meta is None:
@@ -152,7 +160,7 @@ def _searcher(index_dir: Path) -> tantivy.Searcher | None:
                 return None
             reader = _Reader(index, version[:2] if version else (0, 0), meta)
             _readers[index_dir] = reader
-        elif reader.meta_stamp != meta:
+        elif reader.meta != meta:
             reader.index.reload()
-            reader.meta_stamp = meta
+            reader.meta = meta
         return reader.index.searcher()

@@ -133,7 +133,7 @@ def _documents(batch: Sequence[IndexDoc], analyser: Analyser) -> list[tantivy.Do
 
 def _document(doc: IndexDoc, streams: list[tuple[str, str]]) -> tantivy.Document:
     out = tantivy.Document()
-    out.add_unsigned(s.DOC_ID, doc.doc_id)
+    out.add_integer(s.DOC_ID, doc.doc_id)
     out.add_integer(s.REGISTERED, doc.registered.toordinal() if doc.registered else 0)
     out.add_text(s.REGISTRY, keyword(doc.registry))
     out.add_text(s.DOC_TYPE, keyword(doc.doc_type))

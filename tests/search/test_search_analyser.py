@@ -1,0 +1,86 @@
+"""The Estonian analyser: whole tokens for references and citations, folds, and Vabamorf lemmas."""
+
+from __future__ import annotations
+
+import pytest
+
+from dokreg.search.analyser import Analyser, Lemmatiser, fold, raw_tokens
+
+
+def test_meaningful_tokens_are_kept_whole():
+    text = "Vastus nr 5.1-2/3233-1 ja 3.1-7/25/21672-2 (2-1/2801) 23.12.2025, AvTS § 35 lg 1; K. P. Tamm 2025. aastal"
+    exact, _ = Analyser().streams([text])[0]
+    assert exact.split() == [
+        "vastus",
+        "nr",
+        "5.1-2/3233-1",
+        "ja",
+        "3.1-7/25/21672-2",
+        "2-1/2801",
+        "23.12.2025",
+        "avts",
+        "§35",
+        "lg",
+        "1",
+        "k.p.",
+        "tamm",
+        "2025",
+        "aastal",
+    ]
+
+
+def test_words_joined_by_slashes_are_split_but_hyphenated_words_kept():
+    assert raw_tokens("dokumendid/kirjad e-post") == ["dokumendid/kirjad", "e-post"]
+    exact, lemma = Analyser().streams(["dokumendid/kirjad Harju-Madise"])[0]
+    assert exact.split() == ["dokumendid", "kirjad", "harju-madise"]
+    assert "madise" in lemma.split()
+
+
+def test_fold_removes_estonian_diacritics():
+    assert fold("õigus äri öö ülikool šokolaad žürii") == "oigus ari oo ulikool sokolaad zurii"
+    assert fold("café") == "cafe"
+
+
+@pytest.mark.parametrize(
+    ("form", "lemma"),
+    [
+        ("dokumentidele", "dokument"),
+        ("dokumendi", "dokument"),
+        ("ministeeriumile", "ministeerium"),
+        ("teabenõude", "teabenõue"),
+        ("pöördumisele", "pöördumine"),
+        ("karistusseadustikule", "karistusseadustik"),
+    ],
+)
+def test_lemma_stream_holds_every_candidate_lemma_and_its_fold(form, lemma):
+    _, stream = Analyser().streams([form])[0]
+    assert lemma in stream.split()
+    assert fold(lemma) in stream.split()
+
+
+def test_exact_stream_keeps_diacritics_lemma_stream_adds_folds():
+    exact, lemma = Analyser().streams(["Sõda"])[0]
+    assert exact == "sõda"
+    assert set(lemma.split()) == {"sõda", "soda"}
+
+
+def test_forms_are_cached_and_the_cache_is_bounded():
+    lemmatiser = Lemmatiser(size=3)
+    first = lemmatiser.lemmas(["dokumendi", "kirjale", "vastusega"])
+    assert first["dokumendi"] == ("dokument",)
+    lemmatiser.lemmas(["otsusele"])
+    assert len(lemmatiser._cache) == 3
+    assert "otsusele" in lemmatiser._cache
+
+
+def test_junk_forms_are_not_sent_to_vabamorf_and_keep_their_surface():
+    junk = "x" * 80
+    exact, lemma = Analyser().streams([f"{junk} 漢字 ⚠"])[0]
+    assert exact.split() == ["x" * 60, "漢字"]
+    assert lemma.split() == ["x" * 60, "漢字"]
+
+
+def test_query_forms_read_lowercase_names_as_proper_names_too():
+    exact, lemmas = Analyser().query_forms("tallinnas")
+    assert exact == "tallinnas"
+    assert "tallinn" in lemmas
