@@ -91,3 +91,26 @@ def make_signature(file: File, **fields: Any) -> Signature:
         "digests_valid": True,
     }
     return Signature.objects.create(file=file, **{**defaults, **fields})
+
+
+def index(*documents: Document, text: dict[int, str] | None = None) -> None:
+    """Write documents into the test's search index as they are now (later DB changes make it stale)."""
+    from dokreg.search import IndexDoc, IndexWriter
+
+    text = text or {}
+    with IndexWriter() as writer:
+        for doc in documents:
+            writer.add(
+                IndexDoc(
+                    doc_id=doc.pk,
+                    registry=doc.registry.slug,
+                    registry_name=doc.registry.name,
+                    reference=doc.reference,
+                    title=doc.title,
+                    doc_type=doc.doc_type,
+                    registered=doc.registered,
+                    access=doc.access,
+                    correspondent=doc.correspondent,
+                    text=text.get(doc.pk, ""),
+                )
+            )

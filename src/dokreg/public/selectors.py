@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dokreg.archive.models import Access, Document, DocumentVersion, File, Signature
 from dokreg.archive.selectors import publishable_documents, publishable_files
-from dokreg.errors import DokregError
+from dokreg.errors import BadInput, DokregError
 from dokreg.public.paging import Pager
 from dokreg.public.params import SearchParams
 from dokreg.registries.models import Registry
@@ -27,6 +27,8 @@ from dokreg.registries.models import Registry
 PER_PAGE = 20
 NEWEST_ON_HOME = 20
 MATTER_LIMIT = 50
+# dokreg.search answers at most this deep; the database path (no words) has no such limit.
+MAX_INDEX_OFFSET = 100_000
 # A file's text beyond this is cut on the page (the download has it all): large documents must not
 # make the page unusable.
 MAX_TEXT_CHARS = 200_000
@@ -43,6 +45,31 @@ HISTORY_KINDS = {
     DocumentVersion.Kind.FILES: _("failid muutusid"),
     DocumentVersion.Kind.WITHDRAWN: _("allikast kadunud"),
     DocumentVersion.Kind.RETURNED: _("allikasse tagasi"),
+}
+
+# History names fields as the document page labels them; unknown names are shown as stored.
+FIELD_LABELS = {
+    "reference": _("Viit"),
+    "registered": _("Registreeritud"),
+    "doc_type": _("Liik"),
+    "title": _("Pealkiri"),
+    "function": _("Funktsioon"),
+    "series": _("Sari"),
+    "case_file": _("Toimik"),
+    "access": _("Juurdepääsupiirang"),
+    "access_text": _("Juurdepääsupiirang"),
+    "restriction_basis": _("Juurdepääsupiirangu alus"),
+    "restriction_change_basis": _("Juurdepääsupiirangu muutmise alus"),
+    "restriction_begins": _("Juurdepääsupiirangu algus"),
+    "restriction_ends": _("Juurdepääsupiirangu lõpp"),
+    "sender_reference": _("Saatja/saaja viit"),
+    "correspondent": _("Adressaat"),
+    "channel": _("Saabumis/saatmisviis"),
+    "responsible": _("Vastutaja"),
+    "due_date": _("Lahendamise tähtaeg"),
+    "sent_at": _("Välja saatmise kuupäev"),
+    "files": _("Failid"),
+    "url": _("Originaal"),
 }
 
 
@@ -122,6 +149,9 @@ def _index_results(params: SearchParams, per_page: int) -> ResultPage:
         from dokreg.search import SearchFilters, search
     except ImportError as exc:
         raise SearchUnavailable(f"the search package cannot be imported: {exc}") from exc
+    offset = (params.page - 1) * per_page
+    if offset > MAX_INDEX_OFFSET:
+        raise BadInput(str(_("nii kaugele tulemustesse ei saa; kitsendage otsingut filtritega")))
     filters = SearchFilters(
         registries=params.registries,
         date_from=params.date_from,
@@ -129,19 +159,15 @@ def _index_results(params: SearchParams, per_page: int) -> ResultPage:
         doc_types=params.doc_types,
         access=params.access,
     )
-    pager = Pager(page=params.page, per_page=per_page, total=0)
     try:
-        result = search(
-            params.q, filters=filters, sort=params.effective_sort, offset=pager.offset, limit=per_page
-        )
-    except DokregError:  # BadInput (a query it cannot read) and the index's own errors: the view explains
+        result = search(params.q, filters=filters, sort=params.effective_sort, offset=offset, limit=per_page)
+    except DokregError:  # the index's own errors (outdated, broken, busy): the view explains
         raise
-    except Exception as exc:  # an index failure must become a message, never a 500
+    except Exception as exc:  # any other index failure must become a message, never a 500
         raise SearchUnavailable(f"the search index failed: {type(exc).__name__}: {exc}") from exc
-    rows = _recheck_hits(result.hits)
     return ResultPage(
         pager=Pager(page=params.page, per_page=per_page, total=result.total),
-        rows=rows,
+        rows=_recheck_hits(result.hits),
         corrected=result.corrected,
     )
 
@@ -185,11 +211,18 @@ class RelationRow:
 
 
 @dataclass(frozen=True)
+class FieldChange:
+    label: str
+    before: str = ""
+    after: str = ""
+    values_shown: bool = False
+
+
+@dataclass(frozen=True)
 class HistoryRow:
     kind: str
     seen_at: datetime
-    fields: tuple[str, ...]
-    values: tuple[tuple[str, str, str], ...]  # (field, before, after) where values may be shown
+    changes: tuple[FieldChange, ...]
 
 
 @dataclass(frozen=True)
@@ -314,24 +347,32 @@ def _same_matter(doc: Document) -> list[Document]:
 
 
 def _history(doc: Document, *, show_values: bool) -> list[HistoryRow]:
+    """Each change seen at the source; values only where showing them cannot leak what is hidden."""
     rows = []
     for version in doc.versions.order_by("seen_at", "id"):
         changes = version.changes if isinstance(version.changes, dict) else {}
-        values = []
-        if show_values:
-            for name, change in changes.items():
-                if name not in HISTORY_VALUES_HIDDEN:
-                    before, after = _before_after(change)
-                    values.append((name, before, after))
         rows.append(
             HistoryRow(
                 kind=str(HISTORY_KINDS.get(version.kind, version.kind)),
                 seen_at=version.seen_at,
-                fields=tuple(changes),
-                values=tuple(values),
+                changes=tuple(
+                    _field_change(name, change, show_value=show_values and name not in HISTORY_VALUES_HIDDEN)
+                    for name, change in changes.items()
+                ),
             )
         )
     return rows
+
+
+def _field_change(name: str, change: Any, *, show_value: bool) -> FieldChange:
+    if not show_value:
+        return FieldChange(label=_field_label(name))
+    before, after = _before_after(change)
+    return FieldChange(label=_field_label(name), before=before, after=after, values_shown=True)
+
+
+def _field_label(name: str) -> str:
+    return str(FIELD_LABELS.get(name, name))
 
 
 def _before_after(change: Any) -> tuple[str, str]:
