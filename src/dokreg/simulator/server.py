@@ -6,6 +6,7 @@ platform family's business (`adr.AdrSite`).
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ from dokreg.simulator.corpus import Corpus
 from dokreg.simulator.web import FaultHook, Request, Response, Site
 
 MAX_BODY = 1 << 20  # a search form is a few hundred bytes; refuse anything absurd
+POLL_INTERVAL = 0.05  # how quickly stop() is noticed; tests start and stop many servers
 
 
 class SimulatorServer:
@@ -35,6 +37,8 @@ class SimulatorServer:
         self._count_lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
+        # Keep-alive clients may hold connections open; stop() must not wait for them.
+        self._httpd.block_on_close = False
         self._thread: threading.Thread | None = None
 
     @property
@@ -49,7 +53,7 @@ class SimulatorServer:
     def start(self) -> SimulatorServer:
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, name="dokreg-simulator", daemon=True
+                target=self._httpd.serve_forever, args=(POLL_INTERVAL,), name="dokreg-simulator", daemon=True
             )
             self._thread.start()
         return self
@@ -85,8 +89,14 @@ class SimulatorServer:
 def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as a real register's front end allows
+        timeout = 60  # an idle keep-alive connection is dropped, as front ends do
         server_version = "Apache-Coyote/1.1"
         sys_version = ""
+
+        def setup(self) -> None:
+            super().setup()
+            # Headers and body go out in two writes; without this, delayed ACKs cost ~40 ms a request.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_GET(self) -> None:
             self._serve(b"")
