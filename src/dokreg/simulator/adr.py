@@ -65,13 +65,13 @@ class AdrSite:
             return not_found()
         if parts in ([], ["otsing"]):
             return self._html(slug, self._form(slug, None, submitted=False), "", kind="form")
-        if len(parts) == 2 and parts[0] == "otsing" and parts[1].isdigit():
+        if len(parts) == 2 and parts[0] == "otsing" and _int(parts[1], -1) >= 0:
             return self._page(request, slug, int(parts[1]))
-        if len(parts) == 2 and parts[0] == "dokument" and parts[1].isdigit():
+        if len(parts) == 2 and parts[0] == "dokument" and _int(parts[1], -1) >= 0:
             return self._html(
                 slug, self._form(slug, None, False), self._document(slug, int(parts[1])), "document"
             )
-        if len(parts) >= 2 and parts[0] == "fail" and parts[1].isdigit():
+        if len(parts) >= 2 and parts[0] == "fail" and _int(parts[1], -1) >= 0:
             return self._file(slug, int(parts[1]))
         return not_found()
 
@@ -241,7 +241,8 @@ def _date(value: str) -> date | None:
 
 
 def _int(value: str, default: int) -> int:
-    return int(value) if value.strip().isdigit() else default
+    value = value.strip()
+    return int(value) if value.isascii() and value.isdecimal() else default
 
 
 def _d(day: date | None) -> str:

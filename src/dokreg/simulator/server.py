@@ -6,6 +6,7 @@ platform family's business (`adr.AdrSite`).
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from collections import Counter
@@ -18,6 +19,7 @@ from dokreg.simulator.corpus import Corpus
 from dokreg.simulator.web import FaultHook, Request, Response, Site
 
 MAX_BODY = 1 << 20  # a search form is a few hundred bytes; refuse anything absurd
+log = logging.getLogger(__name__)
 POLL_INTERVAL = 0.05  # how quickly stop() is noticed; tests start and stop many servers
 
 
@@ -80,7 +82,11 @@ class SimulatorServer:
         """One request through the fault hook and the site, counted by what was asked for."""
         response = self.faults.intercept(request) if self.faults is not None else None
         if response is None:
-            response = self.site.handle(request)
+            try:
+                response = self.site.handle(request)
+            except Exception:  # a simulator bug must look like a failing server (500), not a hung socket
+                log.exception("simulator failed on %s %s", request.method, request.path)
+                response = Response(500, b"<html><body><h1>500</h1></body></html>", kind="error")
         with self._count_lock:
             self.requests[response.kind] += 1
         return response
@@ -106,7 +112,7 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
 
         def do_POST(self) -> None:
             length = self.headers.get("Content-Length", "0")
-            size = int(length) if length.isdigit() else 0
+            size = int(length) if length.isascii() and length.isdecimal() else 0
             if size > MAX_BODY:
                 self.send_error(413)
                 return

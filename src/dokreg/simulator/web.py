@@ -7,7 +7,7 @@ A platform family (ADR today; RMK, Riigikantselei, … later) is a plain object 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Protocol
 from urllib.parse import parse_qs
 
@@ -24,7 +24,7 @@ class Request:
         jar = SimpleCookie()
         try:
             jar.load(self.headers.get("cookie", ""))
-        except Exception:  # a broken Cookie header is the client's problem: treat it as absent
+        except CookieError:  # a broken Cookie header is the client's problem: treat it as absent
             return ""
         morsel = jar.get(name)
         return morsel.value if morsel else ""
