@@ -17,8 +17,8 @@ import tantivy
 
 from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
-from dokreg.search.query import Built, build
-from dokreg.search.snippets import snippet
+from dokreg.search.query import build
+from dokreg.search.snippets import Snippets
 from dokreg.search.types import Hit, SearchFilters, SearchResult
 from dokreg.search.writer import keyword
 
@@ -69,11 +69,14 @@ def run_search(
     order = {"order_by_field": s.REGISTERED, "order": tantivy.Order.Desc} if by_date else {}
     # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
     found = searcher.search(full, max(limit, 1), count=True, offset=offset, **order)
-    hits = tuple(_hit(searcher, score, address, built, analyser) for score, address in found.hits[:limit])
+    snippets = Snippets(built.highlight, analyser)
+    hits = tuple(_hit(searcher, score, address, snippets) for score, address in found.hits[:limit])
     return SearchResult(total=found.count, hits=hits, query=query)
 
 
-def _hit(searcher: tantivy.Searcher, score, address, built: Built, analyser: Analyser) -> Hit:
+def _hit(
+    searcher: tantivy.Searcher, score: float | int, address: tantivy.DocAddress, snippets: Snippets
+) -> Hit:
     doc = searcher.doc(address)
     title = _stored_text(doc, s.TITLE_STORE)
     text = _stored_text(doc, s.TEXT_STORE)
@@ -82,7 +85,7 @@ def _hit(searcher: tantivy.Searcher, score, address, built: Built, analyser: Ana
     return Hit(
         doc_id=int(doc.get_first(s.DOC_ID)),
         score=relevance,
-        snippet=snippet(title, text, built.highlight, analyser),
+        snippet=snippets(title, text),
     )
 
 

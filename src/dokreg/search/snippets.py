@@ -16,20 +16,31 @@ from dokreg.search.query import Highlight
 WIDTH = 200
 LEAD = 60  # characters of context before the first match
 SCAN_CHARS = 30_000
+CHUNK_CHARS = 500
 _SPACES = re.compile(r"\s+")
 
 
-def snippet(title: str, text: str, highlight: Highlight, analyser: Analyser) -> str:
-    """HTML-escaped snippet with matches in <mark>…</mark>; the start of the text when nothing matches."""
-    matcher = _Matcher(highlight, analyser)
-    for source in (text[:SCAN_CHARS], title):
-        spans = matcher.matches(source) if highlight else []
-        if spans:
-            return _render(source, spans)
-    return _render(text or title, [])
+class Snippets:
+    """Snippets for one search; the matcher's decisions per token are shared by all its hits."""
+
+    def __init__(self, highlight: Highlight, analyser: Analyser) -> None:
+        self.matcher = _Matcher(highlight, analyser) if highlight else None
+
+    def __call__(self, title: str, text: str) -> str:
+        """HTML-escaped snippet with matches in <mark>…</mark>; the start of the text when nothing matches."""
+        if self.matcher is not None:
+            for source in (text[:SCAN_CHARS], title):
+                first = self.matcher.first_hit(source)
+                if first is not None:
+                    start, end = _window(source, first)
+                    return _render(source, start, end, self.matcher.hits(source, start, end))
+        source = text or title
+        return _render(source, *_window(source, 0), [])
 
 
 class _Matcher:
+    """Decides which tokens a query matched: by surface, accent fold, prefix or Vabamorf lemma."""
+
     def __init__(self, highlight: Highlight, analyser: Analyser) -> None:
         self.h = highlight
         self.analyser = analyser
@@ -37,18 +48,38 @@ class _Matcher:
         self.fold_prefixes = tuple(fold(p) for p in highlight.prefixes)
         # Lemma matches need Vabamorf; only forms starting like a query lemma are worth asking about.
         self.heads = {t[:2] for t in self.folded}
+        self.memo: dict[str, bool] = {}  # raw token → matched; words repeat, decisions are reused
 
-    def matches(self, source: str) -> list[tuple[int, int]]:
-        spans = raw_token_spans(source)
-        words = {
-            w
-            for _, _, raw in spans
-            if not is_code(raw)
-            for w in word_parts(raw)
-            if fold(w.lower())[:2] in self.heads
-        }
-        lemmas = self.analyser.lemmatiser.lemmas(words) if self.h.lemmas else {}
-        return [(start, end) for start, end, raw in spans if self._hit(raw, lemmas)]
+    def first_hit(self, source: str) -> int | None:
+        """Offset of the first matching token, scanning chunk by chunk so long texts stop early."""
+        start = 0
+        while start < len(source):
+            end = source.find(" ", start + CHUNK_CHARS)
+            end = len(source) if end == -1 else end
+            for s, _, raw in self._spans(source[start:end]):
+                if self.memo[raw]:
+                    return start + s
+            start = end
+        return None
+
+    def hits(self, source: str, start: int, end: int) -> list[tuple[int, int]]:
+        return [(start + s, start + e) for s, e, raw in self._spans(source[start:end]) if self.memo[raw]]
+
+    def _spans(self, part: str) -> list[tuple[int, int, str]]:
+        spans = raw_token_spans(part)
+        new = {raw for _, _, raw in spans if raw not in self.memo}
+        if new:
+            words = {
+                w
+                for raw in new
+                if not is_code(raw)
+                for w in word_parts(raw)
+                if fold(w.lower())[:2] in self.heads
+            }
+            lemmas = self.analyser.lemmatiser.lemmas(words) if self.h.lemmas and words else {}
+            for raw in new:
+                self.memo[raw] = self._hit(raw, lemmas)
+        return spans
 
     def _hit(self, raw: str, lemmas: dict[str, tuple[str, ...]]) -> bool:
         if is_code(raw):
@@ -64,13 +95,10 @@ class _Matcher:
         return False
 
 
-def _render(source: str, spans: list[tuple[int, int]]) -> str:
-    start, end = _window(source, spans[0][0] if spans else 0)
+def _render(source: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
     out: list[str] = ["…"] if start > 0 else []
     pos = start
     for s, e in spans:
-        if s < start or e > end:
-            continue
         out.append(html.escape(source[pos:s]))
         out.append(f"<mark>{html.escape(source[s:e])}</mark>")
         pos = e
