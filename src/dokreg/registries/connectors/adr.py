@@ -325,6 +325,9 @@ _FIELDS = {
     "vastutaja": "responsible",
     "lahendamise tähtaeg": "due_date",
     "tähtaeg": "due_date",
+    # The real AK page (upstream recording adr_document_ak_18976496) words the restriction term so.
+    "kehtiv alates": "restriction_begins",
+    "kehtiv kuni": "restriction_ends",
     "välja saatmise kuupäev": "sent_at",
     "väljasaatmise kuupäev": "sent_at",
     "saatmise kuupäev": "sent_at",
