@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 
@@ -227,6 +229,17 @@ def test_add_replaces_a_document_with_the_same_id(corpus):
     assert ids("oigus") == []
     assert ids("arhiveeritud") == [7]
     assert search("").total == len(CORPUS)
+
+
+def test_readers_see_commits_of_a_writer_in_another_process(corpus, settings):
+    assert ids("kuulutus") == []
+    script = (
+        "import sys; from datetime import date; from dokreg.search import IndexDoc, IndexWriter\n"
+        "with IndexWriter(sys.argv[1]) as w:\n"
+        "    w.add(IndexDoc(90, 'jm', 'JM', '1-1/90', 'Kuulutus', 'Kiri', date(2025, 2, 1), 'public'))\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(settings.INDEX_DIR)], check=True, timeout=120)
+    assert ids("kuulutus") == [90]
 
 
 def test_readers_see_later_commits(corpus):

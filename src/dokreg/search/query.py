@@ -60,6 +60,7 @@ _UPPER = "A-ZÕÄÖÜŠŽ"
 _SECTION_SPACE = re.compile(r"§+\s+(?=\d)")
 _INITIAL_SPACE = re.compile(rf"(?<![^\W_])([{_UPPER}]\.)\s+(?=[{_UPPER}]\.)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_WORDISH = re.compile(r"[^\W_]")
 _LEXEME = re.compile(r'"[^"]*"?|\(|\)|[^\s()"]+')
 
 
@@ -117,7 +118,8 @@ def lex(query: str) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for lexeme in _LEXEME.findall(query):
         if lexeme.startswith('"'):
-            out.append(("PHRASE", lexeme.strip('"')))
+            if _WORDISH.search(lexeme):
+                out.append(("PHRASE", lexeme.strip('"')))
         elif lexeme == "(":
             out.append(("LPAREN", lexeme))
         elif lexeme == ")":
@@ -143,14 +145,19 @@ def _lex_chunk(chunk: str) -> list[tuple[str, str]]:
     if colon and name.lower() in FIELD_NAMES:
         out.append(("FIELD", name.lower()))
         chunk = value
+    if not _WORDISH.search(chunk):  # only symbols: nothing to search for, and no operand either
+        return [lexeme for lexeme in out if lexeme[0] == "FIELD"]
     if chunk.endswith("*"):
         out.append(("PREFIX", chunk.rstrip("*")))
-    elif chunk:
+    else:
         out.append(("WORD", chunk))
     return out
 
 
 class _Parser:
+    """Recursive descent; OR binds tighter than the implicit AND, as in web search engines:
+    ``kiri vastus OR otsus`` is kiri AND (vastus OR otsus)."""
+
     def __init__(self, lexemes: list[tuple[str, str]]) -> None:
         self.lexemes = lexemes
         self.pos = 0
@@ -159,7 +166,7 @@ class _Parser:
     def parse(self) -> Node | None:
         nodes = []
         while self.pos < len(self.lexemes):
-            node = self.parse_or(0)
+            node = self.sequence(0)
             if node is not None:
                 nodes.append(node)
             if self.peek() == "RPAREN":  # a stray ")" at the top level
@@ -169,46 +176,56 @@ class _Parser:
     def peek(self) -> str | None:
         return self.lexemes[self.pos][0] if self.pos < len(self.lexemes) else None
 
-    def parse_or(self, depth: int) -> Node | None:
-        alternatives = [self.parse_and(depth)]
-        while self.peek() == "OR":
-            self.pos += 1
-            alternatives.append(self.parse_and(depth))
-        present = tuple(a for a in alternatives if a is not None)
-        if len(present) <= 1:
-            return present[0] if present else None
-        return Or(present)
-
-    def parse_and(self, depth: int) -> Node | None:
+    def sequence(self, depth: int) -> Node | None:
+        """Clauses that must all match, up to a ")" or the end."""
         nodes = []
-        while self.peek() not in (None, "OR", "RPAREN"):
-            node = self.parse_unary(depth)
+        while self.peek() not in (None, "RPAREN"):
+            if self.peek() == "OR":  # a lone or leading OR
+                self.pos += 1
+                continue
+            node = self.alternatives(depth)
             if node is not None:
                 nodes.append(node)
         return _and(nodes)
 
-    def parse_unary(self, depth: int) -> Node | None:
-        kind, text = self.lexemes[self.pos]
-        if kind == "NOT":
+    def alternatives(self, depth: int) -> Node | None:
+        found = [self.unary(depth)]
+        while self.peek() == "OR":
             self.pos += 1
-            operand = self._operand(depth)
-            return Not(operand) if operand is not None else None
-        if kind == "FIELD":
-            self.pos += 1
-            operand = self._operand(depth)
-            return Field(FIELD_NAMES[text], operand) if operand is not None else None
-        return self.parse_atom(depth)
+            if self.peek() not in (None, "RPAREN", "OR"):
+                found.append(self.unary(depth))
+        present = tuple(node for node in found if node is not None)
+        if len(present) <= 1:
+            return present[0] if present else None
+        return Or(present)
 
-    def _operand(self, depth: int) -> Node | None:
+    def unary(self, depth: int) -> Node | None:
+        """NOTs and field names before an atom; counted in a loop, so "------a" cannot recurse deep."""
+        negations = 0
+        fields: tuple[s.TextField, ...] | None | bool = False
+        while self.peek() in ("NOT", "FIELD"):
+            kind, text = self.lexemes[self.pos]
+            self.pos += 1
+            if kind == "NOT":
+                negations += 1
+            elif fields is False:  # the first field name wins: "title:type:x" searches the title
+                fields = FIELD_NAMES[text]
         if self.peek() in (None, "OR", "RPAREN"):
             return None
-        return self.parse_unary(depth)
+        node = self.atom(depth)
+        if node is None:
+            return None
+        if fields is not False:
+            node = Field(fields, node)
+        return Not(node) if negations % 2 else node
 
-    def parse_atom(self, depth: int) -> Node | None:
+    def atom(self, depth: int) -> Node | None:
         kind, text = self.lexemes[self.pos]
         self.pos += 1
         if kind == "LPAREN":
-            inner = self.parse_or(depth + 1) if depth < MAX_DEPTH else None
+            if depth >= MAX_DEPTH:  # deeper groups are read flat
+                return None
+            inner = self.sequence(depth + 1)
             if self.peek() == "RPAREN":
                 self.pos += 1
             return inner

@@ -20,6 +20,8 @@ from dokreg.search.types import ACCESS_VALUES, IndexDoc
 
 DEFAULT_BATCH = 500
 HEAP_BYTES = 256_000_000
+# Text beyond this is not indexed: a runaway extraction must not hold the writer's memory hostage.
+INDEX_TEXT_CHARS = 2_000_000
 
 
 class IndexWriter:
@@ -121,7 +123,7 @@ def _texts(doc: IndexDoc) -> list[str]:
     meta = "\n".join(
         [doc.function, doc.case_file, doc.responsible, doc.channel, doc.registry_name, *doc.file_names]
     )
-    return [doc.title, doc.correspondent, doc.series, doc.doc_type, meta, doc.text]
+    return [doc.title, doc.correspondent, doc.series, doc.doc_type, meta, doc.text[:INDEX_TEXT_CHARS]]
 
 
 def _documents(batch: Sequence[IndexDoc], analyser: Analyser) -> list[tantivy.Document]:
