@@ -17,6 +17,8 @@ from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEnt
 
 class Connector(ABC):
     family: ClassVar[str]
+    # True for registers walked by id (RMK, Tallinn): sync calls fetch(id) over id ranges, not list_day.
+    sequential_ids: ClassVar[bool] = False
 
     def __init__(self, base_url: str, client: PoliteClient) -> None:
         # Relative links and endpoints are joined onto the base, so it must end with a slash.
