@@ -141,6 +141,8 @@ def test_bare_reference_finds_exactly_that_document(corpus):
     assert ids("5.1-2/3233-2") == [12]
     assert ids("2-1/2801") == [13]
     assert ids("7-4/1012") == [13]  # the sender's reference
+    assert ids('"2-1/2801"') == [13]
+    assert ids("title:2-1/2801") == []  # a field restriction keeps references out
 
 
 def test_initials_are_searchable(corpus):
@@ -215,6 +217,21 @@ def test_total_counts_all_matches_beyond_the_page(corpus):
     assert search("dokument", limit=0).hits == ()
     assert search("dokument", limit=0).total == 3
     assert len(search("dokument", offset=2).hits) == 1
+
+
+def test_nothing_found_suggests_a_spelling_the_index_knows(corpus):
+    result = search("ministeeriumle")
+    assert result.total == 0
+    assert result.corrected == "ministeeriumile"
+    assert search("title:dokumnet").corrected == "title:dokument"
+    assert search("dokument").corrected is None
+    assert search("xyzzyq").corrected is None
+
+
+def test_unusable_paging_is_bad_input(corpus):
+    with pytest.raises(BadInput, match="offset"):
+        search("dokument", offset="kümme")
+    assert search("dokument", offset=-5, limit=10**9).total == 3
 
 
 def test_delete_removes_a_document(corpus):

@@ -132,6 +132,18 @@ class Lemmatiser:
                     self._remember(word, lemmas)
         return found
 
+    def suggestions(self, words: list[str]) -> dict[str, tuple[str, ...]]:
+        """Vabamorf's spelling suggestions for the words it finds misspelt (none for the others)."""
+        asked = [w for w in words if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
+        if not asked:
+            return {}
+        with self._lock:
+            try:
+                checked = self._morf().spellcheck(asked, suggestions=True)
+            except Exception:  # noqa: BLE001 - a suggestion is a nicety; never fail a search for it
+                return {}
+        return {c["text"]: tuple(c.get("suggestions") or ()) for c in checked if not c.get("spelling", True)}
+
     def _remember(self, word: str, lemmas: tuple[str, ...]) -> None:
         self._cache[word] = lemmas
         if len(self._cache) > self._size:

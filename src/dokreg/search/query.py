@@ -358,14 +358,16 @@ class Builder:
         """A reference, date, number, §-citation or initials: matched whole, by surface only."""
         if not negated:
             (self.highlight.prefixes if prefix else self.highlight.surfaces).add(token)
+        # A bare code also looks in the references; "title:2025" looks in the title only.
+        with_ref = fields is None or fields is ALL_FIELDS
         if prefix:
             pattern = _regex_prefix(token)
-            ref = Q.boost_query(Q.regex_query(s.SCHEMA, s.REF, pattern), s.REF_BOOST)
+            ref = Q.boost_query(Q.regex_query(s.SCHEMA, s.REF, pattern), s.REF_BOOST) if with_ref else None
             other = [
                 Q.boost_query(Q.regex_query(s.SCHEMA, f.exact, pattern), f.exact_boost) for f in fields or ()
             ]
         else:
-            ref = _ref_term(token)
+            ref = _ref_term(token) if with_ref else None
             other = [Q.boost_query(_term(f.exact, token), f.exact_boost) for f in fields or ()]
         return _should([ref, *other])
 
@@ -396,7 +398,7 @@ class Builder:
             return _ref_term("".join(text.split()).lower()[:MAX_TOKEN_CHARS])
         if len(tokens) == 1:
             clauses = [Q.boost_query(_term(f.exact, tokens[0]), f.exact_boost) for f in fields]
-            if is_code(tokens[0]):
+            if is_code(tokens[0]) and fields is ALL_FIELDS:
                 clauses.append(_ref_term(tokens[0]))
             return _should(clauses)
         return _should(

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import tantivy
 
+from dokreg.errors import BadInput
 from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
-from dokreg.search.query import build
+from dokreg.search.query import Builder, parse
 from dokreg.search.snippets import Snippets
+from dokreg.search.spelling import corrected
 from dokreg.search.types import Hit, SearchFilters, SearchResult
 from dokreg.search.writer import keyword
 
@@ -61,17 +63,26 @@ def run_search(
     if searcher is None:
         return SearchResult(total=0, hits=(), query=query)
     analyser = analyser or default_analyser()
-    built = build(query, analyser, lemmas=lemmas)
+    tree = parse(query)
+    built = Builder(analyser, lemmas=lemmas).build(tree)
     full = _filtered(built.query, filters)
-    offset = min(max(0, int(offset)), MAX_OFFSET)
-    limit = min(max(0, int(limit)), MAX_LIMIT)
+    offset = min(max(0, _whole(offset, "offset")), MAX_OFFSET)
+    limit = min(max(0, _whole(limit, "limit")), MAX_LIMIT)
     by_date = sort == "date" or not built.positive
     order = {"order_by_field": s.REGISTERED, "order": tantivy.Order.Desc} if by_date else {}
     # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
     found = searcher.search(full, max(limit, 1), count=True, offset=offset, **order)
     snippets = Snippets(built.highlight, analyser)
     hits = tuple(_hit(searcher, score, address, snippets) for score, address in found.hits[:limit])
-    return SearchResult(total=found.count, hits=hits, query=query)
+    suggestion = corrected(query, tree, searcher, analyser) if found.count == 0 and built.positive else None
+    return SearchResult(total=found.count, hits=hits, query=query, corrected=suggestion)
+
+
+def _whole(value: object, name: str) -> int:
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise BadInput(f"search {name} {value!r} is not a whole number") from exc
 
 
 def _hit(
