@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -57,7 +58,12 @@ class PoliteClient:
         jitter: Callable[[], float] = random.random,
         backoff: float = 1.0,
         max_retry_after: float = MAX_RETRY_AFTER,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
+        # Kept so a connector can build a sibling client that trusts extra CAs (Riigikantselei).
+        self.timeout = timeout
+        self.verify = verify
+        self.transport = transport
         self.user_agent = user_agent
         self.interval = max(0.0, interval)
         self.retries = max(0, retries)
@@ -71,6 +77,7 @@ class PoliteClient:
             timeout=timeout,
             follow_redirects=True,
             transport=transport,
+            verify=verify,
         )
         self._hosts_lock = threading.Lock()
         self._host_locks: dict[str, threading.Lock] = {}
