@@ -2,7 +2,8 @@
 
 Grammar (loosely; anything it does not understand is read as words):
     words          all must match         "exact phrase"   surface forms in order
-    a OR b         either                 NOT a, -a        must not match
+    a OR b         either (binds tighter than the implicit AND: "kiri vastus OR otsus")
+    NOT a, -a      must not match
     prefix*        word beginning         (a OR b) c       grouping
     field:value    title: party: correspondent: reference: viit: type: series: text: (+ Estonian names)
     5.1-2/3233-1   a bare reference number also searches reference and sender reference

@@ -26,7 +26,6 @@ from dokreg.search.writer import keyword
 
 MAX_LIMIT = 1_000
 MAX_OFFSET = 100_000
-SORTS = ("relevance", "date")
 
 
 def search(
