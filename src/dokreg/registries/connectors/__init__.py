@@ -5,10 +5,14 @@ from __future__ import annotations
 from dokreg.errors import Unsupported
 from dokreg.registries.connectors.adr import AdrConnector
 from dokreg.registries.connectors.base import Connector
+from dokreg.registries.connectors.riigikantselei import RiigikantseleiConnector
+from dokreg.registries.connectors.riigikogu import RiigikoguConnector
 from dokreg.registries.http import PoliteClient
 
 CONNECTORS: dict[str, type[Connector]] = {
     "adr": AdrConnector,
+    "riigikantselei": RiigikantseleiConnector,
+    "riigikogu": RiigikoguConnector,
     # rmk, riigikantselei, riigikogu and tallinn follow in a later issue.
 }
 
