@@ -52,6 +52,13 @@ def localname(element: etree._Element) -> str:
     return tag.rpartition("}")[2]
 
 
+def core_properties(root: etree._Element) -> list[tuple[str, str]]:
+    """Title, author and dates from an OOXML ``docProps/core.xml`` root."""
+    found = dublin_core(root)
+    keys = (("title", "title"), ("creator", "author"), ("created", "created"), ("modified", "modified"))
+    return [(label, found[key]) for key, label in keys if found.get(key)]
+
+
 def dublin_core(root: etree._Element) -> dict[str, str]:
     """Title, creator and the like from a core-properties or meta part, keyed by local name."""
     found: dict[str, str] = {}

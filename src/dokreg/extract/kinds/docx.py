@@ -17,7 +17,7 @@ from lxml import etree
 
 from dokreg.errors import Unsupported
 from dokreg.extract.limits import Limits
-from dokreg.extract.officexml import dublin_core, localname, parse_xml, zip_office_score
+from dokreg.extract.officexml import core_properties, localname, parse_xml, zip_office_score
 from dokreg.extract.types import ChildFile, Extraction
 from dokreg.extract.zipguard import Budget, open_checked, read_member
 
@@ -123,9 +123,7 @@ class OoxmlPackage:
         root = self.xml("docProps/core.xml")
         if root is None:
             return []
-        found = dublin_core(root)
-        keys = (("title", "title"), ("creator", "author"), ("created", "created"), ("modified", "modified"))
-        return [(label, found[key]) for key, label in keys if found.get(key)]
+        return core_properties(root)
 
 
 # --- the text walk --------------------------------------------------------------------------------
