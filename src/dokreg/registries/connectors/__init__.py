@@ -7,13 +7,16 @@ from dokreg.registries.connectors.adr import AdrConnector
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.connectors.riigikantselei import RiigikantseleiConnector
 from dokreg.registries.connectors.riigikogu import RiigikoguConnector
+from dokreg.registries.connectors.rmk import RmkConnector
+from dokreg.registries.connectors.tallinn import TallinnConnector
 from dokreg.registries.http import PoliteClient
 
 CONNECTORS: dict[str, type[Connector]] = {
     "adr": AdrConnector,
+    "rmk": RmkConnector,
+    "tallinn": TallinnConnector,
     "riigikantselei": RiigikantseleiConnector,
     "riigikogu": RiigikoguConnector,
-    # rmk, riigikantselei, riigikogu and tallinn follow in a later issue.
 }
 
 
