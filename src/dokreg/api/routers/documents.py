@@ -1,0 +1,258 @@
+"""``/documents``: search with the results page's filters and cursor paging, and one document in full.
+
+The search reuses the results page's own pieces: ``parse_search`` checks the filters exactly as
+the page does, the index path re-checks hits against the database, and the detail is built from
+``document_page`` (which reads files only through ``publishable_files()``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest, QueryDict
+from django.urls import reverse
+from ninja import Query, Router
+
+from dokreg.api.items import absolute, document_item, http_url, masked
+from dokreg.api.pagination import cursor_decode, cursor_encode, fingerprint, state_int, state_str
+from dokreg.api.schemas import DocumentDetail, DocumentList, ErrorOut
+from dokreg.archive.exports import DOCUMENT_FIELDS
+from dokreg.archive.models import Document
+from dokreg.archive.selectors import publishable_documents
+from dokreg.errors import BadInput, DokregError
+from dokreg.public import selectors
+from dokreg.public.params import SearchParams, parse_search
+from dokreg.public.selectors import (
+    HISTORY_VALUES_HIDDEN,
+    MAX_INDEX_OFFSET,
+    SearchUnavailable,
+    _before_after,
+    _filtered,
+    _recheck_hits,
+)
+
+router = Router(tags=["documents"])
+
+MAX_LIMIT = 100
+# Keys of the query string that are the API's own, not the results page's filters.
+API_KEYS = ("cursor", "limit", "page")
+
+
+class ApiNotFound(DokregError):
+    code = "not_found"
+
+
+@router.get("/documents", response={200: DocumentList, 400: ErrorOut, 503: ErrorOut})
+def documents_search(
+    request: HttpRequest,
+    q: str = "",
+    registry: list[str] = Query([], description="body slugs; repeat for several"),  # noqa: B008
+    date_from: str = Query("", description="registered on or after (YYYY-MM-DD or dd.mm.yyyy)"),
+    date_to: str = Query("", description="registered on or before"),
+    type: str = Query("", description="document type as the register writes it"),
+    access: list[str] = Query([], description="public, on_request, ak; repeat for several"),  # noqa: B008
+    sort: str = Query("", description="relevance (default with words) or date"),
+    cursor: str = Query("", description="next_cursor of the previous page"),
+    limit: int = Query(20, ge=1, le=MAX_LIMIT),
+) -> dict[str, Any]:
+    """Search the archive; without ``q`` the newest documents first. Same filters as ``/otsi/``."""
+    params = _params(request.GET)
+    if params.q:
+        return _index_page(request, params, cursor, limit)
+    return _database_page(request, params, cursor, limit)
+
+
+def _params(query: QueryDict) -> SearchParams:
+    data = query.copy()
+    for key in API_KEYS:
+        data.pop(key, None)
+    _, params = parse_search(data, registry_choices=selectors.registry_choices())
+    if params.errors:
+        raise BadInput("; ".join(params.errors))
+    return params
+
+
+def _filters_key(params: SearchParams) -> str:
+    return fingerprint(
+        params.q,
+        params.registries,
+        params.date_from,
+        params.date_to,
+        params.doc_types,
+        params.access,
+        params.effective_sort,
+    )
+
+
+def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: int) -> dict[str, Any]:
+    """Words go to the index; the cursor is an offset into its ranking, tied to this exact query."""
+    key = _filters_key(params)
+    state = cursor_decode("documents.search", cursor) or {"o": 0, "f": key}
+    offset = state_int(state, "o")
+    if state_str(state, "f") != key:
+        raise BadInput("cursor: it belongs to another query; start again without a cursor")
+    if offset > MAX_INDEX_OFFSET:
+        raise BadInput("cursor: too deep into the results; narrow the search with filters")
+    try:
+        from dokreg.search import SearchFilters, search
+    except ImportError as exc:
+        raise SearchUnavailable(f"the search package cannot be imported: {exc}") from exc
+    filters = SearchFilters(
+        registries=params.registries,
+        date_from=params.date_from,
+        date_to=params.date_to,
+        doc_types=params.doc_types,
+        access=params.access,
+    )
+    try:
+        result = search(params.q, filters=filters, sort=params.effective_sort, offset=offset, limit=limit)
+    except DokregError:
+        raise
+    except Exception as exc:  # any index failure is a 503 with a code, never a 500
+        raise SearchUnavailable(f"the search index failed: {type(exc).__name__}") from exc
+    rows = _recheck_hits(result.hits)
+    following = offset + len(result.hits)
+    more = len(result.hits) == limit and following < result.total
+    return {
+        "total": result.total,
+        "items": [document_item(request, row.document, snippet=row.snippet) for row in rows],
+        "next_cursor": cursor_encode("documents.search", {"o": following, "f": key}) if more else None,
+    }
+
+
+def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limit: int) -> dict[str, Any]:
+    """No words: newest registered first, paged by keyset so new arrivals never shift a walk."""
+    key = _filters_key(params)
+    qs = _filtered(publishable_documents(), params)
+    total = qs.count()
+    state = cursor_decode("documents.newest", cursor)
+    if state is not None:
+        if state_str(state, "f") != key:
+            raise BadInput("cursor: it belongs to another query; start again without a cursor")
+        qs = qs.filter(_after(state_str(state, "r", optional=True), state_int(state, "i", minimum=1)))
+    docs = list(qs.select_related("registry").order_by("-registered", "-id")[: limit + 1])
+    following = None
+    if len(docs) > limit:
+        docs = docs[:limit]
+        last = docs[-1]
+        registered = last.registered.isoformat() if last.registered else None
+        following = cursor_encode("documents.newest", {"r": registered, "i": last.pk, "f": key})
+    return {"total": total, "items": [document_item(request, d) for d in docs], "next_cursor": following}
+
+
+def _after(registered: str | None, pk: int) -> Q:
+    """Rows after (registered, id) in the order registered desc (undated last), id desc."""
+    if registered is None:
+        return Q(registered__isnull=True, pk__lt=pk)
+    try:
+        from datetime import date
+
+        day = date.fromisoformat(registered)
+    except ValueError as exc:
+        raise BadInput("cursor: field 'r' is not a date") from exc
+    return Q(registered__lt=day) | Q(registered=day, pk__lt=pk) | Q(registered__isnull=True)
+
+
+@router.get("/documents/{int:doc_id}", response={200: DocumentDetail, 404: ErrorOut})
+def document_detail(request: HttpRequest, doc_id: int) -> dict[str, Any]:
+    """Every metadata field, bases, files (public documents only), relations, matter and history."""
+    page = selectors.document_page(doc_id)
+    if page is None:
+        raise ApiNotFound(f"document {doc_id}: no such published document")
+    doc = page.document
+    detail = document_item(request, doc)
+    detail.update(masked({name: getattr(doc, name) for name in DOCUMENT_FIELDS if name != "doc_type"}))
+    detail.pop("url", None)
+    detail.update(
+        {
+            "url": absolute(request, reverse("public:document", args=[doc.pk])),
+            "source_url": http_url(doc.url),
+            "bases": masked(
+                list(doc.bases.order_by("id").values("text", "law", "section", "subsection", "point"))
+            ),
+            "file_count": page.file_count,
+            "withheld_file_count": page.withheld_count,
+            "files": _files(request, page.files) if page.files_public else [],
+            "relations": [_relation(request, r) for r in page.relations],
+            "matter": _matter(request, doc, page.same_matter),
+            "history": _history(doc, show_values=page.files_public),
+        }
+    )
+    return detail
+
+
+def _files(request: HttpRequest, nodes: list[selectors.FileNode], parent: int | None = None) -> list[dict]:
+    out: list[dict] = []
+    for node in nodes:
+        f = node.file
+        name = selectors.download_name(f.name)
+        out.append(
+            masked(
+                {
+                    "id": f.pk,
+                    "parent": parent,
+                    "name": f.name,
+                    "size": f.size,
+                    "kind": f.kind,
+                    "sha256": f.blob_id,
+                    "download_url": absolute(request, reverse("public:file", args=[f.pk, name])),
+                    "extract_state": f.extract_state,
+                    "text": node.text,
+                    "pages": [{"number": n, "text": t} for n, t in node.pages],
+                    "text_truncated": node.text_cut,
+                    # The selector already left personal_code out of these dicts.
+                    "signatures": [{k: v for k, v in s.items() if k != "file_id"} for s in node.signatures],
+                }
+            )
+        )
+        out.extend(_files(request, node.children, parent=f.pk))
+    return out
+
+
+def _relation(request: HttpRequest, row: selectors.RelationRow) -> dict:
+    url = absolute(request, reverse("public:document", args=[row.target_id])) if row.target_id else None
+    return masked(
+        {
+            "kind": row.kind,
+            "reference": row.reference,
+            "title": row.title,
+            "type": row.doc_type,
+            "document_id": row.target_id,
+            "url": url,
+        }
+    )
+
+
+def _matter(request: HttpRequest, doc: Document, others: list[Document]) -> dict | None:
+    if doc.matter is None:
+        return None
+    return {
+        "id": doc.matter.pk,
+        "root": masked(doc.matter.root),
+        "url": absolute(request, reverse("api-v1:matter_detail", args=[doc.matter.pk])),
+        "documents": [document_item(request, d) for d in _with_registry(others)],
+    }
+
+
+def _with_registry(docs: list[Document]) -> list[Document]:
+    ids = [d.pk for d in docs]
+    return list(
+        publishable_documents().filter(pk__in=ids).select_related("registry").order_by("registered", "id")
+    )
+
+
+def _history(doc: Document, *, show_values: bool) -> list[dict]:
+    """Versions with the names of the fields that changed; values only as the document page shows them."""
+    rows = []
+    for version in doc.versions.order_by("seen_at", "id"):
+        changes = version.changes if isinstance(version.changes, dict) else {}
+        fields = []
+        for name, change in changes.items():
+            if show_values and name not in HISTORY_VALUES_HIDDEN:
+                before, after = _before_after(change)
+                fields.append({"field": name, "before": masked(before), "after": masked(after)})
+            else:
+                fields.append({"field": name})
+        rows.append({"kind": version.kind, "seen_at": version.seen_at, "changes": fields})
+    return rows

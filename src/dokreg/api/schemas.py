@@ -1,0 +1,181 @@
+"""What the API answers, as typed schemas: they are also the OpenAPI document clients read."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ninja import Schema
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+
+
+class ErrorOut(Schema):
+    error: ErrorBody
+
+
+class DocumentItem(Schema):
+    id: int
+    registry: str
+    registry_name: str
+    reference: str
+    registered: date | None
+    type: str
+    title: str
+    access: str
+    # False for AK and on-request documents: their files are never served, mirrors should drop them.
+    files_public: bool
+    url: str
+    source_url: str
+    snippet: str | None = None
+
+
+class DocumentList(Schema):
+    total: int
+    items: list[DocumentItem]
+    next_cursor: str | None
+
+
+class BasisOut(Schema):
+    text: str
+    law: str
+    section: str
+    subsection: str
+    point: str
+
+
+class SignatureOut(Schema):
+    signer_name: str
+    role: str
+    signed_at: datetime | None
+    profile: str
+    value_valid: bool | None
+    digests_valid: bool | None
+
+
+class PageOut(Schema):
+    number: int
+    text: str
+
+
+class FileOut(Schema):
+    id: int
+    parent: int | None
+    name: str
+    size: int | None
+    kind: str
+    sha256: str | None
+    download_url: str
+    extract_state: str
+    text: str
+    pages: list[PageOut]
+    text_truncated: bool
+    signatures: list[SignatureOut]
+
+
+class RelationOut(Schema):
+    kind: str
+    reference: str
+    title: str
+    type: str
+    document_id: int | None
+    url: str | None
+
+
+class MatterRef(Schema):
+    id: int
+    root: str
+    url: str
+    documents: list[DocumentItem]
+
+
+class FieldChangeOut(Schema):
+    field: str
+    # Present only where showing them leaks nothing: public documents, and never for names of people.
+    before: str | None = None
+    after: str | None = None
+
+
+class HistoryOut(Schema):
+    kind: str
+    seen_at: datetime
+    changes: list[FieldChangeOut]
+
+
+class DocumentDetail(DocumentItem):
+    source_id: str
+    function: str
+    series: str
+    case_file: str
+    access_text: str
+    restriction_basis: str
+    restriction_change_basis: str
+    restriction_begins: date | None
+    restriction_ends: date | None
+    sender_reference: str
+    correspondent: str
+    channel: str
+    responsible: str
+    due_date: date | None
+    sent_at: datetime | None
+    first_seen_at: datetime
+    last_checked_at: datetime | None
+    last_changed_at: datetime | None
+    bases: list[BasisOut]
+    file_count: int
+    withheld_file_count: int
+    files: list[FileOut]
+    relations: list[RelationOut]
+    matter: MatterRef | None
+    history: list[HistoryOut]
+
+
+class RegistryOut(Schema):
+    slug: str
+    name: str
+    family: str
+    state: str
+    covered: bool
+    source_url: str
+    url: str
+    documents: int
+    newest_registered: date | None
+    last_sync_finished_at: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+
+
+class MonthOut(Schema):
+    month: date
+    documents: int
+    ak: int
+
+
+class RegistryDetail(RegistryOut):
+    ak: int
+    months: list[MonthOut]
+    export_ndjson: str
+    export_csv: str
+    feed: str
+
+
+class MatterOut(Schema):
+    id: int
+    registry: str
+    root: str
+    documents: list[DocumentItem]
+
+
+class ChangeOut(Schema):
+    id: int
+    hidden: bool
+    # Absent on tombstones: a hidden document's content is never sent, only that it is gone.
+    document: DocumentItem | None = None
+
+
+class ChangeList(Schema):
+    items: list[ChangeOut]
+    next_cursor: str
+    has_more: bool

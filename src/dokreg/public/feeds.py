@@ -1,0 +1,149 @@
+"""Atom feeds: any search, a body, a series of a body, a matter — 50 newest published documents each.
+
+Built on ``django.contrib.syndication`` over the same selectors as the pages: the search feed takes
+the results page's parameters (checked by ``parse_search``) and its re-checked results; the other
+feeds read ``publishable_documents()``. Items carry metadata only (never file text), masked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from dokreg.archive.models import Document, Matter
+from dokreg.archive.selectors import publishable_documents
+from dokreg.errors import BadInput, DokregError
+from dokreg.privacy.personal_codes import mask_personal_codes
+from dokreg.public import selectors
+from dokreg.public.params import SearchParams, parse_search
+from dokreg.registries.models import Registry
+
+ITEMS = 50
+
+
+class DocumentFeed(Feed):
+    """What every feed's items look like: title, our page, reference · type · body, update time."""
+
+    feed_type = Atom1Feed
+
+    def item_title(self, item: Document) -> str:
+        return mask_personal_codes(item.title or item.reference or _("(pealkirjata)"))
+
+    def item_link(self, item: Document) -> str:
+        return reverse("public:document", args=[item.pk])
+
+    def item_description(self, item: Document) -> str:
+        parts = [item.reference, item.doc_type, item.registry.name]
+        if item.registered:
+            parts.append(item.registered.strftime("%d.%m.%Y"))
+        return mask_personal_codes(" · ".join(p for p in parts if p))
+
+    def item_pubdate(self, item: Document) -> datetime:
+        return item.first_seen_at
+
+    def item_updateddate(self, item: Document) -> datetime:
+        return item.last_changed_at or item.first_seen_at
+
+    def item_categories(self, item: Document) -> list[str]:
+        return [c for c in (item.doc_type, item.access) if c]
+
+
+def _newest(qs: QuerySet[Document]) -> list[Document]:
+    """Newest arrivals first: a follower wants what reached the archive, whatever its registration date."""
+    return list(qs.select_related("registry").order_by("-first_seen_at", "-id")[:ITEMS])
+
+
+class SearchFeed(DocumentFeed):
+    """``/otsi/atom/?…`` — the results page's query and filters, newest registered first."""
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except DokregError as exc:  # bad parameters, or the index cannot answer just now
+            if exc.code == BadInput.code:
+                return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
+            return HttpResponse(exc.message, status=503, content_type="text/plain; charset=utf-8")
+
+    def get_object(self, request: HttpRequest) -> tuple[SearchParams, str]:
+        # The query string travels with the params: a Feed instance serves every request, so
+        # nothing per request may be kept on it.
+        data = request.GET.copy()
+        data.pop("page", None)
+        _form, params = parse_search(data, registry_choices=selectors.registry_choices())
+        if params.errors:
+            raise BadInput("; ".join(params.errors))
+        return replace(params, sort="date", page=1), data.urlencode()
+
+    def title(self, obj: tuple[SearchParams, str]) -> str:
+        params = obj[0]
+        return _("Otsing: %(q)s") % {"q": params.q} if params.q else _("Uusimad dokumendid")
+
+    def link(self, obj: tuple[SearchParams, str]) -> str:
+        return reverse("public:results") + (f"?{obj[1]}" if obj[1] else "")
+
+    def subtitle(self, obj: tuple[SearchParams, str]) -> str:
+        return _("Dokumendiregistrite arhiiv: %(n)s uusimat otsingule vastavat dokumenti") % {"n": ITEMS}
+
+    def items(self, obj: tuple[SearchParams, str]) -> list[Document]:
+        page = selectors.results_page(obj[0], per_page=ITEMS)
+        return [row.document for row in page.rows]
+
+
+class RegistryFeed(DocumentFeed):
+    """``/asutus/<slug>/atom/`` — a body's newest; ``?sari=<series or its code>`` narrows to one series."""
+
+    def get_object(self, request: HttpRequest, slug: str) -> tuple[Registry, str]:
+        series = request.GET.get("sari", "").strip()[:500]
+        return get_object_or_404(Registry, slug=slug), series
+
+    def title(self, obj: tuple[Registry, str]) -> str:
+        body, series = obj
+        return f"{body.name}: {series}" if series else body.name
+
+    def link(self, obj: tuple[Registry, str]) -> str:
+        return reverse("public:registry", args=[obj[0].slug])
+
+    def items(self, obj: tuple[Registry, str]) -> list[Document]:
+        body, series = obj
+        qs = publishable_documents().filter(registry=body)
+        if series:
+            # Series are written "5-4 Kirjavahetus (AV)": the code alone follows the series too.
+            qs = qs.filter(Q(series=series) | Q(series__startswith=series + " "))
+        return _newest(qs)
+
+
+class MatterFeed(DocumentFeed):
+    """``/asi/<id>/atom/`` — the documents of one matter (one reference root); unknown when none is published."""
+
+    def get_object(self, request: HttpRequest, pk: int) -> Matter:
+        matter = Matter.objects.select_related("registry").filter(pk=pk).first()
+        if matter is None or not publishable_documents().filter(matter=matter).exists():
+            raise Http404("no matter with published documents")
+        return matter
+
+    def title(self, obj: Matter) -> str:
+        return f"{obj.registry.name}: {mask_personal_codes(obj.root)}"
+
+    def link(self, obj: Matter) -> str:
+        first = publishable_documents().filter(matter=obj).order_by("registered", "id").first()
+        return reverse("public:document", args=[first.pk]) if first else reverse("public:home")
+
+    def items(self, obj: Matter) -> list[Document]:
+        return _newest(publishable_documents().filter(matter=obj))
+
+
+app_name = "feeds"
+urlpatterns = [
+    path("otsi/atom/", SearchFeed(), name="search"),
+    path("asutus/<slug:slug>/atom/", RegistryFeed(), name="registry"),
+    path("asi/<int:pk>/atom/", MatterFeed(), name="matter"),
+]
