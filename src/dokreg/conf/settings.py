@@ -29,6 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # sitemap.xml templates; ninja serves its API docs page from its own static files, not a CDN
+    "django.contrib.sitemaps",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "dokreg.registries",
