@@ -9,10 +9,22 @@ from __future__ import annotations
 from dokreg.errors import Unsupported
 from dokreg.extract.kinds.asice import AsiceExtractor
 from dokreg.extract.kinds.base import Extractor, extension_of
+from dokreg.extract.kinds.ddoc import DdocExtractor
+from dokreg.extract.kinds.eml import EmlExtractor
+from dokreg.extract.kinds.msg import MsgExtractor
 from dokreg.extract.kinds.pdf import PdfExtractor
 from dokreg.extract.kinds.text import TextExtractor
+from dokreg.extract.kinds.zip import ZipExtractor
 
-EXTRACTORS: tuple[Extractor, ...] = (PdfExtractor(), AsiceExtractor(), TextExtractor())
+EXTRACTORS: tuple[Extractor, ...] = (
+    PdfExtractor(),
+    AsiceExtractor(),
+    DdocExtractor(),
+    EmlExtractor(),
+    MsgExtractor(),
+    ZipExtractor(),  # after every ZIP-based kind: it scores below them, and ties go to the earlier
+    TextExtractor(),
+)
 
 # Magic bytes of kinds we recognise but cannot read yet, to say what a file is when we refuse it.
 _KNOWN_MAGIC: tuple[tuple[bytes, str], ...] = (
