@@ -38,8 +38,6 @@ def test_unknown_binary_is_unsupported_with_the_detected_type():
 @pytest.mark.parametrize(
     ("content", "name"),
     [
-        (b'<?xml version="1.0"?><SignedDoc format="DIGIDOC-XML"/>', "vana.ddoc"),
-        (b"Received: from mx.example\r\nFrom: a@b.ee\r\nSubject: x\r\n\r\nbody", "kiri.eml"),
         (b"{\\rtf1\\ansi hello}", "kiri.txt"),
     ],
 )
