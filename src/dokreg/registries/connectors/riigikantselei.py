@@ -98,7 +98,7 @@ class RiigikantseleiConnector(Connector):
     def list_day(self, day: date) -> DayListing:
         seen: dict[str, ListedEntry] = {}
         problems: list[str] = []
-        start, total, search_max, rows_read = 1, None, None, 0
+        start, total, search_max = 1, None, None
         while True:
             page = self._search_page(day, start)
             if total is None:
@@ -107,13 +107,14 @@ class RiigikantseleiConnector(Connector):
                 problems.append(f"the total changed from {total} to {page.total} while paging")
             new = [entry for entry in page.entries if entry.source_id not in seen]
             seen.update((entry.source_id, entry) for entry in new)
-            rows_read += page.rows
-            if page.rows == 0 or rows_read >= total:
+            if page.rows == 0:
                 break
             if not new:
                 problems.append(f"Start={start} repeated earlier rows; stopped there")
                 break
             start += page.rows
+            if start > total:
+                break
         complete = not problems and len(seen) == total
         if len(seen) != total:
             problems.append(f"read {len(seen)} of {total} documents the register reports")
@@ -258,7 +259,7 @@ _DATE_FIELDS = frozenset({"registered", "restriction_begins", "restriction_ends"
 # Fields we know and keep in source_fields only; anything else is an unknown label worth a look.
 _KEPT_ONLY = frozenset(
     {
-        "indocdate", "eisref", "body", "docnumber", "docissuer", "contentkeywords", "protocolnumber",
+        "indocdate", "outdocdate", "eisref", "body", "docnumber", "docissuer", "contentkeywords", "protocolnumber",
         "meetingplace", "contractstartdate", "contractenddate", "journalkeyhierarchy",
     }
 )  # fmt: skip
