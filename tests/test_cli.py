@@ -8,8 +8,19 @@ import pytest
 from dokreg.cli import build_parser, main
 from dokreg.registries.models import Registry
 
-COMMANDS = ["demo", "sync", "serve", "worker", "status", "reprocess", "reindex", "registry", "export", "extract",
-            "migrate"]
+COMMANDS = [
+    "demo",
+    "sync",
+    "serve",
+    "worker",
+    "status",
+    "reprocess",
+    "reindex",
+    "registry",
+    "export",
+    "extract",
+    "migrate",
+]
 
 
 def run(*argv: str) -> int:
@@ -38,11 +49,27 @@ def test_top_level_help_lists_commands():
 
 @pytest.mark.django_db
 def test_registry_add_then_list(capsys):
-    assert run("registry", "add", "--family", "adr", "--slug", "testreg", "--name", "Testamet",
-               "--url", "http://127.0.0.1:9/testreg") == 0
+    assert (
+        run(
+            "registry",
+            "add",
+            "--family",
+            "adr",
+            "--slug",
+            "testreg",
+            "--name",
+            "Testamet",
+            "--url",
+            "http://127.0.0.1:9/testreg",
+        )
+        == 0
+    )
     registry = Registry.objects.get(slug="testreg")
     assert registry.base_url == "http://127.0.0.1:9/testreg/"  # a base needs its slash
-    assert run("registry", "add", "--family", "adr", "--slug", "testreg", "--url", "http://127.0.0.1:9/other/") == 0
+    assert (
+        run("registry", "add", "--family", "adr", "--slug", "testreg", "--url", "http://127.0.0.1:9/other/")
+        == 0
+    )
     registry.refresh_from_db()
     assert registry.base_url == "http://127.0.0.1:9/other/" and registry.name == "Testamet"
     capsys.readouterr()
@@ -56,7 +83,11 @@ def test_catalogue_is_loaded_by_migration():
     covered = Registry.objects.exclude(state=Registry.State.NOT_COVERED)
     assert covered.filter(family="adr").count() == 47
     assert set(covered.exclude(family="adr").values_list("family", flat=True)) == {
-        "rmk", "riigikantselei", "riigikogu", "tallinn"}
+        "rmk",
+        "riigikantselei",
+        "riigikogu",
+        "tallinn",
+    }
     assert Registry.objects.filter(state=Registry.State.NOT_COVERED).count() == 11
     assert Registry.objects.get(slug="som").name == "Sotsiaalministeerium"
     assert Registry.objects.get(slug="ram").name == "ram"  # not certain: the slug stands in until a sync
@@ -66,7 +97,10 @@ def test_catalogue_is_loaded_by_migration():
 def test_bad_arguments_give_clear_errors(capsys):
     assert run("registry", "add", "--family", "nope", "--slug", "x", "--url", "http://127.0.0.1/") == 2
     assert "unknown family 'nope'" in capsys.readouterr().err
-    assert run("sync", "--registry", "does-not-exist", "--since", "2025-01-01") == "dokreg: no registry 'does-not-exist'; see `dokreg registry list`"
+    assert (
+        run("sync", "--registry", "does-not-exist", "--since", "2025-01-01")
+        == "dokreg: no registry 'does-not-exist'; see `dokreg registry list`"
+    )
     assert run("sync", "--since", "yesterday") == 2
     assert "'yesterday' is not a date" in capsys.readouterr().err
 
@@ -75,4 +109,3 @@ def test_bad_arguments_give_clear_errors(capsys):
 def test_export_of_empty_registry_is_empty(capsys):
     assert run("export", "--registry", "som", "--format", "ndjson") == 0
     assert capsys.readouterr().out == ""
-

@@ -61,8 +61,14 @@ def _console():
 def _progress():
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=_console(), transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(),
+        transient=False,
+    )
 
 
 # --- commands --------------------------------------------------------------------------------------
@@ -101,11 +107,18 @@ def cmd_sync(args) -> int:
     for registry in registries:
         if args.queue:
             days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
-            print(f"{registry.slug}: {sync_enqueue(registry=registry, days=days, refresh=args.refresh)} days queued")
+            print(
+                f"{registry.slug}: {sync_enqueue(registry=registry, days=days, refresh=args.refresh)} days queued"
+            )
             continue
         with _progress() as progress:
-            report = registry_sync(registry=registry, since=since, until=until, refresh=args.refresh,
-                                   reporter=RichReporter(progress))
+            report = registry_sync(
+                registry=registry,
+                since=since,
+                until=until,
+                refresh=args.refresh,
+                reporter=RichReporter(progress),
+            )
         print(f"{registry.slug}: {report.summary()}")
         failed |= bool(report.paused or report.failed or report.incomplete_days)
     return 1 if failed else 0
@@ -115,30 +128,55 @@ def cmd_serve(args) -> int:
     from granian import Granian
 
     print(f"dokreg serving on http://{args.host}:{args.port}/", flush=True)
-    Granian("dokreg.conf.wsgi:application", address=args.host, port=args.port, interface="wsgi",
-            workers=args.workers, log_level="warning").serve()
+    Granian(
+        "dokreg.conf.wsgi:application",
+        address=args.host,
+        port=args.port,
+        interface="wsgi",
+        workers=args.workers,
+        log_level="warning",
+    ).serve()
     return 0
 
 
 def cmd_worker(args) -> int:
     from django.core.management import call_command
 
-    queues = args.queue or ["sync", "download", "extract", "ocr", "default"] + (["index"] if args.indexer else [])
+    queues = args.queue or ["sync", "download", "extract", "ocr", "default"] + (
+        ["index"] if args.indexer else []
+    )
     call_command("db_worker", queue_name=",".join(queues), interval=args.interval, batch=args.batch)
     return 0
 
 
 def cmd_status(args) -> int:
-    from dokreg.archive.selectors import registry_status
-
     from rich.table import Table
 
-    table = Table("registry", "state", "documents", "newest", "last sync", "last success", "open problems",
-                  "incomplete days", "last error")
+    from dokreg.archive.selectors import registry_status
+
+    table = Table(
+        "registry",
+        "state",
+        "documents",
+        "newest",
+        "last sync",
+        "last success",
+        "open problems",
+        "incomplete days",
+        "last error",
+    )
     for row in registry_status(slug=args.registry, covered_only=not args.all):
-        table.add_row(row.slug, row.state, str(row.documents), str(row.newest or ""), _when(row.last_sync),
-                      _when(row.last_success), str(row.open_problems), str(row.incomplete_days),
-                      (row.last_error or "")[:60])
+        table.add_row(
+            row.slug,
+            row.state,
+            str(row.documents),
+            str(row.newest or ""),
+            _when(row.last_sync),
+            _when(row.last_success),
+            str(row.open_problems),
+            str(row.incomplete_days),
+            (row.last_error or "")[:60],
+        )
     from rich.console import Console
 
     Console().print(table)
@@ -146,8 +184,10 @@ def cmd_status(args) -> int:
         from dokreg.archive.models import Problem
 
         for problem in Problem.objects.filter(registry__slug=args.registry, resolved_at__isnull=True)[:50]:
-            print(f"  {problem.seen_at:%Y-%m-%d %H:%M} {problem.stage:8} {problem.code:20} {problem.subject} — "
-                  f"{problem.message}")
+            print(
+                f"  {problem.seen_at:%Y-%m-%d %H:%M} {problem.stage:8} {problem.code:20} {problem.subject} — "
+                f"{problem.message}"
+            )
     return 0
 
 
@@ -202,7 +242,7 @@ def cmd_extract(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from dokreg.simulator.server import simulate_main
+    from dokreg.simulator import simulate_main
 
     return simulate_main(args.rest)
 
@@ -210,8 +250,13 @@ def cmd_simulate(args) -> int:
 def cmd_demo(args) -> int:
     from dokreg.pipeline.demo import demo_run
 
-    return demo_run(port=args.port, bodies=args.bodies, days=args.days, docs_per_day=args.docs_per_day,
-                    serve=not args.no_serve)
+    return demo_run(
+        port=args.port,
+        bodies=args.bodies,
+        days=args.days,
+        docs_per_day=args.docs_per_day,
+        serve=not args.no_serve,
+    )
 
 
 def cmd_migrate(args) -> int:
@@ -233,9 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dokreg {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = sub.add_parser("demo", help="simulated registers → sync → extract → index → web archive on 127.0.0.1",
-                       description="Start the register simulator, sync its bodies, extract and index their files, "
-                       "then serve the archive on 127.0.0.1.")
+    p = sub.add_parser(
+        "demo",
+        help="simulated registers → sync → extract → index → web archive on 127.0.0.1",
+        description="Start the register simulator, sync its bodies, extract and index their files, "
+        "then serve the archive on 127.0.0.1.",
+    )
     p.add_argument("--port", type=_port, default=8000, help="web port (default 8000)")
     p.add_argument("--bodies", type=int, default=3, help="simulated bodies (default 3)")
     p.add_argument("--days", type=int, default=10, help="registration days per body (default 10)")
@@ -243,81 +291,118 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-serve", action="store_true", help="stop after indexing instead of serving")
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("sync", help="fetch registration days from registers into the archive",
-                       description="List registration days, fetch every listed document, download and extract "
-                       "public files and update the search index. Safe to interrupt and run again.")
+    p = sub.add_parser(
+        "sync",
+        help="fetch registration days from registers into the archive",
+        description="List registration days, fetch every listed document, download and extract "
+        "public files and update the search index. Safe to interrupt and run again.",
+    )
     p.add_argument("--registry", help="registry slug (default: every active ADR registry)")
     p.add_argument("--since", type=_day, help="first registration day, YYYY-MM-DD")
     p.add_argument("--until", type=_day, help="last registration day, YYYY-MM-DD (default today)")
     p.add_argument("--days", type=int, default=1, help="with no --since: how many days back (default 1)")
-    p.add_argument("--refresh", action="store_true", help="re-fetch documents already stored (records changes)")
-    p.add_argument("--queue", action="store_true", help="queue the days for `dokreg worker` instead of running now")
+    p.add_argument(
+        "--refresh", action="store_true", help="re-fetch documents already stored (records changes)"
+    )
+    p.add_argument(
+        "--queue", action="store_true", help="queue the days for `dokreg worker` instead of running now"
+    )
     p.set_defaults(func=cmd_sync)
 
-    p = sub.add_parser("serve", help="serve the public web archive (WSGI under granian)",
-                       description="Serve the public web archive over WSGI with granian.")
+    p = sub.add_parser(
+        "serve",
+        help="serve the public web archive (WSGI under granian)",
+        description="Serve the public web archive over WSGI with granian.",
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="run queued pipeline tasks (with DOKREG_TASKS=database)",
-                       description="Run queued pipeline tasks. Start many on PostgreSQL; exactly one with "
-                       "--indexer (the search index has one writer).")
+    p = sub.add_parser(
+        "worker",
+        help="run queued pipeline tasks (with DOKREG_TASKS=database)",
+        description="Run queued pipeline tasks. Start many on PostgreSQL; exactly one with "
+        "--indexer (the search index has one writer).",
+    )
     p.add_argument("--queue", action="append", help="queue to take (repeatable; default all but index)")
     p.add_argument("--indexer", action="store_true", help="also run the index queue (one worker only)")
     p.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default 1)")
     p.add_argument("--batch", action="store_true", help="exit when the queues are empty")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("status", help="per-registry freshness, counts, problems and incomplete days",
-                       description="Show each registry's last sync, newest document, errors and incomplete days.")
+    p = sub.add_parser(
+        "status",
+        help="per-registry freshness, counts, problems and incomplete days",
+        description="Show each registry's last sync, newest document, errors and incomplete days.",
+    )
     p.add_argument("--registry", help="one registry, with its open problems")
     p.add_argument("--all", action="store_true", help="include registers not covered yet")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("reprocess", help="re-parse stored captures, or retry failed files",
-                       description="Re-run parsers over the stored raw captures (no requests to the sources), or "
-                       "with --failed retry files whose download or extraction failed.")
+    p = sub.add_parser(
+        "reprocess",
+        help="re-parse stored captures, or retry failed files",
+        description="Re-run parsers over the stored raw captures (no requests to the sources), or "
+        "with --failed retry files whose download or extraction failed.",
+    )
     p.add_argument("--registry", help="only this registry")
     p.add_argument("--failed", action="store_true", help="retry failed file downloads and extractions")
     p.set_defaults(func=cmd_reprocess)
 
-    p = sub.add_parser("reindex", help="rebuild the search index from the database",
-                       description="Drop and rebuild the search index from the database.")
+    p = sub.add_parser(
+        "reindex",
+        help="rebuild the search index from the database",
+        description="Drop and rebuild the search index from the database.",
+    )
     p.set_defaults(func=cmd_reindex)
 
-    p = sub.add_parser("registry", help="list, add or update registers",
-                       description="Manage the catalogue of registers.")
-    p.add_argument("action", choices=["list", "add", "load"], help="list; add (or update); load the catalogue")
+    p = sub.add_parser(
+        "registry", help="list, add or update registers", description="Manage the catalogue of registers."
+    )
+    p.add_argument(
+        "action", choices=["list", "add", "load"], help="list; add (or update); load the catalogue"
+    )
     p.add_argument("--family", default="adr", help="adr, rmk, riigikantselei, riigikogu, tallinn or other")
     p.add_argument("--slug", help="short name used in URLs and commands")
     p.add_argument("--name", help="the body's name")
     p.add_argument("--url", help="the register's base URL")
     p.set_defaults(func=cmd_registry)
 
-    p = sub.add_parser("export", help="export a registry's documents (NDJSON)",
-                       description="Write one JSON object per public document: every metadata field, its files and "
-                       "their extracted text length.")
+    p = sub.add_parser(
+        "export",
+        help="export a registry's documents (NDJSON)",
+        description="Write one JSON object per public document: every metadata field, its files and "
+        "their extracted text length.",
+    )
     p.add_argument("--registry", required=True, help="registry slug")
     p.add_argument("--format", choices=["ndjson"], default="ndjson", help="output format (ndjson)")
     p.add_argument("--output", help="file to write (default standard output)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("extract", help="show what the extractors make of a file",
-                       description="Print the tree of child files, text, metadata, signatures (personal codes "
-                       "masked), warnings and errors for any file.")
+    p = sub.add_parser(
+        "extract",
+        help="show what the extractors make of a file",
+        description="Print the tree of child files, text, metadata, signatures (personal codes "
+        "masked), warnings and errors for any file.",
+    )
     p.add_argument("path", help="the file")
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser("simulate", help="serve simulated registers on 127.0.0.1 (see `dokreg simulate --help`)",
-                       add_help=False)
+    p = sub.add_parser(
+        "simulate",
+        help="serve simulated registers on 127.0.0.1 (see `dokreg simulate --help`)",
+        add_help=False,
+    )
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_simulate)
 
-    p = sub.add_parser("migrate", help="create or update the database schema",
-                       description="Apply database migrations (other commands do this by themselves too).")
+    p = sub.add_parser(
+        "migrate",
+        help="create or update the database schema",
+        description="Apply database migrations (other commands do this by themselves too).",
+    )
     p.set_defaults(func=cmd_migrate)
     return parser
 

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def registry():
-    return Registry.objects.create(slug="t-som", name="Sotsiaalministeerium", family="adr",
-                                   base_url="http://127.0.0.1:1/som/")
+    return Registry.objects.create(
+        slug="t-som", name="Sotsiaalministeerium", family="adr", base_url="http://127.0.0.1:1/som/"
+    )
 
 
 def _entry(**changes) -> RegisterEntry:
@@ -31,8 +32,14 @@ def _entry(**changes) -> RegisterEntry:
         access="Avalik",
         correspondent="Justiits- ja Digiministeerium",
         channel="DVK",
-        files=(FileRef(ordinal=1, name="kiri.asice", url="http://127.0.0.1:1/som/fail/1/kiri.asice",
-                       source_file_id="1"),),
+        files=(
+            FileRef(
+                ordinal=1,
+                name="kiri.asice",
+                url="http://127.0.0.1:1/som/fail/1/kiri.asice",
+                source_file_id="1",
+            ),
+        ),
         parser="adr/1",
     )
     return replace(entry, **changes)
@@ -70,8 +77,9 @@ def test_restriction_added_purges_file_bytes_and_text(registry):
     doc = document_upsert(registry=registry, entry=_entry()).document
     file = doc.files.get()
     blob = blob_put(b"secret words")
-    File.objects.filter(pk=file.pk).update(blob=blob, download_state=File.Download.OK, text="salajane",
-                                           extract_state=File.Extract.OK)
+    File.objects.filter(pk=file.pk).update(
+        blob=blob, download_state=File.Download.OK, text="salajane", extract_state=File.Extract.OK
+    )
     outcome = document_upsert(
         registry=registry, entry=_entry(access="AK", restriction_basis="AvTS § 35 lg 1 p 12", files=())
     )
@@ -96,7 +104,10 @@ def test_same_named_files_stay_apart(registry):
         FileRef(ordinal=2, name="lisa.pdf", url="http://x/2", source_file_id="2"),
     )
     doc = document_upsert(registry=registry, entry=_entry(files=files)).document
-    assert list(doc.files.values_list("name", "url")) == [("lisa.pdf", "http://x/1"), ("lisa.pdf", "http://x/2")]
+    assert list(doc.files.values_list("name", "url")) == [
+        ("lisa.pdf", "http://x/1"),
+        ("lisa.pdf", "http://x/2"),
+    ]
     assert document_upsert(registry=registry, entry=_entry(files=files)).kind == "unchanged"
 
 
@@ -113,8 +124,9 @@ def test_withdrawn_document_keeps_history(registry):
 
 
 def test_listed_then_fetched_is_one_document(registry):
-    listed = ListedEntry(source_id="18270648", reference="5.1-2/3233-1", registered=date(2025, 12, 23),
-                         title="Pöördumine")
+    listed = ListedEntry(
+        source_id="18270648", reference="5.1-2/3233-1", registered=date(2025, 12, 23), title="Pöördumine"
+    )
     doc = document_listed(registry=registry, listed=listed, seen_at=_entry().registered and _now())
     assert doc.fetch_state == FetchState.LISTED
     outcome = document_upsert(registry=registry, entry=_entry())
@@ -124,8 +136,13 @@ def test_listed_then_fetched_is_one_document(registry):
 
 def test_relations_link_both_ways(registry):
     base = _entry(source_id="1", reference="2-1/2801", title="Teabenõue", files=())
-    answer = _entry(source_id="2", reference="2-1/2801", title="Vastus", files=(),
-                    relations=(RelationRef(kind="alusdokument", target_source_id="1", reference="2-1/2801"),))
+    answer = _entry(
+        source_id="2",
+        reference="2-1/2801",
+        title="Vastus",
+        files=(),
+        relations=(RelationRef(kind="alusdokument", target_source_id="1", reference="2-1/2801"),),
+    )
     document_upsert(registry=registry, entry=answer)  # the answer first: its target is not stored yet
     first = document_upsert(registry=registry, entry=base).document
     relation = Document.objects.get(source_id="2").relations.get()

@@ -14,10 +14,30 @@ from dokreg.archive.selectors import publishable_documents, publishable_files
 from dokreg.registries.models import Registry
 
 DOCUMENT_FIELDS = (
-    "source_id", "url", "reference", "registered", "doc_type", "title", "function", "series", "case_file",
-    "access", "access_text", "restriction_basis", "restriction_change_basis", "restriction_begins",
-    "restriction_ends", "sender_reference", "correspondent", "channel", "responsible", "due_date", "sent_at",
-    "first_seen_at", "last_checked_at", "last_changed_at",
+    "source_id",
+    "url",
+    "reference",
+    "registered",
+    "doc_type",
+    "title",
+    "function",
+    "series",
+    "case_file",
+    "access",
+    "access_text",
+    "restriction_basis",
+    "restriction_change_basis",
+    "restriction_begins",
+    "restriction_ends",
+    "sender_reference",
+    "correspondent",
+    "channel",
+    "responsible",
+    "due_date",
+    "sent_at",
+    "first_seen_at",
+    "last_checked_at",
+    "last_changed_at",
 )
 
 
@@ -27,7 +47,10 @@ def _plain(value):
 
 def export_documents(*, registry: Registry, chunk: int = 500) -> Iterator[dict]:
     documents = (
-        publishable_documents().filter(registry=registry).select_related("matter").order_by("registered", "pk")
+        publishable_documents()
+        .filter(registry=registry)
+        .select_related("matter")
+        .order_by("registered", "pk")
     )
     for document in documents.iterator(chunk_size=chunk):
         row = {"registry": registry.slug, "registry_name": registry.name}
@@ -38,8 +61,13 @@ def export_documents(*, registry: Registry, chunk: int = 500) -> Iterator[dict]:
             for b in document.bases.all()
         ]
         row["relations"] = [
-            {"kind": r.kind, "reference": r.reference, "title": r.title, "doc_type": r.doc_type,
-             "source_id": r.target_source_id}
+            {
+                "kind": r.kind,
+                "reference": r.reference,
+                "title": r.title,
+                "doc_type": r.doc_type,
+                "source_id": r.target_source_id,
+            }
             for r in document.relations.all()
         ]
         row["files"] = _files(document)
@@ -52,14 +80,23 @@ def _files(document) -> list[dict]:
     files = publishable_files().filter(document=document).order_by("parent_id", "ordinal")
     return [
         {
-            "name": f.name, "size": f.size, "kind": f.kind, "parent": f.parent_id and f.parent.name,
-            "sha256": f.blob_id, "extract_state": f.extract_state, "text_length": len(f.text),
+            "name": f.name,
+            "size": f.size,
+            "kind": f.kind,
+            "parent": f.parent_id and f.parent.name,
+            "sha256": f.blob_id,
+            "extract_state": f.extract_state,
+            "text_length": len(f.text),
             "signatures": [
-                {"signer": s.signer_name, "signed_at": _plain(s.signed_at), "profile": s.profile,
-                 "value_valid": s.value_valid, "digests_valid": s.digests_valid}
+                {
+                    "signer": s.signer_name,
+                    "signed_at": _plain(s.signed_at),
+                    "profile": s.profile,
+                    "value_valid": s.value_valid,
+                    "digests_valid": s.digests_valid,
+                }
                 for s in f.signatures.all()
             ],
         }
         for f in files.select_related("parent")
     ]
-

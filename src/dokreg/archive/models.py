@@ -81,7 +81,9 @@ class Document(models.Model):
     due_date = models.DateField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
-    matter = models.ForeignKey(Matter, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents")
+    matter = models.ForeignKey(
+        Matter, null=True, blank=True, on_delete=models.SET_NULL, related_name="documents"
+    )
     source_fields = models.JSONField(default=list, blank=True)
     parser = models.CharField(max_length=40, blank=True)
 
@@ -178,7 +180,9 @@ class File(models.Model):
 
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="files")
     # Files found inside another file (container data files, attachments) point at it.
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
     ordinal = models.PositiveIntegerField()
     name = models.CharField(max_length=500)
     url = models.URLField(max_length=1000, blank=True)

@@ -65,22 +65,35 @@ def registry_status(*, slug: str | None = None, covered_only: bool = True) -> li
     elif covered_only:
         registries = registries.exclude(state=Registry.State.NOT_COVERED)
     problems = dict(
-        Problem.objects.filter(resolved_at__isnull=True).values("registry").annotate(n=Count("id"))
+        Problem.objects.filter(resolved_at__isnull=True)
+        .values("registry")
+        .annotate(n=Count("id"))
         .values_list("registry", "n")
     )
     incomplete = dict(
-        SyncDay.objects.filter(complete=False).values("registry").annotate(n=Count("id"))
+        SyncDay.objects.filter(complete=False)
+        .values("registry")
+        .annotate(n=Count("id"))
         .values_list("registry", "n")
     )
     failed = dict(
-        Document.objects.filter(fetch_state=FetchState.FAILED).values("registry").annotate(n=Count("id"))
+        Document.objects.filter(fetch_state=FetchState.FAILED)
+        .values("registry")
+        .annotate(n=Count("id"))
         .values_list("registry", "n")
     )
     return [
         RegistryStatus(
-            slug=r.slug, name=r.name, state=r.state, documents=r.document_count, newest=r.newest_registered,
-            last_sync=r.last_sync_finished_at, last_success=r.last_success_at, last_error=r.last_error,
-            open_problems=problems.get(r.pk, 0), incomplete_days=incomplete.get(r.pk, 0),
+            slug=r.slug,
+            name=r.name,
+            state=r.state,
+            documents=r.document_count,
+            newest=r.newest_registered,
+            last_sync=r.last_sync_finished_at,
+            last_success=r.last_success_at,
+            last_error=r.last_error,
+            open_problems=problems.get(r.pk, 0),
+            incomplete_days=incomplete.get(r.pk, 0),
             failed_documents=failed.get(r.pk, 0),
         )
         for r in registries

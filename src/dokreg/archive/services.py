@@ -37,10 +37,25 @@ from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEn
 
 # Fields whose change at the source is a new version of the document.
 TRACKED_FIELDS = (
-    "reference", "registered", "doc_type", "title", "function", "series", "case_file",
-    "access", "access_text", "restriction_basis", "restriction_change_basis",
-    "restriction_begins", "restriction_ends", "sender_reference", "correspondent",
-    "channel", "responsible", "due_date", "sent_at",
+    "reference",
+    "registered",
+    "doc_type",
+    "title",
+    "function",
+    "series",
+    "case_file",
+    "access",
+    "access_text",
+    "restriction_basis",
+    "restriction_change_basis",
+    "restriction_begins",
+    "restriction_ends",
+    "sender_reference",
+    "correspondent",
+    "channel",
+    "responsible",
+    "due_date",
+    "sent_at",
 )
 
 
@@ -126,7 +141,11 @@ def document_listed(*, registry: Registry, listed: ListedEntry, seen_at: datetim
 
 @transaction.atomic
 def document_upsert(
-    *, registry: Registry, entry: RegisterEntry, raw: RawCapture | None = None, seen_at: datetime | None = None
+    *,
+    registry: Registry,
+    entry: RegisterEntry,
+    raw: RawCapture | None = None,
+    seen_at: datetime | None = None,
 ) -> UpsertOutcome:
     seen_at = seen_at or timezone.now()
     values = _values(entry)
@@ -170,7 +189,9 @@ def document_upsert(
         kind = "new"
     elif changes or returned:
         if returned:
-            DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.RETURNED, seen_at=seen_at)
+            DocumentVersion.objects.create(
+                document=document, kind=DocumentVersion.Kind.RETURNED, seen_at=seen_at
+            )
         if changes:
             DocumentVersion.objects.create(
                 document=document, kind=_version_kind(changes), seen_at=seen_at, changes=changes
@@ -209,8 +230,13 @@ def _files_sync(document: Document, refs: tuple[FileRef, ...]) -> dict:
         if document.files.filter(parent=None, ordinal=ordinal).exists():
             ordinal, next_ordinal = next_ordinal, next_ordinal + 1
         File.objects.create(
-            document=document, ordinal=ordinal, name=ref.name, url=ref.url,
-            source_file_id=ref.source_file_id, access=ref.access, relation=ref.relation,
+            document=document,
+            ordinal=ordinal,
+            name=ref.name,
+            url=ref.url,
+            source_file_id=ref.source_file_id,
+            access=ref.access,
+            relation=ref.relation,
         )
     for key, file in existing.items():
         ref = wanted.get(key)
@@ -232,7 +258,12 @@ def _bases_replace(document: Document, text: str) -> None:
     document.bases.all().delete()
     RestrictionBasis.objects.bulk_create(
         RestrictionBasis(
-            document=document, text=b.text, law=b.law, section=b.section, subsection=b.subsection, point=b.point
+            document=document,
+            text=b.text,
+            law=b.law,
+            section=b.section,
+            subsection=b.subsection,
+            point=b.point,
         )
         for b in parse_bases(text)
     )
@@ -248,8 +279,13 @@ def _relations_replace(document: Document, entry: RegisterEntry) -> None:
     )
     Relation.objects.bulk_create(
         Relation(
-            document=document, kind=r.kind, target_source_id=r.target_source_id,
-            target_id=targets.get(r.target_source_id), reference=r.reference, title=r.title, doc_type=r.doc_type,
+            document=document,
+            kind=r.kind,
+            target_source_id=r.target_source_id,
+            target_id=targets.get(r.target_source_id),
+            reference=r.reference,
+            title=r.title,
+            doc_type=r.doc_type,
         )
         for r in entry.relations
     )
@@ -317,8 +353,13 @@ def files_withhold(*, document: Document) -> int:
     shas = {f.blob_id for f in files if f.blob_id}
     File.objects.filter(document=document, parent__isnull=False).delete()
     File.objects.filter(document=document).update(
-        download_state=File.Download.WITHHELD, blob=None, text="", pages=[], extract_state=File.Extract.PENDING,
-        extractor="", extractor_version=None,
+        download_state=File.Download.WITHHELD,
+        blob=None,
+        text="",
+        pages=[],
+        extract_state=File.Extract.PENDING,
+        extractor="",
+        extractor_version=None,
     )
     for sha in shas:
         blob_delete_unused(sha)
@@ -326,22 +367,37 @@ def files_withhold(*, document: Document) -> int:
 
 
 def problem_record(
-    *, registry: Registry, stage: str, subject: str, error: Exception,
-    document: Document | None = None, file: File | None = None,
+    *,
+    registry: Registry,
+    stage: str,
+    subject: str,
+    error: Exception,
+    document: Document | None = None,
+    file: File | None = None,
 ) -> Problem:
     code = error.code if isinstance(error, DokregError) else "internal"
     message = (error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}")[:4000]
     return Problem.objects.create(
-        registry=registry, document=document, file=file, stage=stage, subject=subject[:1000],
-        code=code, message=message, seen_at=timezone.now(),
+        registry=registry,
+        document=document,
+        file=file,
+        stage=stage,
+        subject=subject[:1000],
+        code=code,
+        message=message,
+        seen_at=timezone.now(),
     )
 
 
 def document_fetch_failed(*, document: Document, error: Exception) -> None:
     code = error.code if isinstance(error, DokregError) else "internal"
     message = error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}"
-    updates = {"error_code": code, "error_message": message[:4000], "attempts": F("attempts") + 1,
-               "last_checked_at": timezone.now()}
+    updates = {
+        "error_code": code,
+        "error_message": message[:4000],
+        "attempts": F("attempts") + 1,
+        "last_checked_at": timezone.now(),
+    }
     if document.fetch_state != FetchState.OK:
         updates["fetch_state"] = FetchState.FAILED
     Document.objects.filter(pk=document.pk).update(**updates)

@@ -19,7 +19,9 @@ INDEX_DIR = Path(os.environ.get("DOKREG_INDEX_DIR", DATA_DIR / "index")).resolve
 
 SECRET_KEY = os.environ.get("DOKREG_SECRET_KEY", "dokreg-insecure-dev-key-set-DOKREG_SECRET_KEY")
 DEBUG = os.environ.get("DOKREG_DEBUG", "") == "1"
-ALLOWED_HOSTS = [h for h in os.environ.get("DOKREG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.environ.get("DOKREG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
 
 INSTALLED_APPS = [
     "django.contrib.admin",

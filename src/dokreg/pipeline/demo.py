@@ -25,23 +25,38 @@ def demo_run(*, port: int, bodies: int, days: int, docs_per_day: int, serve: boo
     since = until - timedelta(days=days - 1)
     corpus = Corpus(CorpusConfig(bodies=bodies, days=days, start=since, docs_per_day=docs_per_day))
     server = SimulatorServer(corpus).start()
-    console.print(f"[bold]dokreg demo[/bold]: simulated registers at {server.url} "
-                  f"({bodies} bodies, {days} days from {since} to {until})")
+    console.print(
+        f"[bold]dokreg demo[/bold]: simulated registers at {server.url} "
+        f"({bodies} bodies, {days} days from {since} to {until})"
+    )
     console.print(f"data folder: {settings.DATA_DIR}")
     reports = []
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     for body in corpus.bodies:
-        registry = registry_save(slug=f"demo-{body.slug}", family="adr", base_url=server.base_url(body.slug),
-                                 name=f"{body.name} (simulatsioon)")
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console) as progress:
-            report = registry_sync(registry=registry, since=since, until=until, reporter=RichReporter(progress))
+        registry = registry_save(
+            slug=f"demo-{body.slug}",
+            family="adr",
+            base_url=server.base_url(body.slug),
+            name=f"{body.name} (simulatsioon)",
+        )
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            report = registry_sync(
+                registry=registry, since=since, until=until, reporter=RichReporter(progress)
+            )
         console.print(f"  {registry.slug}: {report.summary()}")
         reports.append(report)
     total = sum(r.new + r.changed + r.unchanged for r in reports)
-    console.print(f"synced {total} documents, {sum(r.files for r in reports)} files downloaded, "
-                  f"{sum(r.extracted for r in reports)} extracted, in {time.monotonic() - started:.0f} s")
+    console.print(
+        f"synced {total} documents, {sum(r.files for r in reports)} files downloaded, "
+        f"{sum(r.extracted for r in reports)} extracted, in {time.monotonic() - started:.0f} s"
+    )
     if not serve:
         server.stop()
         return 0
@@ -49,8 +64,13 @@ def demo_run(*, port: int, bodies: int, days: int, docs_per_day: int, serve: boo
     from granian import Granian
 
     try:
-        Granian("dokreg.conf.wsgi:application", address="127.0.0.1", port=port, interface="wsgi",
-                log_level="warning").serve()
+        Granian(
+            "dokreg.conf.wsgi:application",
+            address="127.0.0.1",
+            port=port,
+            interface="wsgi",
+            log_level="warning",
+        ).serve()
     finally:
         server.stop()
     return 0

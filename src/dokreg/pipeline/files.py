@@ -30,9 +30,16 @@ def document_files_download(*, document: Document, connector: Connector) -> int:
     if document.access != Access.PUBLIC:
         return 0
     done = 0
-    for file in document.files.filter(parent=None, download_state__in=[File.Download.PENDING, File.Download.FAILED]):
-        ref = FileRef(ordinal=file.ordinal, name=file.name, url=file.url, source_file_id=file.source_file_id,
-                      access=file.access)
+    for file in document.files.filter(
+        parent=None, download_state__in=[File.Download.PENDING, File.Download.FAILED]
+    ):
+        ref = FileRef(
+            ordinal=file.ordinal,
+            name=file.name,
+            url=file.url,
+            source_file_id=file.source_file_id,
+            access=file.access,
+        )
         try:
             data = connector.download(ref)
         except Exception as error:  # noqa: BLE001 — recorded on the file; the sync goes on
@@ -76,7 +83,9 @@ def file_extract(*, file: File, isolate: bool = True) -> None:
         extraction = extract_bytes(blob_read(file.blob_id), file.name, isolate=isolate)
     except Unsupported as error:
         File.objects.filter(pk=file.pk).update(
-            extract_state=File.Extract.UNSUPPORTED, error_code=error.code, error_message=error.message[:4000],
+            extract_state=File.Extract.UNSUPPORTED,
+            error_code=error.code,
+            error_message=error.message[:4000],
             extracted_at=timezone.now(),
         )
         return
@@ -101,9 +110,17 @@ CONTAINER_KINDS = ("asice", "bdoc", "ddoc", "zip", "eml", "msg")
 
 def _extraction_copy(*, source: File, target: File) -> None:
     File.objects.filter(pk=target.pk).update(
-        kind=source.kind, text=source.text, pages=source.pages, metadata=source.metadata,
-        warnings=source.warnings, extractor=source.extractor, extractor_version=source.extractor_version,
-        extract_state=File.Extract.OK, error_code="", error_message="", extracted_at=timezone.now(),
+        kind=source.kind,
+        text=source.text,
+        pages=source.pages,
+        metadata=source.metadata,
+        warnings=source.warnings,
+        extractor=source.extractor,
+        extractor_version=source.extractor_version,
+        extract_state=File.Extract.OK,
+        error_code="",
+        error_message="",
+        extracted_at=timezone.now(),
     )
 
 
@@ -125,9 +142,17 @@ def extraction_store(*, file: File, extraction: Extraction) -> None:
     file.signatures.all().delete()
     Signature.objects.bulk_create(
         Signature(
-            file=file, signer_name=s.signer_name, personal_code=s.personal_code, role=s.role, country=s.country,
-            issuer=s.issuer, signed_at=s.signed_at, profile=s.profile, value_valid=s.value_valid,
-            digests_valid=s.digests_valid, note=s.note,
+            file=file,
+            signer_name=s.signer_name,
+            personal_code=s.personal_code,
+            role=s.role,
+            country=s.country,
+            issuer=s.issuer,
+            signed_at=s.signed_at,
+            profile=s.profile,
+            value_valid=s.value_valid,
+            digests_valid=s.digests_valid,
+            note=s.note,
         )
         for s in extraction.signatures
     )
@@ -136,10 +161,17 @@ def extraction_store(*, file: File, extraction: Extraction) -> None:
     for ordinal, child in enumerate(extraction.children, start=1):
         blob = blob_put(child.data)
         File.objects.create(
-            document_id=file.document_id, parent=file, ordinal=ordinal, name=child.name, blob=blob,
-            size=len(child.data), download_state=File.Download.OK,
+            document_id=file.document_id,
+            parent=file,
+            ordinal=ordinal,
+            name=child.name,
+            blob=blob,
+            size=len(child.data),
+            download_state=File.Download.OK,
             extract_state=File.Extract.PENDING if depth < MAX_DEPTH else File.Extract.UNSUPPORTED,
-            error_message="" if depth < MAX_DEPTH else f"nested deeper than {MAX_DEPTH} levels: not extracted",
+            error_message=""
+            if depth < MAX_DEPTH
+            else f"nested deeper than {MAX_DEPTH} levels: not extracted",
         )
     Document.objects.filter(pk=file.document_id).update(index_dirty=True)
 
@@ -160,5 +192,11 @@ def _file_failed(file: File, stage: str, error: Exception, *, state_field: str, 
         **{state_field: state}, error_code=code, error_message=message[:4000], attempts=file.attempts + 1
     )
     document = file.document
-    problem_record(registry=document.registry, stage=stage, subject=file.url or file.name, error=error,
-                   document=document, file=file)
+    problem_record(
+        registry=document.registry,
+        stage=stage,
+        subject=file.url or file.name,
+        error=error,
+        document=document,
+        file=file,
+    )

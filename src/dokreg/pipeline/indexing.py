@@ -54,7 +54,9 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
     """Bring the index in line with every document marked dirty; returns how many were handled."""
     done = 0
     while True:
-        ids = list(Document.objects.filter(index_dirty=True).order_by("pk").values_list("pk", flat=True)[:BATCH])
+        ids = list(
+            Document.objects.filter(index_dirty=True).order_by("pk").values_list("pk", flat=True)[:BATCH]
+        )
         if not ids:
             return done
         index_documents(doc_ids=ids)

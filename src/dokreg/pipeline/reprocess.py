@@ -20,9 +20,14 @@ def captures_reparse(*, registry: Registry | None = None) -> dict[str, int]:
     for reg in registries:
         connector = registry_connector(reg)
         for capture in Capture.objects.filter(registry=reg).iterator(chunk_size=200):
-            raw = RawCapture(url=capture.url, status=capture.status, body=capture_body(capture),
-                             content_type=capture.content_type, fetched_at=capture.fetched_at,
-                             source_id=capture.source_id)
+            raw = RawCapture(
+                url=capture.url,
+                status=capture.status,
+                body=capture_body(capture),
+                content_type=capture.content_type,
+                fetched_at=capture.fetched_at,
+                source_id=capture.source_id,
+            )
             try:
                 entry = connector.parse(raw)
             except Exception as error:  # noqa: BLE001 — recorded; the run goes on

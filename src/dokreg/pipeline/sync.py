@@ -69,14 +69,22 @@ def registry_connector(registry: Registry) -> Connector:
 
 
 def registry_sync(
-    *, registry: Registry, since: date, until: date, refresh: bool = False,
-    reporter: Reporter | None = None, connector: Connector | None = None, isolate: bool = True,
+    *,
+    registry: Registry,
+    since: date,
+    until: date,
+    refresh: bool = False,
+    reporter: Reporter | None = None,
+    connector: Connector | None = None,
+    isolate: bool = True,
 ) -> SyncReport:
     """Sync registration days ``since``..``until`` (inclusive), then download, extract and index."""
     reporter = reporter or Reporter()
     report = SyncReport()
     if registry.state != Registry.State.ACTIVE:
-        report.paused = f"{registry.slug} is {registry.get_state_display()}: {registry.state_reason}".strip(": ")
+        report.paused = f"{registry.slug} is {registry.get_state_display()}: {registry.state_reason}".strip(
+            ": "
+        )
         return report
     connector = connector or registry_connector(registry)
     registry.last_sync_started_at = timezone.now()
@@ -86,14 +94,22 @@ def registry_sync(
     touched: list[int] = []
     for day in days:
         try:
-            touched += day_sync(registry=registry, connector=connector, day=day, refresh=refresh, report=report)
+            touched += day_sync(
+                registry=registry, connector=connector, day=day, refresh=refresh, report=report
+            )
         except SourcePaused as error:
             registry_pause(registry=registry, reason=error.message)
             report.paused = error.message
             break
         reporter.advance()
-    _files_stage(registry=registry, connector=connector, doc_ids=touched, report=report, reporter=reporter,
-                 isolate=isolate)
+    _files_stage(
+        registry=registry,
+        connector=connector,
+        doc_ids=touched,
+        report=report,
+        reporter=reporter,
+        isolate=isolate,
+    )
     reporter.stage("index", total=None)
     report.indexed = index_pending(progress=reporter.advance)
     registry_counts_refresh(registry=registry)
@@ -106,7 +122,9 @@ def registry_sync(
     return report
 
 
-def day_sync(*, registry: Registry, connector: Connector, day: date, refresh: bool, report: SyncReport) -> list[int]:
+def day_sync(
+    *, registry: Registry, connector: Connector, day: date, refresh: bool, report: SyncReport
+) -> list[int]:
     """List one day, make sure every listed document is stored and current; returns the ids it touched."""
     report.days += 1
     now = timezone.now()
@@ -115,10 +133,13 @@ def day_sync(*, registry: Registry, connector: Connector, day: date, refresh: bo
     except SourcePaused:
         raise
     except Exception as error:  # noqa: BLE001 — recorded as an incomplete day; the run goes on
-        problem_record(registry=registry, stage="list", subject=f"{registry.slug} {day.isoformat()}", error=error)
+        problem_record(
+            registry=registry, stage="list", subject=f"{registry.slug} {day.isoformat()}", error=error
+        )
         _record_error(registry, error)
         SyncDay.objects.update_or_create(
-            registry=registry, day=day,
+            registry=registry,
+            day=day,
             defaults={"complete": False, "checked_at": now, "problems": [_message(error)]},
         )
         report.incomplete_days.append(day)
@@ -134,13 +155,20 @@ def day_sync(*, registry: Registry, connector: Connector, day: date, refresh: bo
             fetched_ok += 1
         touched.append(document.pk)
     if listing.complete:
-        touched += _unlisted_recheck(registry=registry, connector=connector, day=day, listing=listing, report=report)
+        touched += _unlisted_recheck(
+            registry=registry, connector=connector, day=day, listing=listing, report=report
+        )
     complete = listing.complete and fetched_ok == len(documents)
     SyncDay.objects.update_or_create(
-        registry=registry, day=day,
+        registry=registry,
+        day=day,
         defaults={
-            "complete": complete, "reported_total": listing.reported_total, "listed": len(listing.entries),
-            "fetched": fetched_ok, "slices": list(listing.slices), "problems": list(listing.problems),
+            "complete": complete,
+            "reported_total": listing.reported_total,
+            "listed": len(listing.entries),
+            "fetched": fetched_ok,
+            "slices": list(listing.slices),
+            "problems": list(listing.problems),
             "checked_at": now,
         },
     )
@@ -151,7 +179,9 @@ def day_sync(*, registry: Registry, connector: Connector, day: date, refresh: bo
     return touched
 
 
-def document_fetch(*, registry: Registry, connector: Connector, document: Document, report: SyncReport) -> bool:
+def document_fetch(
+    *, registry: Registry, connector: Connector, document: Document, report: SyncReport
+) -> bool:
     """Fetch, parse and store one document; a failure is recorded on it and as a Problem."""
     try:
         raw = connector.fetch(document.source_id)
@@ -176,8 +206,13 @@ def document_fetch(*, registry: Registry, connector: Connector, document: Docume
 def _fetch_failed(registry: Registry, document: Document, error: Exception, report: SyncReport) -> bool:
     log.warning("fetching %s/%s failed: %s", registry.slug, document.source_id, _message(error))
     document_fetch_failed(document=document, error=error)
-    problem_record(registry=registry, stage="fetch", subject=_document_url(registry, document), error=error,
-                   document=document)
+    problem_record(
+        registry=registry,
+        stage="fetch",
+        subject=_document_url(registry, document),
+        error=error,
+        document=document,
+    )
     _record_error(registry, error)
     report.failed += 1
     return False
@@ -207,8 +242,11 @@ def _files_stage(*, registry, connector, doc_ids, report, reporter, isolate) -> 
         files__download_state=File.Download.OK, files__extract_state=File.Extract.PENDING
     )
     documents += list(
-        Document.objects.filter(unfinished, registry=registry, fetch_state=FetchState.OK, access=Access.PUBLIC)
-        .exclude(pk__in=set(doc_ids)).distinct()
+        Document.objects.filter(
+            unfinished, registry=registry, fetch_state=FetchState.OK, access=Access.PUBLIC
+        )
+        .exclude(pk__in=set(doc_ids))
+        .distinct()
     )
     reporter.stage("files", total=len(documents))
     for document in documents:

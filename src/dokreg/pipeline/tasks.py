@@ -23,8 +23,13 @@ def sync_day_task(registry_id: int, day: str, refresh: bool = False) -> dict:
 
     registry = Registry.objects.get(pk=registry_id)
     report = SyncReport()
-    touched = day_sync(registry=registry, connector=registry_connector(registry), day=date.fromisoformat(day),
-                       refresh=refresh, report=report)
+    touched = day_sync(
+        registry=registry,
+        connector=registry_connector(registry),
+        day=date.fromisoformat(day),
+        refresh=refresh,
+        report=report,
+    )
     for document_id in touched:
         files_task.enqueue(document_id)
     index_task.enqueue()

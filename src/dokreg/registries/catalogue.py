@@ -79,28 +79,49 @@ CATALOGUE: tuple[CatalogueEntry, ...] = (
     _adr("egt", ADR + "egt/"),
     _adr("ra", ADR + "ra/", "Rahvusarhiiv"),
     _adr("rtk", ADR + "rtk/", "Riigi Tugiteenuste Keskus"),
-    _adr("riigikaitseinvesteeringutekeskus", ADR + "riigikaitseinvesteeringutekeskus/",
-         "Riigi Kaitseinvesteeringute Keskus"),
+    _adr(
+        "riigikaitseinvesteeringutekeskus",
+        ADR + "riigikaitseinvesteeringutekeskus/",
+        "Riigi Kaitseinvesteeringute Keskus",
+    ),
     _adr("kaitsevagi", ADR + "kaitsevagi/", "Kaitsevägi"),
     CatalogueEntry("rmk", "rmk", "https://adr.rmk.ee/", "Riigimetsa Majandamise Keskus"),
-    CatalogueEntry("riigikantselei", "riigikantselei", "https://dhs.riigikantselei.ee/avalikteave.nsf/",
-                   "Riigikantselei"),
-    CatalogueEntry("riigikogu", "riigikogu", "https://www.riigikogu.ee/tegevus/dokumendiregister/", "Riigikogu"),
+    CatalogueEntry(
+        "riigikantselei", "riigikantselei", "https://dhs.riigikantselei.ee/avalikteave.nsf/", "Riigikantselei"
+    ),
+    CatalogueEntry(
+        "riigikogu", "riigikogu", "https://www.riigikogu.ee/tegevus/dokumendiregister/", "Riigikogu"
+    ),
     CatalogueEntry("tallinn", "tallinn", "https://dhs.tallinn.ee/atp/", "Tallinna linn"),
     # Registers on platforms no connector covers yet: listed so users see the whole landscape.
     _other("envir", "https://adr.envir.ee/", "Kliimaministeerium"),
     _other("hm", "https://dok.hm.ee/et/index.html", "Haridus- ja Teadusministeerium"),
-    _other("pria", "https://dokumendiregister.pria.ee/et/", "Põllumajanduse Registrite ja Informatsiooni Amet"),
-    _other("rahandusministeerium", "https://dokumendiregister.rahandusministeerium.ee/?a=stat",
-           "Rahandusministeerium"),
+    _other(
+        "pria", "https://dokumendiregister.pria.ee/et/", "Põllumajanduse Registrite ja Informatsiooni Amet"
+    ),
+    _other(
+        "rahandusministeerium",
+        "https://dokumendiregister.rahandusministeerium.ee/?a=stat",
+        "Rahandusministeerium",
+    ),
     _other("rmit", "https://adr.rmit.ee/?a=rmit", "Rahandusministeeriumi Infotehnoloogiakeskus"),
     _other("agri", "https://dhsavalik.agri.ee/"),
-    _other("tervisekassa", "https://adr.tervisekassa.ee/?page=pub_startup&desktop=57835&tid=57856", "Tervisekassa"),
+    _other(
+        "tervisekassa",
+        "https://adr.tervisekassa.ee/?page=pub_startup&desktop=57835&tid=57856",
+        "Tervisekassa",
+    ),
     _other("vm", "https://dok-register.vm.ee/", "Välisministeerium"),
     _other("tootukassa", "https://atp.tootukassa.ee/dokumendiotsing/", "Eesti Töötukassa"),
-    _other("riigikontroll",
-           "https://www.riigikontroll.ee/Riigikontrollkuiasutus/Dokumendiregister/Dokumendiregistriotsing/"
-           "tabid/258/language/et-EE/Default.aspx", "Riigikontroll"),
-    _other("riigikantselei-otsing", "https://dhs.riigikantselei.ee/avalikteave.nsf/searchform?open",
-           "Riigikantselei (otsinguvorm)"),
+    _other(
+        "riigikontroll",
+        "https://www.riigikontroll.ee/Riigikontrollkuiasutus/Dokumendiregister/Dokumendiregistriotsing/"
+        "tabid/258/language/et-EE/Default.aspx",
+        "Riigikontroll",
+    ),
+    _other(
+        "riigikantselei-otsing",
+        "https://dhs.riigikantselei.ee/avalikteave.nsf/searchform?open",
+        "Riigikantselei (otsinguvorm)",
+    ),
 )

@@ -11,7 +11,9 @@ from dokreg.registries.models import Registry
 FAMILIES = {choice for choice, _ in Registry.Family.choices}
 
 
-def registry_save(*, slug: str, family: str, base_url: str, name: str = "", name_certain: bool = True) -> Registry:
+def registry_save(
+    *, slug: str, family: str, base_url: str, name: str = "", name_certain: bool = True
+) -> Registry:
     """Add a register or update one (an operator pointing a register at a mirror or a test server)."""
     if family not in FAMILIES:
         raise BadInput(f"unknown family {family!r}: use one of {', '.join(sorted(FAMILIES))}")
@@ -22,8 +24,13 @@ def registry_save(*, slug: str, family: str, base_url: str, name: str = "", name
     state = Registry.State.NOT_COVERED if family == "other" else Registry.State.ACTIVE
     registry, created = Registry.objects.get_or_create(
         slug=slug,
-        defaults={"family": family, "base_url": base_url, "name": name or slug,
-                  "name_certain": bool(name) and name_certain, "state": state},
+        defaults={
+            "family": family,
+            "base_url": base_url,
+            "name": name or slug,
+            "name_certain": bool(name) and name_certain,
+            "state": state,
+        },
     )
     if not created:
         registry.family = family

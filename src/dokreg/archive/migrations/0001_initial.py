@@ -5,243 +5,498 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('registries', '0001_initial'),
+        ("registries", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Blob',
+            name="Blob",
             fields=[
-                ('sha256', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('size', models.BigIntegerField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("sha256", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("size", models.BigIntegerField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Document',
+            name="Document",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_id', models.CharField(max_length=200)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('fetch_state', models.CharField(choices=[('listed', 'listed, not fetched yet'), ('ok', 'fetched'), ('failed', 'fetch or parse failed'), ('gone', 'gone at the source')], default='listed', max_length=10)),
-                ('reference', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('registered', models.DateField(blank=True, null=True)),
-                ('doc_type', models.CharField(blank=True, max_length=300)),
-                ('title', models.TextField(blank=True)),
-                ('function', models.CharField(blank=True, max_length=500)),
-                ('series', models.CharField(blank=True, max_length=500)),
-                ('case_file', models.CharField(blank=True, max_length=300)),
-                ('access', models.CharField(choices=[('public', 'Avalik'), ('on_request', 'Avalik, väljastatakse teabenõude korras'), ('ak', 'Asutusesiseseks kasutamiseks'), ('unknown', 'Teadmata')], default='unknown', max_length=20)),
-                ('access_text', models.CharField(blank=True, max_length=300)),
-                ('restriction_basis', models.TextField(blank=True)),
-                ('restriction_change_basis', models.TextField(blank=True)),
-                ('restriction_begins', models.DateField(blank=True, null=True)),
-                ('restriction_ends', models.DateField(blank=True, null=True)),
-                ('sender_reference', models.CharField(blank=True, db_index=True, max_length=300)),
-                ('correspondent', models.TextField(blank=True)),
-                ('channel', models.CharField(blank=True, max_length=200)),
-                ('responsible', models.TextField(blank=True)),
-                ('due_date', models.DateField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('source_fields', models.JSONField(blank=True, default=list)),
-                ('parser', models.CharField(blank=True, max_length=40)),
-                ('first_seen_at', models.DateTimeField(db_index=True)),
-                ('last_checked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_changed_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('taken_down_at', models.DateTimeField(blank=True, null=True)),
-                ('takedown_reason', models.TextField(blank=True)),
-                ('error_code', models.CharField(blank=True, max_length=40)),
-                ('error_message', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('index_dirty', models.BooleanField(db_index=True, default=True)),
-                ('registry', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='documents', to='registries.registry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_id", models.CharField(max_length=200)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                (
+                    "fetch_state",
+                    models.CharField(
+                        choices=[
+                            ("listed", "listed, not fetched yet"),
+                            ("ok", "fetched"),
+                            ("failed", "fetch or parse failed"),
+                            ("gone", "gone at the source"),
+                        ],
+                        default="listed",
+                        max_length=10,
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("registered", models.DateField(blank=True, null=True)),
+                ("doc_type", models.CharField(blank=True, max_length=300)),
+                ("title", models.TextField(blank=True)),
+                ("function", models.CharField(blank=True, max_length=500)),
+                ("series", models.CharField(blank=True, max_length=500)),
+                ("case_file", models.CharField(blank=True, max_length=300)),
+                (
+                    "access",
+                    models.CharField(
+                        choices=[
+                            ("public", "Avalik"),
+                            ("on_request", "Avalik, väljastatakse teabenõude korras"),
+                            ("ak", "Asutusesiseseks kasutamiseks"),
+                            ("unknown", "Teadmata"),
+                        ],
+                        default="unknown",
+                        max_length=20,
+                    ),
+                ),
+                ("access_text", models.CharField(blank=True, max_length=300)),
+                ("restriction_basis", models.TextField(blank=True)),
+                ("restriction_change_basis", models.TextField(blank=True)),
+                ("restriction_begins", models.DateField(blank=True, null=True)),
+                ("restriction_ends", models.DateField(blank=True, null=True)),
+                ("sender_reference", models.CharField(blank=True, db_index=True, max_length=300)),
+                ("correspondent", models.TextField(blank=True)),
+                ("channel", models.CharField(blank=True, max_length=200)),
+                ("responsible", models.TextField(blank=True)),
+                ("due_date", models.DateField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("source_fields", models.JSONField(blank=True, default=list)),
+                ("parser", models.CharField(blank=True, max_length=40)),
+                ("first_seen_at", models.DateTimeField(db_index=True)),
+                ("last_checked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_changed_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("taken_down_at", models.DateTimeField(blank=True, null=True)),
+                ("takedown_reason", models.TextField(blank=True)),
+                ("error_code", models.CharField(blank=True, max_length=40)),
+                ("error_message", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("index_dirty", models.BooleanField(db_index=True, default=True)),
+                (
+                    "registry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="documents",
+                        to="registries.registry",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DocumentVersion',
+            name="DocumentVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'first seen'), ('changed', 'metadata changed'), ('restricted', 'restriction added'), ('opened', 'restriction lifted'), ('files', 'files changed'), ('withdrawn', 'gone at the source'), ('returned', 'back at the source')], max_length=20)),
-                ('seen_at', models.DateTimeField()),
-                ('changes', models.JSONField(blank=True, default=dict)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='archive.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "first seen"),
+                            ("changed", "metadata changed"),
+                            ("restricted", "restriction added"),
+                            ("opened", "restriction lifted"),
+                            ("files", "files changed"),
+                            ("withdrawn", "gone at the source"),
+                            ("returned", "back at the source"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("seen_at", models.DateTimeField()),
+                ("changes", models.JSONField(blank=True, default=dict)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="archive.document",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['seen_at', 'id'],
+                "ordering": ["seen_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='File',
+            name="File",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('ordinal', models.PositiveIntegerField()),
-                ('name', models.CharField(max_length=500)),
-                ('url', models.URLField(blank=True, max_length=1000)),
-                ('source_file_id', models.CharField(blank=True, max_length=200)),
-                ('access', models.CharField(blank=True, max_length=300)),
-                ('relation', models.CharField(blank=True, max_length=200)),
-                ('size', models.BigIntegerField(blank=True, null=True)),
-                ('kind', models.CharField(blank=True, max_length=40)),
-                ('download_state', models.CharField(choices=[('pending', 'waiting for download'), ('ok', 'downloaded'), ('failed', 'download failed'), ('withheld', 'not public: not downloaded'), ('purged', 'removed after a restriction')], default='pending', max_length=10)),
-                ('extract_state', models.CharField(choices=[('pending', 'waiting for extraction'), ('ok', 'extracted'), ('failed', 'extraction failed'), ('unsupported', 'not extracted yet')], default='pending', max_length=12)),
-                ('extractor', models.CharField(blank=True, max_length=40)),
-                ('extractor_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('text', models.TextField(blank=True)),
-                ('pages', models.JSONField(blank=True, default=list)),
-                ('metadata', models.JSONField(blank=True, default=list)),
-                ('warnings', models.JSONField(blank=True, default=list)),
-                ('error_code', models.CharField(blank=True, max_length=40)),
-                ('error_message', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('extracted_at', models.DateTimeField(blank=True, null=True)),
-                ('blob', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='files', to='archive.blob')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='archive.document')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='archive.file')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("ordinal", models.PositiveIntegerField()),
+                ("name", models.CharField(max_length=500)),
+                ("url", models.URLField(blank=True, max_length=1000)),
+                ("source_file_id", models.CharField(blank=True, max_length=200)),
+                ("access", models.CharField(blank=True, max_length=300)),
+                ("relation", models.CharField(blank=True, max_length=200)),
+                ("size", models.BigIntegerField(blank=True, null=True)),
+                ("kind", models.CharField(blank=True, max_length=40)),
+                (
+                    "download_state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "waiting for download"),
+                            ("ok", "downloaded"),
+                            ("failed", "download failed"),
+                            ("withheld", "not public: not downloaded"),
+                            ("purged", "removed after a restriction"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "extract_state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "waiting for extraction"),
+                            ("ok", "extracted"),
+                            ("failed", "extraction failed"),
+                            ("unsupported", "not extracted yet"),
+                        ],
+                        default="pending",
+                        max_length=12,
+                    ),
+                ),
+                ("extractor", models.CharField(blank=True, max_length=40)),
+                ("extractor_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("text", models.TextField(blank=True)),
+                ("pages", models.JSONField(blank=True, default=list)),
+                ("metadata", models.JSONField(blank=True, default=list)),
+                ("warnings", models.JSONField(blank=True, default=list)),
+                ("error_code", models.CharField(blank=True, max_length=40)),
+                ("error_message", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("extracted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "blob",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="files",
+                        to="archive.blob",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="archive.document",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="children",
+                        to="archive.file",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['ordinal', 'id'],
+                "ordering": ["ordinal", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Matter',
+            name="Matter",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('root', models.CharField(max_length=200)),
-                ('registry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='matters', to='registries.registry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("root", models.CharField(max_length=200)),
+                (
+                    "registry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="matters",
+                        to="registries.registry",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='document',
-            name='matter',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='documents', to='archive.matter'),
+            model_name="document",
+            name="matter",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="documents",
+                to="archive.matter",
+            ),
         ),
         migrations.CreateModel(
-            name='Problem',
+            name="Problem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('stage', models.CharField(choices=[('list', 'listing'), ('fetch', 'fetching'), ('parse', 'parsing'), ('download', 'downloading a file'), ('extract', 'extracting a file'), ('index', 'indexing')], max_length=10)),
-                ('subject', models.CharField(help_text='The URL, day or file the problem is about.', max_length=1000)),
-                ('code', models.CharField(max_length=40)),
-                ('message', models.TextField()),
-                ('seen_at', models.DateTimeField()),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('document', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='archive.document')),
-                ('file', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='archive.file')),
-                ('registry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='problems', to='registries.registry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("list", "listing"),
+                            ("fetch", "fetching"),
+                            ("parse", "parsing"),
+                            ("download", "downloading a file"),
+                            ("extract", "extracting a file"),
+                            ("index", "indexing"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.CharField(help_text="The URL, day or file the problem is about.", max_length=1000),
+                ),
+                ("code", models.CharField(max_length=40)),
+                ("message", models.TextField()),
+                ("seen_at", models.DateTimeField()),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="archive.document",
+                    ),
+                ),
+                (
+                    "file",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="archive.file",
+                    ),
+                ),
+                (
+                    "registry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="problems",
+                        to="registries.registry",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-seen_at'],
+                "ordering": ["-seen_at"],
             },
         ),
         migrations.CreateModel(
-            name='Relation',
+            name="Relation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(blank=True, max_length=200)),
-                ('target_source_id', models.CharField(blank=True, max_length=200)),
-                ('reference', models.CharField(blank=True, max_length=200)),
-                ('title', models.TextField(blank=True)),
-                ('doc_type', models.CharField(blank=True, max_length=300)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relations', to='archive.document')),
-                ('target', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='archive.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(blank=True, max_length=200)),
+                ("target_source_id", models.CharField(blank=True, max_length=200)),
+                ("reference", models.CharField(blank=True, max_length=200)),
+                ("title", models.TextField(blank=True)),
+                ("doc_type", models.CharField(blank=True, max_length=300)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relations",
+                        to="archive.document",
+                    ),
+                ),
+                (
+                    "target",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="archive.document",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='RestrictionBasis',
+            name="RestrictionBasis",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField()),
-                ('law', models.CharField(blank=True, max_length=40)),
-                ('section', models.CharField(blank=True, max_length=20)),
-                ('subsection', models.CharField(blank=True, max_length=20)),
-                ('point', models.CharField(blank=True, max_length=40)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bases', to='archive.document')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField()),
+                ("law", models.CharField(blank=True, max_length=40)),
+                ("section", models.CharField(blank=True, max_length=20)),
+                ("subsection", models.CharField(blank=True, max_length=20)),
+                ("point", models.CharField(blank=True, max_length=40)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="bases",
+                        to="archive.document",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Signature',
+            name="Signature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signer_name', models.CharField(max_length=300)),
-                ('personal_code', models.CharField(blank=True, max_length=20)),
-                ('role', models.CharField(blank=True, max_length=300)),
-                ('country', models.CharField(blank=True, max_length=10)),
-                ('issuer', models.CharField(blank=True, max_length=300)),
-                ('signed_at', models.DateTimeField(blank=True, null=True)),
-                ('profile', models.CharField(blank=True, max_length=40)),
-                ('value_valid', models.BooleanField(null=True)),
-                ('digests_valid', models.BooleanField(null=True)),
-                ('note', models.TextField(blank=True)),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='signatures', to='archive.file')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signer_name", models.CharField(max_length=300)),
+                ("personal_code", models.CharField(blank=True, max_length=20)),
+                ("role", models.CharField(blank=True, max_length=300)),
+                ("country", models.CharField(blank=True, max_length=10)),
+                ("issuer", models.CharField(blank=True, max_length=300)),
+                ("signed_at", models.DateTimeField(blank=True, null=True)),
+                ("profile", models.CharField(blank=True, max_length=40)),
+                ("value_valid", models.BooleanField(null=True)),
+                ("digests_valid", models.BooleanField(null=True)),
+                ("note", models.TextField(blank=True)),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="signatures",
+                        to="archive.file",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SyncDay',
+            name="SyncDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('complete', models.BooleanField(default=False)),
-                ('reported_total', models.PositiveIntegerField(default=0)),
-                ('listed', models.PositiveIntegerField(default=0)),
-                ('fetched', models.PositiveIntegerField(default=0)),
-                ('slices', models.JSONField(blank=True, default=list)),
-                ('problems', models.JSONField(blank=True, default=list)),
-                ('checked_at', models.DateTimeField()),
-                ('registry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='days', to='registries.registry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("complete", models.BooleanField(default=False)),
+                ("reported_total", models.PositiveIntegerField(default=0)),
+                ("listed", models.PositiveIntegerField(default=0)),
+                ("fetched", models.PositiveIntegerField(default=0)),
+                ("slices", models.JSONField(blank=True, default=list)),
+                ("problems", models.JSONField(blank=True, default=list)),
+                ("checked_at", models.DateTimeField()),
+                (
+                    "registry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="days",
+                        to="registries.registry",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Capture',
+            name="Capture",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source_id', models.CharField(max_length=200)),
-                ('url', models.URLField(max_length=1000)),
-                ('status', models.PositiveSmallIntegerField()),
-                ('content_type', models.CharField(blank=True, max_length=200)),
-                ('body', models.BinaryField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('fetched_at', models.DateTimeField()),
-                ('registry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registries.registry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source_id", models.CharField(max_length=200)),
+                ("url", models.URLField(max_length=1000)),
+                ("status", models.PositiveSmallIntegerField()),
+                ("content_type", models.CharField(blank=True, max_length=200)),
+                ("body", models.BinaryField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("fetched_at", models.DateTimeField()),
+                (
+                    "registry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registries.registry",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('registry', 'source_id'), name='capture_unique_doc')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("registry", "source_id"), name="capture_unique_doc")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='file',
-            constraint=models.UniqueConstraint(fields=('document', 'parent', 'ordinal'), name='file_unique_ordinal', nulls_distinct=False),
+            model_name="file",
+            constraint=models.UniqueConstraint(
+                fields=("document", "parent", "ordinal"), name="file_unique_ordinal", nulls_distinct=False
+            ),
         ),
         migrations.AddConstraint(
-            model_name='matter',
-            constraint=models.UniqueConstraint(fields=('registry', 'root'), name='matter_unique_root'),
+            model_name="matter",
+            constraint=models.UniqueConstraint(fields=("registry", "root"), name="matter_unique_root"),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['registry', '-registered'], name='doc_registry_registered'),
+            model_name="document",
+            index=models.Index(fields=["registry", "-registered"], name="doc_registry_registered"),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['-registered', '-id'], name='doc_registered'),
+            model_name="document",
+            index=models.Index(fields=["-registered", "-id"], name="doc_registered"),
         ),
         migrations.AddIndex(
-            model_name='document',
-            index=models.Index(fields=['fetch_state'], name='doc_fetch_state'),
+            model_name="document",
+            index=models.Index(fields=["fetch_state"], name="doc_fetch_state"),
         ),
         migrations.AddConstraint(
-            model_name='document',
-            constraint=models.UniqueConstraint(fields=('registry', 'source_id'), name='document_unique_source_id'),
+            model_name="document",
+            constraint=models.UniqueConstraint(
+                fields=("registry", "source_id"), name="document_unique_source_id"
+            ),
         ),
         migrations.AddIndex(
-            model_name='problem',
-            index=models.Index(fields=['registry', 'resolved_at'], name='problem_open'),
+            model_name="problem",
+            index=models.Index(fields=["registry", "resolved_at"], name="problem_open"),
         ),
         migrations.AddConstraint(
-            model_name='syncday',
-            constraint=models.UniqueConstraint(fields=('registry', 'day'), name='syncday_unique'),
+            model_name="syncday",
+            constraint=models.UniqueConstraint(fields=("registry", "day"), name="syncday_unique"),
         ),
     ]
