@@ -7,6 +7,7 @@ the page does, the index path re-checks hits against the database, and the detai
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import Q
@@ -131,7 +132,9 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
         if state_str(state, "f") != key:
             raise BadInput("cursor: it belongs to another query; start again without a cursor")
         qs = qs.filter(_after(state_str(state, "r", optional=True), state_int(state, "i", minimum=1)))
-    docs = list(qs.select_related("registry").order_by("-registered", "-id")[: limit + 1])
+    # Undated last on every database (PostgreSQL would put NULLs first in a descending order).
+    order = (F("registered").desc(nulls_last=True), "-id")
+    docs = list(qs.select_related("registry").order_by(*order)[: limit + 1])
     following = None
     if len(docs) > limit:
         docs = docs[:limit]
@@ -146,8 +149,6 @@ def _after(registered: str | None, pk: int) -> Q:
     if registered is None:
         return Q(registered__isnull=True, pk__lt=pk)
     try:
-        from datetime import date
-
         day = date.fromisoformat(registered)
     except ValueError as exc:
         raise BadInput("cursor: field 'r' is not a date") from exc
