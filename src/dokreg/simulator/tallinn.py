@@ -80,7 +80,8 @@ class TallinnSite:
     def rows(self, doc: SimDocument) -> list[tuple[str, str]]:
         """The label/value rows in the order the real pages use; empty values are left out."""
         kind = self.kind(doc)
-        private = bool(_PRIVATE.match(doc.correspondent))
+        # A letter to or from a private person names them only in the extra info; a contract party is a row.
+        private = kind != "contract" and bool(_PRIVATE.match(doc.correspondent))
         party = "" if private else doc.correspondent
         rows = [
             ("ID", str(doc.id)),
