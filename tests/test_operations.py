@@ -1,0 +1,107 @@
+"""What an operator does after a sync: status, export, reprocess from stored captures, reindex."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from dokreg.archive.models import Access, Document, Problem
+from dokreg.cli import main
+from dokreg.pipeline.reprocess import captures_reparse
+from dokreg.pipeline.sync import registry_sync
+from dokreg.registries.services import registry_save
+from dokreg.search import search
+from dokreg.simulator import Corpus, CorpusConfig, SimulatorServer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+DAY = date(2025, 12, 1)
+
+
+@pytest.fixture
+def synced():
+    corpus = Corpus(
+        CorpusConfig(bodies=1, days=1, start=DAY, docs_per_day=12, big_day_every=0, ak_share=0.4, seed=11)
+    )
+    with SimulatorServer(corpus) as server:
+        registry = registry_save(slug="som", family="adr", base_url=server.base_url("som"))
+        registry_sync(registry=registry, since=DAY, until=DAY, isolate=False)
+        yield corpus, server, registry
+
+
+def run(*argv):
+    with pytest.raises(SystemExit) as exit_:
+        main(list(argv))
+    return exit_.value.code
+
+
+def test_export_has_every_field_files_and_text_length(synced, capsys):
+    corpus, _, registry = synced
+    assert run("export", "--registry", "som", "--format", "ndjson") == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(rows) == len(corpus.documents("som"))
+    public = next(r for r in rows if r["access"] == Access.PUBLIC and r["files"])
+    for field in (
+        "reference",
+        "registered",
+        "doc_type",
+        "title",
+        "function",
+        "series",
+        "case_file",
+        "access_text",
+        "restriction_basis",
+        "sender_reference",
+        "correspondent",
+        "channel",
+        "responsible",
+        "due_date",
+        "sent_at",
+        "first_seen_at",
+        "url",
+        "matter",
+        "relations",
+        "bases",
+    ):
+        assert field in public
+    container = public["files"][0]
+    assert container["name"].endswith(".asice") and container["signatures"]
+    assert "personal_code" not in json.dumps(rows)
+    child = next(f for f in public["files"] if f["parent"] == container["name"])
+    assert child["text_length"] > 100
+    ak = next(r for r in rows if r["access"] == Access.AK)
+    assert ak["files"] == [] and ak["restriction_basis"]
+
+
+def test_status_shows_counts_and_problems(synced, capsys):
+    _, server, registry = synced
+    assert run("status", "--registry", "som") == 0
+    out = capsys.readouterr().out
+    assert "som" in out and str(Document.objects.filter(registry=registry).count()) in out
+    Problem.objects.create(
+        registry=registry,
+        stage="fetch",
+        subject="http://x/dokument/1",
+        code="source_unavailable",
+        message="HTTP 500 after 4 attempts",
+        seen_at=registry.last_sync_finished_at,
+    )
+    assert run("status", "--registry", "som") == 0
+    assert "HTTP 500 after 4 attempts" in capsys.readouterr().out
+
+
+def test_reprocess_reparses_stored_captures_without_requests(synced):
+    _, server, registry = synced
+    before = sum(server.requests.values())
+    counts = captures_reparse(registry=registry)
+    assert counts == {"unchanged": Document.objects.filter(registry=registry).count()}
+    assert sum(server.requests.values()) == before  # the sources were not touched
+
+
+def test_reindex_rebuilds_the_index(synced, capsys):
+    _, _, registry = synced
+    doc = Document.objects.filter(registry=registry).first()
+    assert run("reindex") == 0
+    assert "documents re-indexed" in capsys.readouterr().out
+    assert doc.pk in {h.doc_id for h in search(doc.reference).hits}
