@@ -26,6 +26,12 @@ class Limits:
     max_pages: int = 2000  # pages read from one document
     seconds: float = 120.0  # wall time of one isolated extraction
     memory_bytes: int = 2048 * MiB  # address-space cap of the isolated child
+    max_image_pixels: int = 120_000_000  # one decoded picture (a 600 dpi A3 scan is 70 million)
+    # OCR costs seconds a page where a text layer costs milliseconds: it can be switched off for a
+    # quick first pass and run later with a larger `seconds` (see kinds/pdf.py).
+    ocr: bool = True
+    max_ocr_pages: int = 50  # pages OCR'd in one document; the rest stay listed in needs_ocr
+    ocr_seconds: float = 80.0  # OCR time in one extraction; kept under `seconds` so text survives
 
 
 def limits_from_settings() -> Limits:
