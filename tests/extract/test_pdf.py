@@ -79,8 +79,8 @@ def test_page_count_producer_and_creation_date_match_files_json(samples):
     assert checked >= 25
 
 
-def test_image_only_pages_are_flagged_for_ocr(samples):
-    result = _extract(samples / "007-imagemagick-images" / "imagemagick-images.pdf")
+def test_image_only_pages_are_flagged_for_ocr_when_ocr_is_off(samples):
+    result = _extract(samples / "007-imagemagick-images" / "imagemagick-images.pdf", Limits(ocr=False))
     metadata = dict(result.metadata)
     assert metadata["pages"] == "6"
     assert metadata["needs_ocr"] == "4,5"

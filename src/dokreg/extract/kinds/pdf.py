@@ -1,19 +1,28 @@
 """PDF through pypdfium2 (PDFium, the engine in Chrome): text per page, page count, document info.
 
+Pages without a usable text layer (scans) are rendered and read with Tesseract when
+``limits.ocr`` is on. Metadata ``ocr_pages`` lists the pages whose text came from OCR and
+``needs_ocr`` the ones still without text, so a quick pass with ``ocr=False`` can be followed by a
+second extraction with OCR that replaces the first.
+
 PDFium objects hold native memory and are not freed reliably by the garbage collector, so every
-document, page and text page is closed explicitly.
+document, page, text page and bitmap is closed explicitly.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import ClassVar
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from dokreg.errors import Broken, Encrypted
 from dokreg.extract.kinds.base import MAGIC
 from dokreg.extract.limits import Limits
+from dokreg.extract.ocr import PageSource, ocr_pages
 from dokreg.extract.types import Extraction, Page
 
 # PDFium's load error codes (FPDF_ERR_*), see fpdfview.h.
@@ -31,11 +40,27 @@ _HEADER_WINDOW = 1024
 _PDFIUM_HYPHEN = "\ufffe"
 # A page with fewer visible characters than this is treated as a scan without a text layer.
 _MIN_PAGE_CHARS = 3
+# A scan is rendered at its own resolution: resampling a 200 dpi scan to 300 adds no detail and
+# blows its specks up into blots Tesseract reads as punctuation (bench/ocr_bench.py: CER 0.027 at
+# the scan's 200 dpi, 0.090 at 300). Within these bounds: Tesseract's models were trained on text at
+# about 300 dpi and lose the marks telling õ from o below ~150; beyond 400 time grows, accuracy not.
+_SCAN_DPI_RANGE = (150, 400)
+# Pages drawn as vectors (text as outlines, fonts without a Unicode map) have no resolution of their
+# own: 300 dpi gives 10-point letters the ~30-pixel height Tesseract reads best.
+VECTOR_DPI = 300
+_POINTS_PER_INCH = 72
+# An image covering less of the page than this is a logo or a stamp, not the scan.
+_SCAN_COVERAGE = 0.25
+# Objects inspected to find the scan; a hostile page may hold hundreds of thousands.
+_MAX_OBJECTS = 500
+# A poster-sized page is rendered at a lower resolution rather than into gigabytes:
+# 36 million pixels is an A2 sheet at 300 dpi.
+_MAX_RENDER_PIXELS = 36_000_000
 
 
 class PdfExtractor:
     kind: ClassVar[str] = "pdf"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2  # 2: OCR of pages without a text layer
     mime_types: ClassVar[tuple[str, ...]] = ("application/pdf",)
     extensions: ClassVar[tuple[str, ...]] = ("pdf",)
 
@@ -56,9 +81,18 @@ class PdfExtractor:
         if page_count > limits.max_pages:
             warnings.append(f"{name}: {page_count} pages, read only the first {limits.max_pages}")
         pages = tuple(_page(document, i, name) for i in range(min(page_count, limits.max_pages)))
-        needs_ocr = [p.number for p in pages if len(p.text.strip()) < _MIN_PAGE_CHARS]
+        blank = [p.number for p in pages if len(p.text.strip()) < _MIN_PAGE_CHARS]
+        ocr_texts: dict[int, str] = {}
+        if blank and limits.ocr:
+            run = ocr_pages(_render_sources(document, blank, name), limits=limits)
+            ocr_texts = run.texts
+            warnings.extend(run.warnings)
+        pages = tuple(Page(p.number, ocr_texts[p.number]) if p.number in ocr_texts else p for p in pages)
+        needs_ocr = [n for n in blank if n not in ocr_texts]
         warnings.extend(f"page {n} has no text layer (needs OCR)" for n in needs_ocr)
         metadata = [("pages", str(page_count)), *_info(document)]
+        if ocr_texts:
+            metadata.append(("ocr_pages", ",".join(map(str, sorted(ocr_texts)))))
         if needs_ocr:
             metadata.append(("needs_ocr", ",".join(map(str, needs_ocr))))
         return Extraction(
@@ -95,6 +129,61 @@ def _page(document: pdfium.PdfDocument, index: int, name: str) -> Page:
     finally:
         page.close()
     return Page(number=index + 1, text=_clean(raw))
+
+
+def _render_sources(document: pdfium.PdfDocument, numbers: list[int], name: str) -> list[PageSource]:
+    return [(n, lambda n=n: render_page(document, n, name)) for n in numbers]
+
+
+def render_page(document: pdfium.PdfDocument, number: int, name: str) -> tuple[Image.Image, int]:
+    """Page ``number`` (from 1) as a greyscale picture for OCR, and the resolution it was drawn at."""
+    try:
+        page = document[number - 1]
+    except pdfium.PdfiumError as e:
+        raise Broken(f"{name}: page {number} cannot be loaded ({e})") from e
+    try:
+        dpi = _render_dpi(page, name, number)
+        bitmap = page.render(
+            scale=dpi / _POINTS_PER_INCH, grayscale=True, force_bitmap_format=pdfium_c.FPDFBitmap_Gray
+        )
+        try:
+            picture = bitmap.to_pil().copy()  # the copy owns its pixels once the bitmap is closed
+        finally:
+            bitmap.close()
+    except pdfium.PdfiumError as e:
+        raise Broken(f"{name}: page {number} cannot be rendered ({e})") from e
+    finally:
+        page.close()
+    return picture, dpi
+
+
+def _render_dpi(page: pdfium.PdfPage, name: str, number: int) -> int:
+    width, height = page.get_size()
+    if not (math.isfinite(width) and math.isfinite(height) and width >= 1 and height >= 1):
+        raise Broken(f"{name}: page {number} has no usable size ({width} x {height} points)")
+    scan = _scan_dpi(page, width * height)
+    dpi = VECTOR_DPI if scan is None else min(max(round(scan), _SCAN_DPI_RANGE[0]), _SCAN_DPI_RANGE[1])
+    pixels = (width * dpi / _POINTS_PER_INCH) * (height * dpi / _POINTS_PER_INCH)
+    if pixels <= _MAX_RENDER_PIXELS:
+        return dpi
+    return max(1, int(dpi * math.sqrt(_MAX_RENDER_PIXELS / pixels)))
+
+
+def _scan_dpi(page: pdfium.PdfPage, page_area: float) -> float | None:
+    """The resolution of the largest image on the page when it covers enough to be the scan."""
+    best_area, best_dpi = 0.0, None
+    objects = page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)
+    for index, image in enumerate(objects):
+        if index >= _MAX_OBJECTS:
+            break
+        left, bottom, right, top = image.get_bounds()
+        area = (right - left) * (top - bottom)
+        px_width, px_height = image.get_px_size()
+        if area > best_area and px_width > 0 and px_height > 0:
+            # Pixels per square inch, square-rooted: the same for an image turned by 90 degrees.
+            best_area = area
+            best_dpi = math.sqrt(px_width * px_height / area) * _POINTS_PER_INCH
+    return best_dpi if best_area >= _SCAN_COVERAGE * page_area else None
 
 
 def _clean(raw: str) -> str:
