@@ -461,5 +461,5 @@ def test_connector_registry():
     for family, cls in CONNECTORS.items():
         assert issubclass(cls, Connector)
         assert cls.family == family
-    with pytest.raises(Unsupported, match="rmk"):
-        connector_for("rmk", "https://adr.rmk.ee/", client)
+    with pytest.raises(Unsupported, match="lotus"):
+        connector_for("lotus", "https://example.invalid/", client)
