@@ -90,6 +90,9 @@ class SearchFeed(DocumentFeed):
     def link(self, obj: tuple[SearchParams, str]) -> str:
         return reverse("public:results") + (f"?{obj[1]}" if obj[1] else "")
 
+    def feed_url(self, obj: tuple[SearchParams, str]) -> str:
+        return reverse("feeds:search") + (f"?{obj[1]}" if obj[1] else "")
+
     def subtitle(self, obj: tuple[SearchParams, str]) -> str:
         return _("Dokumendiregistrite arhiiv: %(n)s uusimat otsingule vastavat dokumenti") % {"n": ITEMS}
 

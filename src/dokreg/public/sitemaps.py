@@ -95,9 +95,9 @@ class Sections(Mapping):
             .annotate(year=ExtractYear("registered"))
             .values_list("registry__slug", "year")
             .distinct()
-            .order_by("registry__slug", "year")
         )
-        for slug, year in pairs:
+        # Sorted here: databases disagree on where NULL (undated) goes; undated comes last.
+        for slug, year in sorted(pairs, key=lambda p: (p[0], p[1] is None, p[1] or 0)):
             yield f"{slug}-{year if year is not None else UNDATED}"
 
     def __len__(self) -> int:

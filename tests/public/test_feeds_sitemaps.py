@@ -1,0 +1,177 @@
+"""Atom feeds, sitemaps and robots.txt with the five kinds of document: only published ones appear."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from lxml import etree
+from tests.api.test_api_routes import AK_FILE, HIDDEN_MARKERS, SECRET, five_documents
+from tests.public.factories import make_document
+
+from dokreg.archive.models import Matter
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def entries(response) -> list[dict[str, str]]:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = etree.fromstring(response.content)
+    return [
+        {
+            "title": e.findtext(f"{ATOM}title"),
+            "link": e.find(f"{ATOM}link").get("href"),
+            "summary": e.findtext(f"{ATOM}summary"),
+            "updated": e.findtext(f"{ATOM}updated"),
+        }
+        for e in feed.iter(f"{ATOM}entry")
+    ]
+
+
+def assert_nothing_hidden(raw: bytes) -> None:
+    text = raw.decode()
+    assert SECRET not in text and AK_FILE not in text
+    assert not any(marker in text for marker in HIDDEN_MARKERS)
+
+
+@pytest.fixture
+def corpus():
+    return five_documents()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/otsi/atom/",
+        "/otsi/atom/?q=märksõna",
+        "/asutus/siseamet/atom/",
+        "/asutus/siseamet/atom/?sari=5-4",
+    ],
+)
+def test_feeds_list_public_and_ak_documents_only(client, corpus, url):
+    response = client.get(url)
+
+    links = {e["link"] for e in entries(response)}
+    assert links <= {
+        f"http://testserver/dokument/{corpus.public.pk}/",
+        f"http://testserver/dokument/{corpus.ak.pk}/",
+    }
+    assert_nothing_hidden(response.content)
+
+
+def test_search_feed_for_the_secret_word_is_empty_though_the_index_lags(client, corpus):
+    response = client.get("/otsi/atom/", {"q": SECRET})
+
+    assert entries(response) == []
+    assert etree.fromstring(response.content).findtext(f"{ATOM}title") == f"Otsing: {SECRET}"
+    assert 'href="http://testserver/otsi/atom/?q=salas%C3%B5na12345" rel="self"' in response.content.decode()
+
+
+def test_feed_item_has_title_link_summary_and_update_time(client, corpus):
+    items = entries(client.get("/otsi/atom/?access=public"))
+
+    assert items == [
+        {
+            "title": "Avalik märksõna PUBLIKMARK",
+            "link": f"http://testserver/dokument/{corpus.public.pk}/",
+            "summary": "5-4/22-1 · Sissetulev kiri · Siseamet · 27.02.2025",
+            "updated": "2025-03-01T09:00:00+00:00",
+        }
+    ]
+
+
+def test_search_feed_takes_the_results_page_filters(client, corpus):
+    words = entries(client.get("/otsi/atom/", {"q": "märksõna", "access": "ak"}))
+    other_series = entries(client.get("/asutus/siseamet/atom/", {"sari": "9-9"}))
+
+    assert [e["title"] for e in words] == ["Asutusesisene märksõna AKMARK"]
+    assert other_series == []
+
+
+def test_search_feed_with_bad_parameters_is_400(client, corpus):
+    assert client.get("/otsi/atom/", {"date_from": "31.02.2025"}).status_code == 400
+    assert client.get("/otsi/atom/", {"registry": "no-such-body"}).status_code == 400
+
+
+def test_feeds_give_the_50_newest_arrivals(client, corpus):
+    for day in range(1, 61):
+        make_document(
+            corpus.body,
+            first_seen_at=datetime(2025, 4, 1, tzinfo=UTC).replace(day=1 + day % 28, hour=day % 24),
+        )
+
+    items = entries(client.get("/asutus/siseamet/atom/"))
+
+    assert len(items) == 50
+    updated = [e["updated"] for e in items]
+    assert updated == sorted(updated, reverse=True)
+
+
+def test_matter_feed_lists_published_documents_and_hides_an_all_hidden_matter(client, corpus):
+    response = client.get(f"/asi/{corpus.matter.pk}/atom/")
+    hidden_matter = Matter.objects.create(registry=corpus.body, root="9-9/1")
+    corpus.withdrawn.matter = hidden_matter
+    corpus.withdrawn.save()
+
+    assert {e["title"] for e in entries(response)} == {
+        "Avalik märksõna PUBLIKMARK",
+        "Asutusesisene märksõna AKMARK",
+    }
+    assert_nothing_hidden(response.content)
+    assert client.get(f"/asi/{hidden_matter.pk}/atom/").status_code == 404
+    assert client.get("/asutus/no-such-body/atom/").status_code == 404
+
+
+def test_results_and_body_pages_link_their_feeds(client, corpus):
+    results = client.get("/otsi/", {"q": "märksõna"}).content.decode()
+    body = client.get("/asutus/siseamet/").content.decode()
+
+    assert '<link rel="alternate" type="application/atom+xml"' in results
+    assert 'href="/otsi/atom/?q=m%C3%A4rks%C3%B5na"' in results
+    assert 'href="/asutus/siseamet/atom/"' in body
+
+
+# --- sitemaps ------------------------------------------------------------------------------
+
+
+def locations(response) -> list[str]:
+    assert response.status_code == 200
+    return [loc.text for loc in etree.fromstring(response.content).iter(f"{SITEMAP}loc")]
+
+
+def test_sitemap_index_has_static_pages_and_a_section_per_body_and_year(client, corpus):
+    make_document(corpus.body, registered=date(2024, 5, 5))
+    make_document(corpus.body, registered=None)
+
+    sections = locations(client.get("/sitemap.xml"))
+
+    assert [s for s in sections if "siseamet" in s] == [
+        "http://testserver/sitemap-siseamet-2024.xml",
+        "http://testserver/sitemap-siseamet-2025.xml",
+        "http://testserver/sitemap-siseamet-undated.xml",
+    ]
+    assert "http://testserver/sitemap-static.xml" in sections
+
+
+def test_sitemap_section_lists_only_publishable_documents(client, corpus):
+    response = client.get("/sitemap-siseamet-2025.xml")
+
+    assert locations(response) == [
+        f"http://testserver/dokument/{corpus.public.pk}/",
+        f"http://testserver/dokument/{corpus.ak.pk}/",
+    ]
+    assert client.get("/sitemap-no-such-body-2025.xml").status_code == 404
+    assert client.get("/sitemap-siseamet-20x5.xml").status_code == 404
+
+
+def test_static_sitemap_and_robots_txt(client, corpus):
+    static = locations(client.get("/sitemap-static.xml"))
+    robots = client.get("/robots.txt")
+
+    assert static == ["http://testserver/", "http://testserver/registrid/", "http://testserver/teave/"]
+    assert robots["Content-Type"] == "text/plain; charset=utf-8"
+    assert "Sitemap: http://testserver/sitemap.xml" in robots.content.decode().splitlines()
