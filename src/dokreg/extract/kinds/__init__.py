@@ -11,6 +11,7 @@ from dokreg.extract.kinds.asice import AsiceExtractor
 from dokreg.extract.kinds.base import Extractor, extension_of
 from dokreg.extract.kinds.ddoc import DdocExtractor
 from dokreg.extract.kinds.eml import EmlExtractor
+from dokreg.extract.kinds.image import ImageExtractor
 from dokreg.extract.kinds.msg import MsgExtractor
 from dokreg.extract.kinds.pdf import PdfExtractor
 from dokreg.extract.kinds.text import TextExtractor
@@ -18,6 +19,7 @@ from dokreg.extract.kinds.zip import ZipExtractor
 
 EXTRACTORS: tuple[Extractor, ...] = (
     PdfExtractor(),
+    ImageExtractor(),
     AsiceExtractor(),
     DdocExtractor(),
     EmlExtractor(),
