@@ -91,10 +91,14 @@ def cmd_registry(args) -> int:
 
 def cmd_sync(args) -> int:
     from dokreg.pipeline.progress import RichReporter
-    from dokreg.pipeline.sync import registry_sync
+    from dokreg.pipeline.sync import registry_revisit, registry_sync, registry_sync_ids
     from dokreg.pipeline.tasks import sync_enqueue
     from dokreg.registries.models import Registry
 
+    if args.follow:
+        return _follow(args)
+    if args.ids and not args.registry:
+        raise SystemExit("dokreg: --ids needs --registry")
     until = args.until or date.today()
     since = args.since or until - timedelta(days=args.days - 1)
     if since > until:
@@ -107,21 +111,44 @@ def cmd_sync(args) -> int:
     for registry in registries:
         if args.queue:
             days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
-            print(
-                f"{registry.slug}: {sync_enqueue(registry=registry, days=days, refresh=args.refresh)} days queued"
-            )
+            queued = sync_enqueue(registry=registry, days=days, refresh=args.refresh)
+            print(f"{registry.slug}: {queued} days queued")
             continue
         with _progress() as progress:
-            report = registry_sync(
-                registry=registry,
-                since=since,
-                until=until,
-                refresh=args.refresh,
-                reporter=RichReporter(progress),
-            )
+            reporter = RichReporter(progress)
+            if args.ids:
+                first, last = args.ids
+                report = registry_sync_ids(
+                    registry=registry, first=first, last=last, refresh=args.refresh, reporter=reporter
+                )
+            elif args.revisit:
+                report = registry_revisit(registry=registry, due_only=False, reporter=reporter)
+            else:
+                report = registry_sync(
+                    registry=registry, since=since, until=until, refresh=args.refresh, reporter=reporter
+                )
         print(f"{registry.slug}: {report.summary()}")
         failed |= bool(report.paused or report.failed or report.incomplete_days)
     return 1 if failed else 0
+
+
+def _follow(args) -> int:
+    from dokreg.pipeline.follow import follow
+    from dokreg.pipeline.progress import Reporter
+
+    class Printer(Reporter):
+        def note(self, message: str) -> None:
+            print(message, flush=True)
+
+    follow(interval=args.interval, once=args.once, reporter=Printer(), only=args.registry)
+    return 0
+
+
+def _ids(text: str) -> tuple[int, int]:
+    first, _, last = text.partition("-")
+    if not (first.isdigit() and last.isdigit()) or int(first) > int(last):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an id range: use FROM-TO, e.g. 410900-411100")
+    return int(first), int(last)
 
 
 def cmd_serve(args) -> int:
@@ -301,6 +328,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=_day, help="first registration day, YYYY-MM-DD")
     p.add_argument("--until", type=_day, help="last registration day, YYYY-MM-DD (default today)")
     p.add_argument("--days", type=int, default=1, help="with no --since: how many days back (default 1)")
+    p.add_argument(
+        "--ids",
+        type=_ids,
+        metavar="FROM-TO",
+        help="sources with sequential ids (RMK, Tallinn): this id range",
+    )
+    p.add_argument(
+        "--revisit", action="store_true", help="fetch every stored document again now to catch changes"
+    )
+    p.add_argument(
+        "--follow",
+        action="store_true",
+        help="keep every registry current: new days or ids, and due re-visits, every --interval seconds",
+    )
+    p.add_argument("--once", action="store_true", help="with --follow: one cycle, then stop")
+    p.add_argument(
+        "--interval", type=float, default=900, help="with --follow: seconds between cycles (default 900)"
+    )
     p.add_argument(
         "--refresh", action="store_true", help="re-fetch documents already stored (records changes)"
     )

@@ -154,3 +154,12 @@ def _now():
     from django.utils import timezone
 
     return timezone.now()
+
+
+def test_type_named_only_in_the_list_survives_a_fetch(registry):
+    listed = ListedEntry(source_id="18270648", doc_type="Eelnõu")
+    document_listed(registry=registry, listed=listed, seen_at=_now())
+    outcome = document_upsert(registry=registry, entry=_entry(doc_type=""))
+    assert outcome.document.doc_type == "Eelnõu"
+    again = document_upsert(registry=registry, entry=_entry(doc_type=""))
+    assert again.kind == "unchanged" and again.document.doc_type == "Eelnõu"

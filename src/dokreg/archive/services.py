@@ -155,6 +155,9 @@ def document_upsert(
     created = document is None or document.fetch_state != FetchState.OK
     if document is None:
         document = Document(registry=registry, source_id=entry.source_id, first_seen_at=seen_at)
+    if not values["doc_type"] and document.doc_type:
+        # Some registers (Riigikogu) name the type only in their result list: keep what the list said.
+        values["doc_type"] = document.doc_type
     changes = {} if created else _changed(document, values)
     returned = document.withdrawn_at is not None
 
@@ -317,9 +320,10 @@ def capture_body(capture: Capture) -> bytes:
 @transaction.atomic
 def document_withdrawn(*, document: Document, seen_at: datetime | None = None) -> bool:
     """The source no longer shows the document: hide it everywhere, keep its metadata history."""
-    if document.withdrawn_at is not None:
-        return False
     seen_at = seen_at or timezone.now()
+    if document.withdrawn_at is not None:
+        Document.objects.filter(pk=document.pk).update(last_checked_at=seen_at)
+        return False
     document.withdrawn_at = seen_at
     document.last_checked_at = seen_at
     document.index_dirty = True

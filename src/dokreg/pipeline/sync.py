@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db.models import Q
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from dokreg.archive.models import Access, Document, FetchState, File, SyncDay
@@ -32,6 +33,7 @@ from dokreg.registries.connectors.base import Connector
 from dokreg.registries.http import client_from_settings
 from dokreg.registries.models import Registry
 from dokreg.registries.services import registry_name_refresh
+from dokreg.registries.types import ListedEntry
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ class SyncReport:
     files: int = 0
     extracted: int = 0
     indexed: int = 0
+    missing: int = 0  # ids a sequential source does not know (gaps)
+    revisited: int = 0
     paused: str = ""
 
     def summary(self) -> str:
@@ -57,6 +61,10 @@ class SyncReport:
             f"{self.unchanged} unchanged, {self.failed} failed, {self.withdrawn} withdrawn; "
             f"{self.files} files downloaded, {self.extracted} extracted, {self.indexed} indexed"
         )
+        if self.missing:
+            text += f"; {self.missing} ids unknown at the source"
+        if self.revisited:
+            text += f"; {self.revisited} revisited"
         if self.incomplete_days:
             text += f"; incomplete days: {', '.join(d.isoformat() for d in self.incomplete_days)}"
         if self.paused:
@@ -79,6 +87,119 @@ def registry_sync(
     isolate: bool = True,
 ) -> SyncReport:
     """Sync registration days ``since``..``until`` (inclusive), then download, extract and index."""
+    days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
+
+    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
+        reporter.stage(f"{registry.slug}: days", total=len(days))
+        touched: list[int] = []
+        for day in days:
+            touched += day_sync(
+                registry=registry, connector=connector, day=day, refresh=refresh, report=report
+            )
+            reporter.advance()
+        return touched
+
+    return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
+
+
+def registry_sync_ids(
+    *,
+    registry: Registry,
+    first: int,
+    last: int,
+    refresh: bool = False,
+    reporter: Reporter | None = None,
+    connector: Connector | None = None,
+    isolate: bool = True,
+) -> SyncReport:
+    """Walk an id range of a source with sequential ids; an id the source does not know is a gap, not an error."""
+
+    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
+        reporter.stage(f"{registry.slug}: ids {first}-{last}", total=last - first + 1)
+        touched = ids_sync(
+            registry=registry,
+            connector=connector,
+            ids=range(first, last + 1),
+            refresh=refresh,
+            report=report,
+            progress=reporter.advance,
+        )
+        return touched
+
+    return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
+
+
+def registry_sync_frontier(
+    *,
+    registry: Registry,
+    misses_allowed: int = 20,
+    reporter: Reporter | None = None,
+    connector: Connector | None = None,
+    isolate: bool = True,
+) -> SyncReport:
+    """For sequential-id sources: fetch the ids after the highest one stored, until a run of unknown ids."""
+    top = highest_source_id(registry)
+
+    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
+        if top is None:
+            reporter.note(f"{registry.slug}: nothing stored yet; seed it with `dokreg sync --ids FROM-TO`")
+            return []
+        reporter.stage(f"{registry.slug}: ids after {top}", total=None)
+        touched, next_id, misses = [], top + 1, 0
+        while misses < misses_allowed:
+            before = report.missing
+            touched += ids_sync(
+                registry=registry, connector=connector, ids=[next_id], refresh=False, report=report
+            )
+            misses = misses + 1 if report.missing > before else 0
+            next_id += 1
+            reporter.advance()
+        return touched
+
+    return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
+
+
+def highest_source_id(registry: Registry) -> int | None:
+    value = (
+        Document.objects.filter(registry=registry)
+        .annotate(digits=Length("source_id"))
+        .order_by("-digits", "-source_id")
+        .values_list("source_id", flat=True)
+        .first()
+    )
+    return int(value) if value and value.isdigit() else None
+
+
+def registry_revisit(
+    *,
+    registry: Registry,
+    due_only: bool = True,
+    limit: int | None = None,
+    reporter: Reporter | None = None,
+    connector: Connector | None = None,
+    isolate: bool = True,
+) -> SyncReport:
+    """Fetch stored documents again to catch edits, restrictions added or lifted, files changed, withdrawals."""
+    from dokreg.pipeline.revisit import revisit_due
+
+    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
+        documents = list(revisit_due(registry=registry, due_only=due_only, limit=limit))
+        reporter.stage(f"{registry.slug}: revisit", total=len(documents))
+        touched = []
+        for document in documents:
+            document_fetch(registry=registry, connector=connector, document=document, report=report)
+            touched.append(document.pk)
+            reporter.advance()
+        report.revisited += len(documents)
+        return touched
+
+    return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
+
+
+def _sync_run(
+    *, registry: Registry, work, reporter: Reporter | None, connector: Connector | None, isolate: bool
+) -> SyncReport:
+    """What every sync mode shares: the registry's state, the work, then files, extraction and the index."""
     reporter = reporter or Reporter()
     report = SyncReport()
     if registry.state != Registry.State.ACTIVE:
@@ -89,19 +210,12 @@ def registry_sync(
     connector = connector or registry_connector(registry)
     registry.last_sync_started_at = timezone.now()
     registry.save(update_fields=["last_sync_started_at"])
-    days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
-    reporter.stage(f"{registry.slug}: days", total=len(days))
-    touched: list[int] = []
-    for day in days:
-        try:
-            touched += day_sync(
-                registry=registry, connector=connector, day=day, refresh=refresh, report=report
-            )
-        except SourcePaused as error:
-            registry_pause(registry=registry, reason=error.message)
-            report.paused = error.message
-            break
-        reporter.advance()
+    try:
+        touched = work(connector, report, reporter)
+    except SourcePaused as error:
+        registry_pause(registry=registry, reason=error.message)
+        report.paused = error.message
+        touched = []
     _files_stage(
         registry=registry,
         connector=connector,
@@ -120,6 +234,30 @@ def registry_sync(
         fields.append("last_success_at")
     registry.save(update_fields=fields)
     return report
+
+
+def ids_sync(
+    *, registry: Registry, connector: Connector, ids, refresh: bool, report: SyncReport, progress=None
+) -> list[int]:
+    """Fetch each id; stored and current ones are skipped unless ``refresh``."""
+    stored = {
+        d.source_id: d
+        for d in Document.objects.filter(registry=registry, source_id__in=[str(i) for i in ids])
+    }
+    touched = []
+    for source_id in map(str, ids):
+        document = stored.get(source_id)
+        if document is not None and document.fetch_state == FetchState.OK and not refresh:
+            report.unchanged += 1
+        else:
+            found = source_fetch(
+                registry=registry, connector=connector, source_id=source_id, document=document, report=report
+            )
+            if found is not None:
+                touched.append(found.pk)
+        if progress:
+            progress(1)
+    return touched
 
 
 def day_sync(
@@ -182,25 +320,45 @@ def day_sync(
 def document_fetch(
     *, registry: Registry, connector: Connector, document: Document, report: SyncReport
 ) -> bool:
-    """Fetch, parse and store one document; a failure is recorded on it and as a Problem."""
+    """Fetch, parse and store one listed document; a failure is recorded on it and as a Problem."""
+    before = report.failed
+    source_fetch(
+        registry=registry, connector=connector, source_id=document.source_id, document=document, report=report
+    )
+    return report.failed == before
+
+
+def source_fetch(
+    *, registry: Registry, connector: Connector, source_id: str, document: Document | None, report: SyncReport
+) -> Document | None:
+    """Fetch and store one document by its source id; None when the source has no such document."""
     try:
-        raw = connector.fetch(document.source_id)
+        raw = connector.fetch(source_id)
         entry = connector.parse(raw)
     except SourcePaused:
         raise
     except NotFoundAtSource as error:
-        if document.fetch_state == FetchState.OK:
+        if document is not None and document.fetch_state == FetchState.OK:
             report.withdrawn += document_withdrawn(document=document)
-            return True
-        return _fetch_failed(registry, document, error, report)
+            return document
+        if document is None:
+            report.missing += 1
+            return None
+        _fetch_failed(registry, document, error, report)
+        return document
     except Exception as error:  # noqa: BLE001 — recorded on the document; the run goes on
-        return _fetch_failed(registry, document, error, report)
+        if document is None:
+            document = document_listed(
+                registry=registry, listed=ListedEntry(source_id=source_id), seen_at=timezone.now()
+            )
+        _fetch_failed(registry, document, error, report)
+        return document
     outcome = document_upsert(registry=registry, entry=entry, raw=raw)
     if entry.registry_name:
         registry_name_refresh(registry=registry, seen_name=entry.registry_name)
     setattr(report, outcome.kind, getattr(report, outcome.kind) + 1)
-    problems_resolve(registry=registry, subject=connector.document_url(document.source_id))
-    return True
+    problems_resolve(registry=registry, subject=connector.document_url(source_id))
+    return outcome.document
 
 
 def _fetch_failed(registry: Registry, document: Document, error: Exception, report: SyncReport) -> bool:
