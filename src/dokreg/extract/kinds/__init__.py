@@ -10,11 +10,17 @@ from dokreg.errors import Unsupported
 from dokreg.extract.kinds.asice import AsiceExtractor
 from dokreg.extract.kinds.base import Extractor, extension_of
 from dokreg.extract.kinds.ddoc import DdocExtractor
+from dokreg.extract.kinds.doc import DocExtractor, XlsExtractor
+from dokreg.extract.kinds.docx import DocxExtractor
 from dokreg.extract.kinds.eml import EmlExtractor
+from dokreg.extract.kinds.html import HtmlExtractor
 from dokreg.extract.kinds.image import ImageExtractor
 from dokreg.extract.kinds.msg import MsgExtractor
+from dokreg.extract.kinds.odt import OdsExtractor, OdtExtractor
 from dokreg.extract.kinds.pdf import PdfExtractor
+from dokreg.extract.kinds.rtf import RtfExtractor
 from dokreg.extract.kinds.text import TextExtractor
+from dokreg.extract.kinds.xlsx import XlsxExtractor
 from dokreg.extract.kinds.zip import ZipExtractor
 
 EXTRACTORS: tuple[Extractor, ...] = (
@@ -24,6 +30,14 @@ EXTRACTORS: tuple[Extractor, ...] = (
     DdocExtractor(),
     EmlExtractor(),
     MsgExtractor(),
+    DocxExtractor(),
+    XlsxExtractor(),
+    OdtExtractor(),
+    OdsExtractor(),
+    DocExtractor(),
+    XlsExtractor(),
+    RtfExtractor(),
+    HtmlExtractor(),
     ZipExtractor(),  # after every ZIP-based kind: it scores below them, and ties go to the earlier
     TextExtractor(),
 )
