@@ -4,7 +4,7 @@
 # - libreoffice-writer-nogui / -calc-nogui: legacy .doc/.xls conversion, headless
 # - poppler-utils: pdftotext, the reference speed in bench/
 set -euo pipefail
-packages=(tesseract-ocr tesseract-ocr-est tesseract-ocr-eng poppler-utils)
+packages=(tesseract-ocr tesseract-ocr-est tesseract-ocr-eng poppler-utils libreoffice-writer-nogui libreoffice-calc-nogui)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
