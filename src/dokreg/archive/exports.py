@@ -45,13 +45,16 @@ def _plain(value):
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def export_documents(*, registry: Registry, chunk: int = 500) -> Iterator[dict]:
+def export_documents(*, registry: Registry, year: int | None = None, chunk: int = 500) -> Iterator[dict]:
     documents = (
         publishable_documents()
         .filter(registry=registry)
         .select_related("matter")
+        .prefetch_related("bases", "relations")
         .order_by("registered", "pk")
     )
+    if year is not None:
+        documents = documents.filter(registered__year=year)
     for document in documents.iterator(chunk_size=chunk):
         row = {"registry": registry.slug, "registry_name": registry.name}
         row.update({name: _plain(getattr(document, name)) for name in DOCUMENT_FIELDS})

@@ -112,6 +112,17 @@ TASKS = {
     }
 }
 
+# Rate-limit counters must be shared by every web process: set DOKREG_CACHE_URL=redis://… in production.
+# The default, an in-process cache, counts per process (fine for one `dokreg serve` worker).
+_cache_url = os.environ.get("DOKREG_CACHE_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+        if _cache_url.startswith(("redis://", "rediss://"))
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dokreg"}
+    )
+}
+
 LANGUAGE_CODE = "et"
 LANGUAGES = [("et", "Eesti"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]

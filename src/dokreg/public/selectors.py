@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from dokreg.archive.models import Access, Document, DocumentVersion, File, Signature
 from dokreg.archive.selectors import publishable_documents, publishable_files
 from dokreg.errors import BadInput, DokregError
+from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.public.paging import Pager
 from dokreg.public.params import SearchParams
 from dokreg.registries.models import Registry
@@ -276,13 +277,13 @@ def _file_node(f: File) -> FileNode:
         return node
     budget = MAX_TEXT_CHARS
     for number, text in _pages(f.pages):
-        node.pages.append((number, text[:budget]))
+        node.pages.append((number, mask_personal_codes(text[:budget])))
         budget -= len(text)
         if budget <= 0:
             node.text_cut = True
             break
     if not node.pages:
-        node.text = f.text[:MAX_TEXT_CHARS]
+        node.text = mask_personal_codes(f.text[:MAX_TEXT_CHARS])
         node.text_cut = len(f.text) > MAX_TEXT_CHARS
     return node
 

@@ -79,20 +79,7 @@ def _rows(slug: str, year: int | None) -> Iterator[dict[str, Any]]:
     body = Registry.objects.filter(slug=slug).first()
     if body is None:
         raise ApiNotFound(f"registry {slug!r}: no such body in the catalogue")
-    return _of_year(export_documents(registry=body), year)
-
-
-def _of_year(rows: Iterator[dict[str, Any]], year: int | None) -> Iterator[dict[str, Any]]:
-    if year is None:
-        yield from rows
-        return
-    prefix = f"{year:04d}-"
-    for row in rows:
-        registered = row.get("registered") or ""
-        if registered.startswith(prefix):
-            yield row
-        elif registered[:4] > prefix[:4]:
-            return  # rows come in registration order: nothing later can be of this year
+    return export_documents(registry=body, year=year)
 
 
 def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
