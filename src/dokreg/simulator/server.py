@@ -33,8 +33,8 @@ class SimulatorServer:
         site: Site | None = None,
     ):
         self.corpus = corpus
-        self.faults = faults
         self.site: Site = site or AdrSite(corpus)
+        self.faults = faults
         self.requests: Counter[str] = Counter()
         self._count_lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -42,6 +42,17 @@ class SimulatorServer:
         # Keep-alive clients may hold connections open; stop() must not wait for them.
         self._httpd.block_on_close = False
         self._thread: threading.Thread | None = None
+
+    @property
+    def faults(self) -> FaultHook | None:
+        return self._faults
+
+    @faults.setter
+    def faults(self, hook: FaultHook | None) -> None:
+        # A hook that delays, cuts or rewrites real answers (simulator.faults) needs the site behind it.
+        if bind := getattr(hook, "bind", None):
+            bind(self.site)
+        self._faults = hook
 
     @property
     def url(self) -> str:
@@ -130,7 +141,11 @@ def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:
             response = server.respond(request)
             self.send_response(response.status)
             self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
+            if any(name.lower() == "content-length" for name, _ in response.headers):
+                # A fault promising more than it sends (a cut connection): close after the body.
+                self.close_connection = True
+            else:
+                self.send_header("Content-Length", str(len(response.body)))
             for name, value in response.headers:
                 self.send_header(name, value)
             self.end_headers()
