@@ -1,7 +1,8 @@
 """Full-text search over the archive: a Tantivy index derived from the database.
 
-The public surface is this module: ``search()``, the one ``IndexWriter``, ``index_clear()`` for
-rebuilds, the value types and the errors. Schema, analyser, query parser and snippets are private.
+The public surface is this module: ``search()`` (hits, facets, snippets naming file and page), the
+one ``IndexWriter``, ``index_clear()`` for rebuilds, the value types and the errors. Schema,
+analyser, query parser, filters, facets, ranking and snippets are private.
 
 Schema versions: when ``SCHEMA_VERSION`` changes, opening an older index (to search or to write)
 raises ``IndexOutdated`` with "run dokreg reindex"; the rebuild calls ``index_clear()`` and then
@@ -11,11 +12,24 @@ writes every document with ``IndexWriter``. A directory with no index yet search
 from dokreg.search.errors import IndexBroken, IndexBusy, IndexOutdated
 from dokreg.search.schema import SCHEMA_VERSION, index_clear
 from dokreg.search.services import search
-from dokreg.search.types import Hit, IndexDoc, SearchFilters, SearchResult
+from dokreg.search.types import (
+    EXPIRED_AK,
+    FACET_NAMES,
+    FacetCount,
+    FileText,
+    Hit,
+    IndexDoc,
+    SearchFilters,
+    SearchResult,
+)
 from dokreg.search.writer import IndexWriter
 
 __all__ = [
+    "EXPIRED_AK",
+    "FACET_NAMES",
     "SCHEMA_VERSION",
+    "FacetCount",
+    "FileText",
     "Hit",
     "IndexBroken",
     "IndexBusy",

@@ -17,7 +17,7 @@ import tantivy
 
 from dokreg.search.errors import IndexBroken, IndexOutdated
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: filter and facet fields, file/page map of the body text
 VERSION_FILE = "SCHEMA_VERSION"
 
 
@@ -54,8 +54,25 @@ REGISTERED = "registered"  # proleptic ordinal day (date.toordinal()); 0 when th
 REGISTRY = "registry"
 DOC_TYPE = "doc_type"
 ACCESS = "access"
+# Filter keys: keyword() values, raw tokens; several values per document where noted.
+FUNCTION = "function"
+SERIES_KEY = "series_key"
+CASE_FILE = "case_file"
+CORRESPONDENT = "correspondent"
+CHANNEL = "channel"
+RESTRICTION = "restriction"  # several: each citation at every depth ("avts", "avts § 35", …)
+FILE_KIND = "file_kind"  # several
+HAS_FILES = "has_files"  # 1 or 0
+RESTRICTION_ENDS = "restriction_ends"  # ordinal day, 0 when none
+# Facet columns (fast fields): values as written (whitespace tidied), so a facet can show them;
+# counts are merged case-insensitively in Python so they equal what the keyword filter finds.
+YEAR = "year"  # 0 when undated
+DOC_TYPE_FACET = "doc_type_facet"
+SERIES_FACET = "series_facet"
 TITLE_STORE = "title_store"
 TEXT_STORE = "text_store"
+# JSON [[offset, file name, page], …]: where each file's page starts in the stored text.
+TEXT_MAP = "text_map"
 # Snippets are cut from the stored text; beyond this the index would grow for little use.
 TEXT_STORE_CHARS = 100_000
 
@@ -65,8 +82,16 @@ def build_schema() -> tantivy.Schema:
     # i64, not u64: the binding turns a Python int into an i64 term, so deletes by term need i64.
     builder.add_integer_field(DOC_ID, stored=True, indexed=True, fast=True)
     builder.add_integer_field(REGISTERED, stored=False, indexed=True, fast=True)
-    for name in (REGISTRY, DOC_TYPE, ACCESS):
+    builder.add_integer_field(RESTRICTION_ENDS, stored=False, indexed=True, fast=True)
+    builder.add_integer_field(HAS_FILES, stored=False, indexed=True, fast=False)
+    builder.add_integer_field(YEAR, stored=False, indexed=False, fast=True)
+    # registry and access are facets as well as filters: their values are slugs and enum values.
+    for name in (REGISTRY, ACCESS):
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    for name in (DOC_TYPE, FUNCTION, SERIES_KEY, CASE_FILE, CORRESPONDENT, CHANNEL, RESTRICTION, FILE_KIND):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in (DOC_TYPE_FACET, SERIES_FACET):
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field(REF, tokenizer_name="whitespace", index_option="basic")
     for field in TEXT_FIELDS:
         builder.add_text_field(field.exact, tokenizer_name="whitespace", index_option="position")
@@ -74,6 +99,7 @@ def build_schema() -> tantivy.Schema:
     # Stored as bytes so they are not indexed a second time.
     builder.add_bytes_field(TITLE_STORE, stored=True)
     builder.add_bytes_field(TEXT_STORE, stored=True)
+    builder.add_bytes_field(TEXT_MAP, stored=True)
     return builder.build()
 
 

@@ -1,4 +1,4 @@
-"""search(): filters, sorting, counting and snippets over the index.
+"""search(): filters, sorting, counting, facets and snippets over the index.
 
 Web processes and the indexer are different processes, so each search checks cheaply whether the
 writer committed (meta.json, a few kilobytes that Tantivy rewrites on every commit, has changed)
@@ -7,6 +7,8 @@ and reloads then. Its bytes are compared, not its mtime: two commits can share a
 
 from __future__ import annotations
 
+import bisect
+import json
 import os
 import threading
 from dataclasses import dataclass
@@ -18,11 +20,13 @@ import tantivy
 from dokreg.errors import BadInput
 from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
+from dokreg.search.facets import count_facets
+from dokreg.search.filters import filter_clauses, with_filters
 from dokreg.search.query import Builder, parse
+from dokreg.search.ranking import boosted_page
 from dokreg.search.snippets import Snippets
 from dokreg.search.spelling import corrected
 from dokreg.search.types import Hit, SearchFilters, SearchResult
-from dokreg.search.writer import keyword
 
 MAX_LIMIT = 1_000
 MAX_OFFSET = 100_000
@@ -36,13 +40,27 @@ def search(
     offset: int = 0,
     limit: int = 20,
     index_dir: Path | None = None,
+    facets: bool = False,
+    today: date | None = None,
 ) -> SearchResult:
     """Search the index. An empty query matches everything, newest first; no index yet gives no hits.
 
-    ``sort`` is "relevance" (BM25) or "date" (registered, newest first); anything else is relevance.
+    ``sort`` is "relevance" (BM25 with a gentle recency boost, see ``ranking``) or "date"
+    (registered, newest first); anything else is relevance. ``facets=True`` also counts
+    FACET_NAMES for the same query and filters (each facet without its own filter).
+    ``today`` dates the recency boost and the expired-AK filter (default: the local date).
     Raises IndexOutdated when the index was built with another schema version.
     """
-    return run_search(query, filters=filters, sort=sort, offset=offset, limit=limit, index_dir=index_dir)
+    return run_search(
+        query,
+        filters=filters,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+        index_dir=index_dir,
+        facets=facets,
+        today=today,
+    )
 
 
 def run_search(
@@ -55,26 +73,34 @@ def run_search(
     index_dir: Path | None,
     lemmas: bool = True,
     analyser: Analyser | None = None,
+    facets: bool = False,
+    today: date | None = None,
 ) -> SearchResult:
     """search() with the analyser's lemma matching switchable (``lemmas=False``: surface forms only)."""
     query = query if isinstance(query, str) else ""
     searcher = _searcher(s.resolve_dir(index_dir))
     if searcher is None:
-        return SearchResult(total=0, hits=(), query=query)
+        return SearchResult(total=0, hits=(), query=query, facets={})
     analyser = analyser or default_analyser()
+    today = today or date.today()
     tree = parse(query)
     built = Builder(analyser, lemmas=lemmas).build(tree)
-    full = _filtered(built.query, filters)
+    clauses = filter_clauses(filters, today)
+    full = with_filters(built.query, clauses)
     offset = min(max(0, _whole(offset, "offset")), MAX_OFFSET)
     limit = min(max(0, _whole(limit, "limit")), MAX_LIMIT)
-    by_date = sort == "date" or not built.positive
-    order = {"order_by_field": s.REGISTERED, "order": tantivy.Order.Desc} if by_date else {}
-    # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
-    found = searcher.search(full, max(limit, 1), count=True, offset=offset, **order)
+    if sort == "date" or not built.positive:
+        # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
+        order = {"order_by_field": s.REGISTERED, "order": tantivy.Order.Desc}
+        found = searcher.search(full, max(limit, 1), count=True, offset=offset, **order)
+        total, page = found.count, found.hits[:limit]
+    else:
+        total, page = boosted_page(searcher, full, offset=offset, limit=limit, today=today)
     snippets = Snippets(built.highlight, analyser)
-    hits = tuple(_hit(searcher, score, address, snippets) for score, address in found.hits[:limit])
-    suggestion = corrected(query, tree, searcher, analyser) if found.count == 0 and built.positive else None
-    return SearchResult(total=found.count, hits=hits, query=query, corrected=suggestion)
+    hits = tuple(_hit(searcher, score, address, snippets) for score, address in page)
+    suggestion = corrected(query, tree, searcher, analyser) if total == 0 and built.positive else None
+    counted = count_facets(searcher, built.query, clauses, today) if facets else {}
+    return SearchResult(total=total, hits=hits, query=query, corrected=suggestion, facets=counted)
 
 
 def _whole(value: object, name: str) -> int:
@@ -92,40 +118,34 @@ def _hit(
     text = _stored_text(doc, s.TEXT_STORE)
     # Sorted by date, Tantivy hands back the sort value in place of a score.
     relevance = 0.0 if not isinstance(score, float) else score
+    snippet, offset = snippets.locate(title, text)
+    file_name, page = _file_at(doc, offset) if offset is not None else (None, None)
     return Hit(
         doc_id=int(doc.get_first(s.DOC_ID)),
         score=relevance,
-        snippet=snippets(title, text),
+        snippet=snippet,
+        file_name=file_name,
+        page=page,
     )
+
+
+def _file_at(doc: tantivy.Document, offset: int) -> tuple[str | None, int | None]:
+    """The file and page whose text holds ``offset`` of the stored text, from the stored map."""
+    try:
+        where = json.loads(_stored_text(doc, s.TEXT_MAP) or "[]")
+        starts = [int(entry[0]) for entry in where]
+    except (ValueError, TypeError, IndexError, KeyError):
+        return None, None  # a damaged map costs the file name, never the result
+    i = bisect.bisect_right(starts, offset) - 1
+    if i < 0:
+        return None, None
+    _, name, page = where[i]
+    return (str(name) or None), (page if isinstance(page, int) and not isinstance(page, bool) else None)
 
 
 def _stored_text(doc: tantivy.Document, name: str) -> str:
     value = doc.get_first(name)
     return bytes(value).decode("utf-8", "replace") if value else ""
-
-
-def _filtered(query: tantivy.Query, filters: SearchFilters) -> tantivy.Query:
-    must = [query]
-    for field_name, values in (
-        (s.REGISTRY, filters.registries),
-        (s.DOC_TYPE, filters.doc_types),
-        (s.ACCESS, filters.access),
-    ):
-        wanted = sorted({keyword(v) for v in values if isinstance(v, str) and v.strip()})
-        if wanted:
-            must.append(tantivy.Query.term_set_query(s.SCHEMA, field_name, wanted))
-    if filters.date_from or filters.date_to:
-        must.append(_date_range(filters.date_from, filters.date_to))
-    if len(must) == 1:
-        return query
-    return tantivy.Query.boolean_query([(tantivy.Occur.Must, q) for q in must])
-
-
-def _date_range(date_from: date | None, date_to: date | None) -> tantivy.Query:
-    # Day 0 stands for "no date", so any date bound leaves undated documents out.
-    lower = max(1, date_from.toordinal()) if date_from else 1
-    upper = date_to.toordinal() if date_to else date.max.toordinal()
-    return tantivy.Query.range_query(s.SCHEMA, s.REGISTERED, tantivy.FieldType.Integer, lower, upper)
 
 
 # -- readers, reloaded when the writer commits ---------------------------------------------------

@@ -28,14 +28,19 @@ class Snippets:
 
     def __call__(self, title: str, text: str) -> str:
         """HTML-escaped snippet with matches in <mark>…</mark>; the start of the text when nothing matches."""
+        return self.locate(title, text)[0]
+
+    def locate(self, title: str, text: str) -> tuple[str, int | None]:
+        """The snippet and the offset in ``text`` of the first match it shows (None: title or no match)."""
         if self.matcher is not None:
-            for source in (text[:SCAN_CHARS], title):
+            for in_text, source in ((True, text[:SCAN_CHARS]), (False, title)):
                 first = self.matcher.first_hit(source)
                 if first is not None:
                     start, end = _window(source, first)
-                    return _render(source, start, end, self.matcher.hits(source, start, end))
+                    snippet = _render(source, start, end, self.matcher.hits(source, start, end))
+                    return snippet, first if in_text else None
         source = text or title
-        return _render(source, *_window(source, 0), [])
+        return _render(source, *_window(source, 0), []), None
 
 
 class _Matcher:

@@ -6,6 +6,8 @@ the batch); the writer commits on exit, or when the caller calls ``commit()`` be
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -118,40 +120,117 @@ def _check(doc: IndexDoc) -> None:
         )
 
 
+PAGE_GAP = "\n\n"
+
+
+def body_text(doc: IndexDoc) -> tuple[str, list[tuple[int, str, int | None]]]:
+    """The document's searchable text and where each file page starts in it: (offset, file, page).
+
+    Stored beside the text (a few bytes a page) so a snippet's offset names its file and page
+    without a second lookup; the text before the first file (``doc.text``) has the file name "".
+    """
+    parts: list[str] = []
+    where: list[tuple[int, str, int | None]] = []
+    offset = 0
+    segments = [("", None, doc.text)] if doc.text else []
+    segments += [(f.name, number, text) for f in doc.files for number, text in f.pages if text]
+    for name, page, text in segments:
+        if parts:
+            offset += len(PAGE_GAP)
+        where.append((offset, name, page))
+        parts.append(text)
+        offset += len(text)
+    return PAGE_GAP.join(parts), where
+
+
 # The analysed texts of a document, in TEXT_FIELDS order.
-def _texts(doc: IndexDoc) -> list[str]:
-    meta = "\n".join(
-        [doc.function, doc.case_file, doc.responsible, doc.channel, doc.registry_name, *doc.file_names]
-    )
-    return [doc.title, doc.correspondent, doc.series, doc.doc_type, meta, doc.text[:INDEX_TEXT_CHARS]]
+def _texts(doc: IndexDoc, body: str) -> list[str]:
+    names = [*doc.file_names, *(f.name for f in doc.files if f.name not in doc.file_names)]
+    meta = "\n".join([doc.function, doc.case_file, doc.responsible, doc.channel, doc.registry_name, *names])
+    return [doc.title, doc.correspondent, doc.series, doc.doc_type, meta, body[:INDEX_TEXT_CHARS]]
 
 
 def _documents(batch: Sequence[IndexDoc], analyser: Analyser) -> list[tantivy.Document]:
     per_doc = len(s.TEXT_FIELDS)
-    texts = [text for doc in batch for text in _texts(doc)]
+    bodies = [body_text(doc) for doc in batch]
+    texts = [text for doc, (body, _) in zip(batch, bodies, strict=True) for text in _texts(doc, body)]
     streams = analyser.streams(texts)
-    return [_document(doc, streams[i * per_doc : (i + 1) * per_doc]) for i, doc in enumerate(batch)]
+    return [
+        _document(doc, *bodies[i], streams[i * per_doc : (i + 1) * per_doc]) for i, doc in enumerate(batch)
+    ]
 
 
-def _document(doc: IndexDoc, streams: list[tuple[str, str]]) -> tantivy.Document:
+def _document(
+    doc: IndexDoc, body: str, where: list[tuple[int, str, int | None]], streams: list[tuple[str, str]]
+) -> tantivy.Document:
     out = tantivy.Document()
     out.add_integer(s.DOC_ID, doc.doc_id)
     out.add_integer(s.REGISTERED, doc.registered.toordinal() if doc.registered else 0)
+    out.add_integer(s.YEAR, doc.registered.year if doc.registered else 0)
     out.add_text(s.REGISTRY, keyword(doc.registry))
     out.add_text(s.DOC_TYPE, keyword(doc.doc_type))
+    if doc.doc_type.strip():
+        out.add_text(s.DOC_TYPE_FACET, tidy(doc.doc_type))
     out.add_text(s.ACCESS, doc.access)
+    _add_filters(out, doc)
     out.add_text(s.REF, " ".join(ref_tokens(doc.reference) + ref_tokens(doc.sender_reference)))
     for field, (exact, lemma) in zip(s.TEXT_FIELDS, streams, strict=True):
         out.add_text(field.exact, exact)
         out.add_text(field.lemma, lemma)
     out.add_bytes(s.TITLE_STORE, doc.title.encode("utf-8", "replace"))
-    out.add_bytes(s.TEXT_STORE, doc.text[: s.TEXT_STORE_CHARS].encode("utf-8", "replace"))
+    out.add_bytes(s.TEXT_STORE, body[: s.TEXT_STORE_CHARS].encode("utf-8", "replace"))
+    stored = [w for w in where if w[0] < s.TEXT_STORE_CHARS]
+    out.add_bytes(s.TEXT_MAP, json.dumps(stored, ensure_ascii=False).encode("utf-8"))
     return out
+
+
+def _add_filters(out: tantivy.Document, doc: IndexDoc) -> None:
+    for name, value in (
+        (s.FUNCTION, doc.function),
+        (s.SERIES_KEY, doc.series),
+        (s.CASE_FILE, doc.case_file),
+        (s.CORRESPONDENT, doc.correspondent),
+        (s.CHANNEL, doc.channel),
+    ):
+        if value.strip():
+            out.add_text(name, keyword(value))
+    if doc.series.strip():
+        out.add_text(s.SERIES_FACET, tidy(doc.series))
+    for level in sorted({level for basis in doc.restriction_bases for level in basis_levels(basis)}):
+        out.add_text(s.RESTRICTION, level)
+    for kind in sorted({keyword(k) for k in doc.file_kinds if k.strip()}):
+        out.add_text(s.FILE_KIND, kind)
+    out.add_integer(s.HAS_FILES, int(bool(doc.file_names or doc.files or doc.file_kinds)))
+    out.add_integer(s.RESTRICTION_ENDS, doc.restriction_ends.toordinal() if doc.restriction_ends else 0)
+
+
+def tidy(value: str) -> str:
+    """A facet value as written, with whitespace runs made one space."""
+    return " ".join(value.split())
 
 
 def keyword(value: str) -> str:
     """Filter values (registry, document type) compare trimmed and case-insensitively."""
     return " ".join(value.split()).lower()
+
+
+_SECTION = re.compile(r"§\s*")
+_LEVEL_WORDS = ("§", "lg", "p")
+
+
+def basis_key(citation: str) -> str:
+    """ "AvTS §35 lg 1 p 2" → "avts § 35 lg 1 p 2": one spelling for index and filter."""
+    return keyword(_SECTION.sub("§ ", citation))
+
+
+def basis_levels(citation: str) -> list[str]:
+    """A citation and every shorter one above it: "avts", "avts § 35", "avts § 35 lg 1", …
+
+    Indexing every level lets a filter on "AvTS § 35" find all its subsections with one term.
+    """
+    tokens = basis_key(citation).split()
+    levels = [" ".join(tokens[:i]) for i, tok in enumerate(tokens) if i and tok in _LEVEL_WORDS]
+    return [level for level in (*levels, " ".join(tokens)) if level]
 
 
 def ref_tokens(reference: str) -> list[str]:

@@ -1,0 +1,108 @@
+"""Facet counts from Tantivy's terms aggregations over fast fields.
+
+Counts come from the query and filters of the search itself, each facet leaving out its own
+filter (see ``filters``). Facets whose own filter is not set share one aggregation call, so a
+page without facet filters costs a single pass over the matching documents.
+
+Counts cannot be re-checked per document the way a results page re-checks its 20 hits: they are
+right only because the index holds publishable documents alone. The index stage deletes a
+document the moment the database stops publishing it (withdrawn, taken down), and AK documents
+are indexed without file text, so a hidden document is never counted once its change is indexed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+import tantivy
+
+from dokreg.search import schema as s
+from dokreg.search.filters import FACET_FILTER, expired_ak, with_filters
+from dokreg.search.types import EXPIRED_AK, FACET_NAMES, FacetCount
+from dokreg.search.writer import keyword
+
+# Buckets asked of Tantivy per facet and kept for the page. Per-segment lists are kept long so
+# the merged counts are exact for any realistic number of distinct values (62 bodies, a few
+# hundred types or series).
+ASKED = 1_000
+SEGMENT_SIZE = 10_000
+KEPT = {"registry": 100, "doc_type": 30, "year": 50, "access": 10, "series": 30}
+
+_FIELDS = {
+    "registry": s.REGISTRY,
+    "doc_type": s.DOC_TYPE_FACET,
+    "year": s.YEAR,
+    "access": s.ACCESS,
+    "series": s.SERIES_FACET,
+}
+
+
+def count_facets(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    clauses: dict[str, tantivy.Query],
+    today: date,
+) -> dict[str, tuple[FacetCount, ...]]:
+    """Every facet of FACET_NAMES for ``query`` under ``clauses``, largest counts first (years newest first)."""
+    groups: dict[str | None, list[str]] = defaultdict(list)
+    for name in FACET_NAMES:
+        own = FACET_FILTER[name]
+        groups[own if own in clauses else None].append(name)
+    out: dict[str, tuple[FacetCount, ...]] = {}
+    for without, names in groups.items():
+        filtered = with_filters(query, clauses, without=without)
+        spec = {
+            name: {"terms": {"field": _FIELDS[name], "size": ASKED, "segment_size": SEGMENT_SIZE}}
+            for name in names
+        }
+        answer = searcher.aggregate(filtered, spec)
+        for name in names:
+            out[name] = _facet(name, _buckets(answer, name))
+        if "access" in names:
+            out["access"] = _with_expired(out["access"], searcher, filtered, today)
+    return {name: out[name] for name in FACET_NAMES}
+
+
+def _buckets(answer: dict[str, Any], name: str) -> list[tuple[str, int]]:
+    buckets = (answer.get(name) or {}).get("buckets") or []
+    return [(str(b["key"]), int(b["doc_count"])) for b in buckets if b.get("doc_count")]
+
+
+def _facet(name: str, buckets: list[tuple[str, int]]) -> tuple[FacetCount, ...]:
+    if name == "year":
+        years = [FacetCount(value, n) for value, n in buckets if value not in ("0", "")]
+        return tuple(sorted(years, key=lambda f: f.value, reverse=True)[: KEPT[name]])
+    merged = _merged(buckets) if name in ("doc_type", "series") else buckets
+    ordered = sorted(merged, key=lambda b: (-b[1], b[0].lower()))
+    return tuple(FacetCount(value, n) for value, n in ordered[: KEPT[name]] if value)
+
+
+def _merged(buckets: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Spellings that differ only in case counted as one, under the most common spelling.
+
+    The filter compares case-insensitively, so this keeps a facet's count equal to the hits its
+    link finds.
+    """
+    totals: dict[str, int] = defaultdict(int)
+    label: dict[str, tuple[int, str]] = {}
+    for value, n in buckets:
+        key = keyword(value)
+        totals[key] += n
+        if key not in label or n > label[key][0]:
+            label[key] = (n, value)
+    return [(label[key][1], n) for key, n in totals.items()]
+
+
+def _with_expired(
+    access: tuple[FacetCount, ...], searcher: tantivy.Searcher, filtered: tantivy.Query, today: date
+) -> tuple[FacetCount, ...]:
+    """Add expired AK (a subset of "ak", counted at query time because it depends on today)."""
+    if not any(f.value == "ak" for f in access):
+        return access
+    both = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, filtered), (tantivy.Occur.Must, expired_ak(today))]
+    )
+    n = searcher.search(both, 1, count=True).count
+    return (*access, FacetCount(EXPIRED_AK, n)) if n else access

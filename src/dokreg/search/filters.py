@@ -1,0 +1,106 @@
+"""SearchFilters as Tantivy clauses, one per filter, so a facet can leave its own filter out.
+
+Facets are multi-select ("disjunctive"): the counts of a facet are taken with every filter except
+that facet's own, so choosing "Kiri" still shows how many "Leping" there are, and ticking both
+ORs them. The year facet's own filter is the date range (a year link sets it).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import tantivy
+
+from dokreg.search import schema as s
+from dokreg.search.types import EXPIRED_AK, SearchFilters
+from dokreg.search.writer import basis_key, keyword
+
+Q = tantivy.Query
+Occur = tantivy.Occur
+
+# Facet name → the filter (a key of filter_clauses) it leaves out when counting.
+FACET_FILTER = {
+    "registry": "registries",
+    "doc_type": "doc_types",
+    "year": "dates",
+    "access": "access",
+    "series": "series",
+}
+
+# Filters that are "any of these keywords" on one raw field.
+_KEYWORD_FILTERS = (
+    ("registries", s.REGISTRY),
+    ("doc_types", s.DOC_TYPE),
+    ("functions", s.FUNCTION),
+    ("series", s.SERIES_KEY),
+    ("case_files", s.CASE_FILE),
+    ("correspondents", s.CORRESPONDENT),
+    ("channels", s.CHANNEL),
+    ("file_kinds", s.FILE_KIND),
+)
+
+
+def filter_clauses(filters: SearchFilters, today: date) -> dict[str, tantivy.Query]:
+    """One clause per filter that is set, keyed by the SearchFilters field name ("dates" for the range)."""
+    clauses: dict[str, tantivy.Query] = {}
+    for name, field_name in _KEYWORD_FILTERS:
+        wanted = _keywords(getattr(filters, name))
+        if wanted:
+            clauses[name] = Q.term_set_query(s.SCHEMA, field_name, wanted)
+    bases = sorted({basis_key(v) for v in _texts(filters.restriction_bases)})
+    if bases:
+        clauses["restriction_bases"] = Q.term_set_query(s.SCHEMA, s.RESTRICTION, bases)
+    if filters.date_from or filters.date_to:
+        clauses["dates"] = _date_range(filters.date_from, filters.date_to)
+    access = _access(filters.access, today)
+    if access is not None:
+        clauses["access"] = access
+    if filters.has_files is not None:
+        clauses["has_files"] = Q.term_query(s.SCHEMA, s.HAS_FILES, int(bool(filters.has_files)))
+    return clauses
+
+
+def with_filters(
+    query: tantivy.Query, clauses: dict[str, tantivy.Query], *, without: str | None = None
+) -> tantivy.Query:
+    must = [query, *(clause for name, clause in clauses.items() if name != without)]
+    if len(must) == 1:
+        return query
+    # Filters only narrow; wrapped in a constant score they add nothing to the BM25 ranking.
+    return Q.boolean_query(
+        [(Occur.Must, query)] + [(Occur.Must, Q.const_score_query(c, 0.0)) for c in must[1:]]
+    )
+
+
+def expired_ak(today: date) -> tantivy.Query:
+    """AK documents whose restriction ended before or on ``today``."""
+    ended = Q.range_query(s.SCHEMA, s.RESTRICTION_ENDS, tantivy.FieldType.Integer, 1, today.toordinal())
+    return Q.boolean_query([(Occur.Must, Q.term_query(s.SCHEMA, s.ACCESS, "ak")), (Occur.Must, ended)])
+
+
+def _access(values: tuple[str, ...], today: date) -> tantivy.Query | None:
+    wanted = _keywords(values)
+    if not wanted:
+        return None
+    plain = [v for v in wanted if v != EXPIRED_AK]
+    options = [Q.term_set_query(s.SCHEMA, s.ACCESS, plain)] if plain else []
+    if EXPIRED_AK in wanted:
+        options.append(expired_ak(today))
+    if len(options) == 1:
+        return options[0]
+    return Q.boolean_query([(Occur.Should, q) for q in options])
+
+
+def _date_range(date_from: date | None, date_to: date | None) -> tantivy.Query:
+    # Day 0 stands for "no date", so any date bound leaves undated documents out.
+    lower = max(1, date_from.toordinal()) if date_from else 1
+    upper = date_to.toordinal() if date_to else date.max.toordinal()
+    return Q.range_query(s.SCHEMA, s.REGISTERED, tantivy.FieldType.Integer, lower, upper)
+
+
+def _texts(values: object) -> list[str]:
+    return [v for v in values if isinstance(v, str) and v.strip()] if isinstance(values, tuple | list) else []
+
+
+def _keywords(values: object) -> list[str]:
+    return sorted({keyword(v) for v in _texts(values)})
