@@ -9,11 +9,13 @@ from pathlib import Path
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from dokreg.errors import BadInput, DokregError
-from dokreg.public import selectors
+from dokreg.public import body as body_stats
+from dokreg.public import browse, selectors
 from dokreg.public.params import SearchForm, parse_page, parse_search
 from dokreg.registries.models import Registry
 
@@ -65,7 +67,12 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     page = selectors.document_page(pk)
     if page is None:
         raise Http404("no publishable document with this id")
-    return render(request, "public/document.html", {"page": page, "doc": page.document})
+    context = {
+        "page": page,
+        "doc": page.document,
+        "correspondence": browse.same_correspondence(page.document),
+    }
+    return render(request, "public/document.html", context)
 
 
 @require_safe
@@ -75,8 +82,26 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
     stats = selectors.registry_stats(body)
     pager, documents = selectors.registry_documents(body, page=page, total=stats.documents)
     status = 400 if page_error else 404 if pager.beyond_end and pager.total else 200
-    context = {"body": body, "stats": stats, "pager": pager, "documents": documents, "page_error": page_error}
+    context = {
+        "body": body,
+        "stats": stats,
+        "pager": pager,
+        "documents": documents,
+        "page_error": page_error,
+        **_body_extras(body),
+    }
     return render(request, "public/registry.html", context, status=status)
+
+
+def _body_extras(body: Registry) -> dict:
+    """Years to browse, restriction bases used and the lag to our first sight (covered bodies only)."""
+    if not body.covered:
+        return {}
+    return {
+        "years": browse.body_years(body),
+        "bases": body_stats.restriction_bases(body),
+        "median_days": body_stats.median_days_to_first_sight(body, today=timezone.localdate()),
+    }
 
 
 @require_safe
