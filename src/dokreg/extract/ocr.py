@@ -25,9 +25,12 @@ from dokreg.errors import Broken, DokregError, TimedOut, Unsupported
 from dokreg.extract.limits import Limits
 
 DEFAULT_LANG = "est+eng"
-# Fully automatic page segmentation without orientation detection; mail scans are upright or
-# slightly skewed, which the segmenter handles, and orientation detection costs another pass.
-_PAGE_SEGMENTATION = "3"
+# Automatic page segmentation with orientation detection: letters scanned upside down or sideways
+# are turned before reading (OCRmyPDF's cardinal.pdf: garbage at 180 degrees without it, the
+# text with it); the detection costs a fraction of a second a page. Without the orientation data
+# (osd.traineddata) the plain automatic segmentation is used.
+_PAGE_SEGMENTATION = "1"
+_PAGE_SEGMENTATION_NO_OSD = "3"
 # With more than one OpenMP thread Tesseract spends more time in locks than it saves on a
 # two-core worker (measured: 14 s instead of 4 s a page), and the pipeline runs pages in parallel anyway.
 _ENV = {"OMP_THREAD_LIMIT": "1"}
@@ -71,7 +74,9 @@ def ocr_image(image: bytes, *, lang: str = DEFAULT_LANG, timeout: float, dpi: in
     after ``timeout`` seconds, Broken when Tesseract fails on the image.
     """
     binary = _check_installed(lang)
-    command = [binary, "stdin", "stdout", "-l", lang, "--psm", _PAGE_SEGMENTATION]
+    osd = "osd" in _installed_languages(binary)
+    psm = _PAGE_SEGMENTATION if osd else _PAGE_SEGMENTATION_NO_OSD
+    command = [binary, "stdin", "stdout", "-l", lang, "--psm", psm]
     if dpi is not None and dpi in _DPI_RANGE:
         command += ["--dpi", str(dpi)]
     try:

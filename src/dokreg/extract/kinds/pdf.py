@@ -38,8 +38,9 @@ _PDF_DATE = re.compile(
 _HEADER_WINDOW = 1024
 # PDFium marks a hyphen it removed at a line break with U+FFFE; the word is already joined.
 _PDFIUM_HYPHEN = "\ufffe"
-# A page with fewer visible characters than this is treated as a scan without a text layer.
-_MIN_PAGE_CHARS = 3
+# A page with fewer letters than this has no usable text layer: a scan, or a font without a
+# Unicode map whose "text" is control codes and punctuation ('"7+%-' in OCRmyPDF's samples).
+_MIN_PAGE_LETTERS = 3
 # A scan is rendered at its own resolution: resampling a 200 dpi scan to 300 adds no detail and
 # blows its specks up into blots Tesseract reads as punctuation (bench/ocr_bench.py: CER 0.027 at
 # the scan's 200 dpi, 0.090 at 300). Within these bounds: Tesseract's models were trained on text at
@@ -81,7 +82,7 @@ class PdfExtractor:
         if page_count > limits.max_pages:
             warnings.append(f"{name}: {page_count} pages, read only the first {limits.max_pages}")
         pages = tuple(_page(document, i, name) for i in range(min(page_count, limits.max_pages)))
-        blank = [p.number for p in pages if len(p.text.strip()) < _MIN_PAGE_CHARS]
+        blank = [p.number for p in pages if sum(c.isalpha() for c in p.text) < _MIN_PAGE_LETTERS]
         ocr_texts: dict[int, str] = {}
         if blank and limits.ocr:
             run = ocr_pages(_render_sources(document, blank, name), limits=limits)
