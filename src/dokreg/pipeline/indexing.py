@@ -11,23 +11,57 @@ from collections.abc import Callable, Iterable
 
 from django.db import transaction
 
-from dokreg.archive.models import Document
+from dokreg.archive.models import Document, RestrictionBasis
 from dokreg.archive.selectors import publishable_documents, publishable_files
 from dokreg.privacy.personal_codes import mask_personal_codes
 
 BATCH = 500
 
 
-def _index_docs(documents: list[Document]):
-    from dokreg.search import IndexDoc
+def _file_pages(raw: object, text: str) -> tuple[tuple[int | None, str], ...]:
+    """A file's text as (page, text) with personal codes masked; one unnumbered page without pages."""
+    pages = []
+    for i, item in enumerate(raw if isinstance(raw, list) else [], start=1):
+        if isinstance(item, dict) and item.get("text"):
+            number = item.get("number")
+            page = number if isinstance(number, int) and not isinstance(number, bool) else i
+            pages.append((page, mask_personal_codes(str(item["text"]))))
+    if pages:
+        return tuple(pages)
+    return ((None, mask_personal_codes(text)),) if text else ()
 
-    texts: dict[int, list[str]] = defaultdict(list)
+
+def _basis_citations(doc_ids: list[int]) -> dict[int, list[str]]:
+    """ "AvTS § 35 lg 1 p 2" per normalised RestrictionBasis row (free-text bases cite nothing)."""
+    out: dict[int, list[str]] = defaultdict(list)
+    rows = RestrictionBasis.objects.filter(document__in=doc_ids).exclude(law="").order_by("id")
+    for document_id, law, section, subsection, point in rows.values_list(
+        "document_id", "law", "section", "subsection", "point"
+    ):
+        parts = [law, f"§ {section}" if section else "", f"lg {subsection}" if subsection else ""]
+        parts.append(f"p {point}" if point else "")
+        out[document_id].append(" ".join(p for p in parts if p))
+    return out
+
+
+def _index_docs(documents: list[Document]):
+    from dokreg.search import FileText, IndexDoc
+
+    files_of: dict[int, list[FileText]] = defaultdict(list)
     names: dict[int, list[str]] = defaultdict(list)
-    files = publishable_files().filter(document__in=[d.pk for d in documents]).order_by("document_id", "id")
-    for document_id, name, text in files.values_list("document_id", "name", "text"):
+    kinds: dict[int, set[str]] = defaultdict(set)
+    doc_ids = [d.pk for d in documents]
+    files = publishable_files().filter(document__in=doc_ids).order_by("document_id", "id")
+    for document_id, name, kind, text, pages in files.values_list(
+        "document_id", "name", "kind", "text", "pages"
+    ):
         names[document_id].append(name)
-        if text:
-            texts[document_id].append(text)
+        if kind:
+            kinds[document_id].add(kind)
+        file_pages = _file_pages(pages, text)
+        if file_pages:
+            files_of[document_id].append(FileText(name=name, pages=file_pages))
+    bases = _basis_citations(doc_ids)
     for d in documents:
         yield IndexDoc(
             doc_id=d.pk,
@@ -45,8 +79,11 @@ def _index_docs(documents: list[Document]):
             sender_reference=d.sender_reference,
             responsible=d.responsible,
             channel=d.channel,
-            text=mask_personal_codes("\n\n".join(texts[d.pk])),
             file_names=tuple(names[d.pk]),
+            files=tuple(files_of[d.pk]),
+            file_kinds=tuple(sorted(kinds[d.pk])),
+            restriction_bases=tuple(bases[d.pk]),
+            restriction_ends=d.restriction_ends,
         )
 
 
