@@ -34,7 +34,7 @@ class StatusRow:
 
 def status_rows(*, today: date, slug: str | None = None) -> list[StatusRow]:
     """One row per covered register (or the one named), for the public status page."""
-    statuses = registry_status(slug=slug)
+    statuses = sorted(registry_status(slug=slug), key=lambda s: s.name)
     reasons = dict(
         Registry.objects.filter(slug__in=[s.slug for s in statuses]).values_list("slug", "state_reason")
     )
