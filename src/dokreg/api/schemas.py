@@ -32,10 +32,20 @@ class DocumentItem(Schema):
     snippet: str | None = None
 
 
+class FacetOut(Schema):
+    value: str  # what the filter parameter takes (registry slug, type as written, year, access value)
+    label: str
+    count: int
+    selected: bool
+
+
 class DocumentList(Schema):
     total: int
     items: list[DocumentItem]
     next_cursor: str | None
+    # registry, doc_type, year, access, series → counts for the same query and filters, each facet
+    # counted without its own filter (multi-select); only documents the public may see are counted.
+    facets: dict[str, list[FacetOut]] = {}
 
 
 class BasisOut(Schema):

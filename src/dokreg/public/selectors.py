@@ -11,18 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from dokreg.archive.models import Access, Document, DocumentVersion, File, Signature
+from dokreg.archive.models import Access, Document, DocumentVersion, File, RestrictionBasis, Signature
 from dokreg.archive.selectors import publishable_documents, publishable_files
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
+from dokreg.public.facets import FacetGroup, facet_groups
 from dokreg.public.paging import Pager
-from dokreg.public.params import SearchParams
+from dokreg.public.params import EXPIRED_AK, SearchParams, params_query
 from dokreg.registries.models import Registry
 
 PER_PAGE = 20
@@ -101,6 +102,8 @@ def registry_choices() -> list[tuple[str, str]]:
 class ResultRow:
     document: Document
     snippet: SafeString | str = ""
+    file_name: str | None = None  # the public file the snippet quotes, and its page
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,60 +111,147 @@ class ResultPage:
     pager: Pager
     rows: tuple[ResultRow, ...]
     corrected: str | None = None
+    facets: tuple[FacetGroup, ...] = ()
+    corrected_query: str = ""  # the query string of the corrected search, filters kept
 
 
 class SearchUnavailable(DokregError):
     code = "search_unavailable"
 
 
-def results_page(params: SearchParams, *, per_page: int = PER_PAGE) -> ResultPage:
-    """One page of results: words go to the index, an empty query lists the newest from the database."""
+def results_page(params: SearchParams, *, per_page: int = PER_PAGE, today: date | None = None) -> ResultPage:
+    """One page of results with facet counts: words go to the index, an empty query lists the
+    newest from the database. Facets always come from the index (a GROUP BY per facet over the
+    whole archive on every page would not be cheap); the index holds only publishable documents."""
+    today = today or timezone.localdate()
     if params.q:
-        return _index_results(params, per_page)
-    return _newest_results(params, per_page)
+        return _index_results(params, per_page, today)
+    return _newest_results(params, per_page, today)
 
 
-def _filtered(qs: QuerySet[Document], params: SearchParams) -> QuerySet[Document]:
+def search_filters(params: SearchParams) -> Any:
+    """The index's SearchFilters for these parameters."""
+    from dokreg.search import SearchFilters
+
+    return SearchFilters(
+        registries=params.registries,
+        date_from=params.date_from,
+        date_to=params.date_to,
+        doc_types=params.doc_types,
+        access=params.access,
+        functions=params.functions,
+        series=params.series,
+        case_files=params.case_files,
+        correspondents=params.correspondents,
+        channels=params.channels,
+        restriction_bases=params.restriction_bases,
+        has_files=params.has_files,
+        file_kinds=params.file_kinds,
+    )
+
+
+def _filtered(qs: QuerySet[Document], params: SearchParams, today: date | None = None) -> QuerySet[Document]:
+    """The database's reading of the same filters as the index (text compared case-insensitively)."""
     if params.registries:
         qs = qs.filter(registry__slug__in=params.registries)
     if params.date_from:
         qs = qs.filter(registered__gte=params.date_from)
     if params.date_to:
         qs = qs.filter(registered__lte=params.date_to)
-    if params.doc_types:
-        qs = qs.filter(doc_type__in=params.doc_types)
+    for name, values in (
+        ("doc_type", params.doc_types),
+        ("function", params.functions),
+        ("series", params.series),
+        ("case_file", params.case_files),
+        ("correspondent", params.correspondents),
+        ("channel", params.channels),
+    ):
+        if values:
+            qs = qs.filter(_any_iexact(name, values))
     if params.access:
-        qs = qs.filter(access__in=params.access)
+        qs = qs.filter(_access_q(params.access, today or timezone.localdate()))
+    if params.restriction_bases:
+        bases = RestrictionBasis.objects.filter(document=OuterRef("pk"))
+        qs = qs.filter(Exists(bases.filter(_any_basis(params.restriction_bases))))
+    if params.has_files is not None or params.file_kinds:
+        files = publishable_files().filter(document=OuterRef("pk"))
+        if params.file_kinds:
+            qs = qs.filter(Exists(files.filter(_any_iexact("kind", params.file_kinds))))
+        if params.has_files is not None:
+            qs = qs.filter(Exists(files)) if params.has_files else qs.exclude(Exists(files))
     return qs
 
 
-def _newest_results(params: SearchParams, per_page: int) -> ResultPage:
-    qs = _filtered(publishable_documents(), params)
+def _any_iexact(name: str, values: tuple[str, ...]) -> Q:
+    q = Q()
+    for value in values:
+        q |= Q(**{f"{name}__iexact": value})
+    return q
+
+
+def _access_q(values: tuple[str, ...], today: date) -> Q:
+    q = Q(access__in=[v for v in values if v != EXPIRED_AK])
+    if EXPIRED_AK in values:
+        q |= Q(access=Access.AK, restriction_ends__lte=today)
+    return q
+
+
+def _any_basis(citations: tuple[str, ...]) -> Q:
+    """Rows citing any of ``citations`` ("AvTS § 35" matches every lg and p under it)."""
+    q = Q()
+    for citation in citations:
+        words = citation.split()
+        part = Q(law__iexact=words[0])
+        for marker, column in (("§", "section"), ("lg", "subsection"), ("p", "point")):
+            if marker in words[1:-1]:
+                part &= Q(**{f"{column}__iexact": words[words.index(marker, 1) + 1]})
+        q |= part
+    return q
+
+
+def _newest_results(params: SearchParams, per_page: int, today: date) -> ResultPage:
+    qs = _filtered(publishable_documents(), params, today)
     pager = Pager(page=params.page, per_page=per_page, total=qs.count())
     docs = qs.select_related("registry").order_by("-registered", "-id")[
         pager.offset : pager.offset + per_page
     ]
-    return ResultPage(pager=pager, rows=tuple(ResultRow(document=d) for d in docs))
+    return ResultPage(
+        pager=pager,
+        rows=tuple(ResultRow(document=d) for d in docs),
+        facets=_facets_only(params, today),
+    )
 
 
-def _index_results(params: SearchParams, per_page: int) -> ResultPage:
+def _facets_only(params: SearchParams, today: date) -> tuple[FacetGroup, ...]:
+    """Facet counts for the database path; without a usable index the page simply has none."""
+    try:
+        from dokreg.search import search
+
+        result = search("", filters=search_filters(params), limit=0, facets=True, today=today)
+    except Exception:  # noqa: BLE001 - the list itself comes from the database and must still show
+        return ()
+    return facet_groups(params, result.facets)
+
+
+def _index_results(params: SearchParams, per_page: int, today: date) -> ResultPage:
     try:
         # Imported here so every other page works while the index package is absent or broken.
-        from dokreg.search import SearchFilters, search
+        from dokreg.search import search
     except ImportError as exc:
         raise SearchUnavailable(f"the search package cannot be imported: {exc}") from exc
     offset = (params.page - 1) * per_page
     if offset > MAX_INDEX_OFFSET:
         raise BadInput(str(_("nii kaugele tulemustesse ei saa; kitsendage otsingut filtritega")))
-    filters = SearchFilters(
-        registries=params.registries,
-        date_from=params.date_from,
-        date_to=params.date_to,
-        doc_types=params.doc_types,
-        access=params.access,
-    )
     try:
-        result = search(params.q, filters=filters, sort=params.effective_sort, offset=offset, limit=per_page)
+        result = search(
+            params.q,
+            filters=search_filters(params),
+            sort=params.effective_sort,
+            offset=offset,
+            limit=per_page,
+            facets=True,
+            today=today,
+        )
     except DokregError:  # the index's own errors (outdated, broken, busy): the view explains
         raise
     except Exception as exc:  # any other index failure must become a message, never a 500
@@ -170,6 +260,8 @@ def _index_results(params: SearchParams, per_page: int) -> ResultPage:
         pager=Pager(page=params.page, per_page=per_page, total=result.total),
         rows=_recheck_hits(result.hits),
         corrected=result.corrected,
+        facets=facet_groups(params, result.facets),
+        corrected_query=params_query(params, q=result.corrected) if result.corrected else "",
     )
 
 
@@ -184,8 +276,11 @@ def _recheck_hits(hits: Any) -> tuple[ResultRow, ...]:
             continue
         # The snippet may quote file text; only a public document's files may be quoted.
         # mark_safe is sound only because dokreg.search escapes the text and adds nothing but <mark>.
-        snippet = mark_safe(hit.snippet) if doc.access == Access.PUBLIC and hit.snippet else ""
-        rows.append(ResultRow(document=doc, snippet=snippet))
+        public = doc.access == Access.PUBLIC
+        snippet = mark_safe(hit.snippet) if public and hit.snippet else ""
+        file_name = getattr(hit, "file_name", None) if snippet else None
+        page = getattr(hit, "page", None) if file_name else None
+        rows.append(ResultRow(document=doc, snippet=snippet, file_name=file_name, page=page))
     return tuple(rows)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import F, Q
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
+from django.utils import timezone
 from ninja import Query, Router
 
 from dokreg.api.items import absolute, document_item, http_url, masked
@@ -23,14 +24,17 @@ from dokreg.archive.models import Document
 from dokreg.archive.selectors import publishable_documents
 from dokreg.errors import BadInput, DokregError
 from dokreg.public import selectors
+from dokreg.public.facets import facet_groups
 from dokreg.public.params import SearchParams, parse_search
 from dokreg.public.selectors import (
     HISTORY_VALUES_HIDDEN,
     MAX_INDEX_OFFSET,
     SearchUnavailable,
     _before_after,
+    _facets_only,
     _filtered,
     _recheck_hits,
+    search_filters,
 )
 
 router = Router(tags=["documents"])
@@ -51,13 +55,25 @@ def documents_search(
     registry: list[str] = Query([], description="body slugs; repeat for several"),  # noqa: B008
     date_from: str = Query("", description="registered on or after (YYYY-MM-DD or dd.mm.yyyy)"),
     date_to: str = Query("", description="registered on or before"),
-    type: str = Query("", description="document type as the register writes it"),
-    access: list[str] = Query([], description="public, on_request, ak; repeat for several"),  # noqa: B008
+    type: list[str] = Query([], description="document type as the register writes it; repeat for several"),  # noqa: B008
+    access: list[str] = Query(  # noqa: B008
+        [], description="public, on_request, ak, expired_ak (AK past its end date); repeat for several"
+    ),
+    function: list[str] = Query([], description="function (repeatable)"),  # noqa: B008
+    series: list[str] = Query([], description="series, e.g. '1-1 Kirjavahetus' (repeatable)"),  # noqa: B008
+    case_file: list[str] = Query([], description="case file (repeatable)"),  # noqa: B008
+    correspondent: list[str] = Query([], description="addressee or sender, whole (repeatable)"),  # noqa: B008
+    channel: list[str] = Query([], description="arrival or sending channel (repeatable)"),  # noqa: B008
+    restriction: list[str] = Query(  # noqa: B008
+        [], description="restriction basis, e.g. 'AvTS § 35 lg 1 p 12'; 'AvTS § 35' matches all below it"
+    ),
+    has_files: str = Query("", description="1: with public files, 0: without"),
+    file_kind: list[str] = Query([], description="kind of a public file: pdf, docx, … (repeatable)"),  # noqa: B008
     sort: str = Query("", description="relevance (default with words) or date"),
     cursor: str = Query("", description="next_cursor of the previous page"),
     limit: int = Query(20, ge=1, le=MAX_LIMIT),
 ) -> dict[str, Any]:
-    """Search the archive; without ``q`` the newest documents first. Same filters as ``/otsi/``."""
+    """Search the archive; without ``q`` the newest documents first. Same filters and facets as ``/otsi/``."""
     params = _params(request.GET)
     if params.q:
         return _index_page(request, params, cursor, limit)
@@ -75,15 +91,7 @@ def _params(query: QueryDict) -> SearchParams:
 
 
 def _filters_key(params: SearchParams) -> str:
-    return fingerprint(
-        params.q,
-        params.registries,
-        params.date_from,
-        params.date_to,
-        params.doc_types,
-        params.access,
-        params.effective_sort,
-    )
+    return fingerprint(*params.filters_key())
 
 
 def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: int) -> dict[str, Any]:
@@ -96,18 +104,20 @@ def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: 
     if offset > MAX_INDEX_OFFSET:
         raise BadInput("cursor: too deep into the results; narrow the search with filters")
     try:
-        from dokreg.search import SearchFilters, search
+        from dokreg.search import search
     except ImportError as exc:
         raise SearchUnavailable(f"the search package cannot be imported: {exc}") from exc
-    filters = SearchFilters(
-        registries=params.registries,
-        date_from=params.date_from,
-        date_to=params.date_to,
-        doc_types=params.doc_types,
-        access=params.access,
-    )
+    today = timezone.localdate()
     try:
-        result = search(params.q, filters=filters, sort=params.effective_sort, offset=offset, limit=limit)
+        result = search(
+            params.q,
+            filters=search_filters(params),
+            sort=params.effective_sort,
+            offset=offset,
+            limit=limit,
+            facets=True,
+            today=today,
+        )
     except DokregError:
         raise
     except Exception as exc:  # any index failure is a 503 with a code, never a 500
@@ -119,13 +129,25 @@ def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: 
         "total": result.total,
         "items": [document_item(request, row.document, snippet=row.snippet) for row in rows],
         "next_cursor": cursor_encode("documents.search", {"o": following, "f": key}) if more else None,
+        "facets": _facets_out(facet_groups(params, result.facets)),
+    }
+
+
+def _facets_out(groups: tuple) -> dict[str, list[dict[str, Any]]]:
+    """The results page's facet rows without its links (API clients build their own queries)."""
+    return {
+        g.name: [
+            {"value": r.value, "label": r.label, "count": r.count, "selected": r.selected} for r in g.rows
+        ]
+        for g in groups
     }
 
 
 def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limit: int) -> dict[str, Any]:
     """No words: newest registered first, paged by keyset so new arrivals never shift a walk."""
     key = _filters_key(params)
-    qs = _filtered(publishable_documents(), params)
+    today = timezone.localdate()
+    qs = _filtered(publishable_documents(), params, today)
     total = qs.count()
     state = cursor_decode("documents.newest", cursor)
     if state is not None:
@@ -141,7 +163,12 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
         last = docs[-1]
         registered = last.registered.isoformat() if last.registered else None
         following = cursor_encode("documents.newest", {"r": registered, "i": last.pk, "f": key})
-    return {"total": total, "items": [document_item(request, d) for d in docs], "next_cursor": following}
+    return {
+        "total": total,
+        "items": [document_item(request, d) for d in docs],
+        "next_cursor": following,
+        "facets": _facets_out(_facets_only(params, today)),
+    }
 
 
 def _after(registered: str | None, pk: int) -> Q:
