@@ -105,3 +105,16 @@ def test_reindex_rebuilds_the_index(synced, capsys):
     assert run("reindex") == 0
     assert "documents re-indexed" in capsys.readouterr().out
     assert doc.pk in {h.doc_id for h in search(doc.reference).hits}
+
+
+def test_reprocess_one_extractor_over_the_archive(synced, capsys):
+    from dokreg.archive.models import File
+
+    pdfs = File.objects.filter(extractor="pdf")
+    before = {f.pk: f.extracted_at for f in pdfs}
+    assert before
+    assert run("reprocess", "--extractor", "pdf") == 0
+    assert "extracted again with pdf" in capsys.readouterr().out
+    after = File.objects.filter(extractor="pdf", extract_state=File.Extract.OK)
+    assert after.count() == len(before)
+    assert all(f.extracted_at > before[f.pk] for f in after if f.pk in before)

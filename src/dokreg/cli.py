@@ -223,10 +223,13 @@ def _when(value) -> str:
 
 
 def cmd_reprocess(args) -> int:
-    from dokreg.pipeline.reprocess import captures_reparse, files_retry
+    from dokreg.pipeline.reprocess import captures_reparse, files_reextract, files_retry
 
     registry = _registry(args.registry) if args.registry else None
-    if args.failed:
+    if args.extractor:
+        count = files_reextract(extractor=args.extractor, registry=registry)
+        print(f"files of {count} documents extracted again with {args.extractor}")
+    elif args.failed:
         print(f"{files_retry(registry=registry)} failed files queued again and extracted")
     else:
         counts = captures_reparse(registry=registry)
@@ -393,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--registry", help="only this registry")
     p.add_argument("--failed", action="store_true", help="retry failed file downloads and extractions")
+    p.add_argument(
+        "--extractor", metavar="KIND", help="extract every file of this kind again (pdf, asice, docx, …)"
+    )
     p.set_defaults(func=cmd_reprocess)
 
     p = sub.add_parser(

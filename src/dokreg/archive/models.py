@@ -204,6 +204,8 @@ class File(models.Model):
     error_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     extracted_at = models.DateTimeField(null=True, blank=True)
+    # Pages without a text layer wait for the OCR pass, so scans never hold up text-layer documents.
+    ocr_pending = models.BooleanField(default=False, db_index=True)
 
     class Meta:
         ordering = ["ordinal", "id"]

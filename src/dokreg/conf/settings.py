@@ -152,3 +152,6 @@ DOKREG_REQUEST_TIMEOUT = float(os.environ.get("DOKREG_REQUEST_TIMEOUT", "30"))
 DOKREG_REQUEST_RETRIES = int(os.environ.get("DOKREG_REQUEST_RETRIES", "4"))
 DOKREG_PUBLIC_BASE_URL = os.environ.get("DOKREG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 DOKREG_RESULTS_PER_PAGE = 20
+# OCR runs as its own stage after text-layer documents are indexed; in the embedded default the sync runs
+# it too. With DOKREG_TASKS=database set DOKREG_OCR_INLINE=0 and let workers take the "ocr" queue.
+DOKREG_OCR_INLINE = os.environ.get("DOKREG_OCR_INLINE", "1") == "1"

@@ -7,6 +7,7 @@ with the next file: one broken file never stops a sync.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from dokreg.archive.models import Access, Document, File, Signature
 from dokreg.archive.services import problem_record
 from dokreg.archive.storage import blob_put, blob_read
 from dokreg.errors import DokregError, Unsupported
+from dokreg.extract.limits import limits_from_settings
 from dokreg.extract.types import Extraction
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.types import FileRef
@@ -73,26 +75,64 @@ def document_files_extract(*, document: Document, isolate: bool = True) -> int:
 
 
 def file_extract(*, file: File, isolate: bool = True) -> None:
-    from dokreg.extract.runner import extract_bytes
-
+    """The quick pass: text layers, containers, office files. Pages that need OCR wait for ``file_ocr``."""
     reuse = _same_bytes_extracted(file)
     if reuse is not None:
         _extraction_copy(source=reuse, target=file)
         return
+    extraction = _extract(file, limits=replace(limits_from_settings(), ocr=False), isolate=isolate)
+    if extraction is not None:
+        extraction_store(file=file, extraction=extraction, ocr_pending=_needs_ocr(extraction))
+
+
+def file_ocr(*, file: File, isolate: bool = True) -> None:
+    """The OCR pass over a file whose quick pass found pages without a text layer."""
+    limits = replace(limits_from_settings(), ocr=True, seconds=600, ocr_seconds=540, max_ocr_pages=200)
+    extraction = _extract(file, limits=limits, isolate=isolate, keep_on_failure=True)
+    if extraction is None:
+        File.objects.filter(pk=file.pk).update(ocr_pending=False)
+        return
+    extraction_store(file=file, extraction=extraction, ocr_pending=False)
+
+
+def files_ocr_pending(*, registry=None, progress=None, isolate: bool = True) -> int:
+    """Run the OCR pass over every file waiting for it; returns how many were read."""
+    files = File.objects.filter(ocr_pending=True, download_state=File.Download.OK).select_related("document")
+    if registry is not None:
+        files = files.filter(document__registry=registry)
+    done = 0
+    for file in files.iterator(chunk_size=50):
+        file_ocr(file=file, isolate=isolate)
+        done += 1
+        if progress:
+            progress(1)
+    return done
+
+
+def _needs_ocr(extraction: Extraction) -> bool:
+    return bool(dict(extraction.metadata).get("needs_ocr"))
+
+
+def _extract(file: File, *, limits, isolate: bool, keep_on_failure: bool = False) -> Extraction | None:
+    """Run the extractors; a failure is recorded on the file (unless an earlier result is kept) and as a Problem."""
+    from dokreg.extract.runner import extract_bytes
+
     try:
-        extraction = extract_bytes(blob_read(file.blob_id), file.name, isolate=isolate)
+        return extract_bytes(blob_read(file.blob_id), file.name, limits=limits, isolate=isolate)
     except Unsupported as error:
-        File.objects.filter(pk=file.pk).update(
-            extract_state=File.Extract.UNSUPPORTED,
-            error_code=error.code,
-            error_message=error.message[:4000],
-            extracted_at=timezone.now(),
-        )
-        return
+        if not keep_on_failure:
+            File.objects.filter(pk=file.pk).update(
+                extract_state=File.Extract.UNSUPPORTED,
+                error_code=error.code,
+                error_message=error.message[:4000],
+                extracted_at=timezone.now(),
+            )
     except Exception as error:  # noqa: BLE001 — recorded; the stage goes on
-        _file_failed(file, "extract", error, state_field="extract_state", state=File.Extract.FAILED)
-        return
-    extraction_store(file=file, extraction=extraction)
+        if keep_on_failure:
+            _problem(file, "extract", error)
+        else:
+            _file_failed(file, "extract", error, state_field="extract_state", state=File.Extract.FAILED)
+    return None
 
 
 def _same_bytes_extracted(file: File) -> File | None:
@@ -121,11 +161,12 @@ def _extraction_copy(*, source: File, target: File) -> None:
         error_code="",
         error_message="",
         extracted_at=timezone.now(),
+        ocr_pending=source.ocr_pending,
     )
 
 
 @transaction.atomic
-def extraction_store(*, file: File, extraction: Extraction) -> None:
+def extraction_store(*, file: File, extraction: Extraction, ocr_pending: bool = False) -> None:
     File.objects.filter(pk=file.pk).update(
         kind=extraction.kind,
         text=extraction.text,
@@ -138,6 +179,7 @@ def extraction_store(*, file: File, extraction: Extraction) -> None:
         error_code="",
         error_message="",
         extracted_at=timezone.now(),
+        ocr_pending=ocr_pending,
     )
     file.signatures.all().delete()
     Signature.objects.bulk_create(
@@ -187,10 +229,15 @@ def _depth(file: File) -> int:
 def _file_failed(file: File, stage: str, error: Exception, *, state_field: str, state: str) -> None:
     code = error.code if isinstance(error, DokregError) else "internal"
     message = error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}"
-    log.warning("%s of file %s (%s) failed: %s", stage, file.pk, file.name, message)
     File.objects.filter(pk=file.pk).update(
         **{state_field: state}, error_code=code, error_message=message[:4000], attempts=file.attempts + 1
     )
+    _problem(file, stage, error)
+
+
+def _problem(file: File, stage: str, error: Exception) -> None:
+    message = error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}"
+    log.warning("%s of file %s (%s) failed: %s", stage, file.pk, file.name, message)
     document = file.document
     problem_record(
         registry=document.registry,

@@ -6,7 +6,7 @@ from collections import Counter
 
 from dokreg.archive.models import Capture, Document, File
 from dokreg.archive.services import capture_body, document_upsert, problem_record
-from dokreg.pipeline.files import document_files_download, document_files_extract
+from dokreg.pipeline.files import document_files_download, document_files_extract, files_ocr_pending
 from dokreg.pipeline.indexing import index_pending
 from dokreg.pipeline.sync import registry_connector
 from dokreg.registries.models import Registry
@@ -53,5 +53,19 @@ def files_retry(*, registry: Registry | None = None) -> int:
     for document in Document.objects.filter(pk__in=document_ids).select_related("registry"):
         document_files_download(document=document, connector=registry_connector(document.registry))
         document_files_extract(document=document)
+    index_pending()
+    return len(document_ids)
+
+
+def files_reextract(*, extractor: str, registry: Registry | None = None) -> int:
+    """Redo one extractor's work over the whole archive (after it improved): `dokreg reprocess --extractor pdf`."""
+    files = File.objects.filter(extractor=extractor, download_state=File.Download.OK)
+    if registry:
+        files = files.filter(document__registry=registry)
+    document_ids = set(files.values_list("document_id", flat=True))
+    files.update(extract_state=File.Extract.PENDING)
+    for document in Document.objects.filter(pk__in=document_ids):
+        document_files_extract(document=document)
+    files_ocr_pending(registry=registry)
     index_pending()
     return len(document_ids)

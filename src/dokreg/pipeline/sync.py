@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -25,7 +26,7 @@ from dokreg.archive.services import (
     registry_counts_refresh,
 )
 from dokreg.errors import DokregError, NotFoundAtSource, SourcePaused
-from dokreg.pipeline.files import document_files_download, document_files_extract
+from dokreg.pipeline.files import document_files_download, document_files_extract, files_ocr_pending
 from dokreg.pipeline.indexing import index_pending
 from dokreg.pipeline.progress import Reporter
 from dokreg.registries.connectors import connector_for
@@ -51,6 +52,7 @@ class SyncReport:
     files: int = 0
     extracted: int = 0
     indexed: int = 0
+    ocred: int = 0
     missing: int = 0  # ids a sequential source does not know (gaps)
     revisited: int = 0
     paused: str = ""
@@ -61,6 +63,8 @@ class SyncReport:
             f"{self.unchanged} unchanged, {self.failed} failed, {self.withdrawn} withdrawn; "
             f"{self.files} files downloaded, {self.extracted} extracted, {self.indexed} indexed"
         )
+        if self.ocred:
+            text += f"; {self.ocred} files OCR'd"
         if self.missing:
             text += f"; {self.missing} ids unknown at the source"
         if self.revisited:
@@ -226,6 +230,12 @@ def _sync_run(
     )
     reporter.stage("index", total=None)
     report.indexed = index_pending(progress=reporter.advance)
+    if settings.DOKREG_OCR_INLINE and not report.paused:
+        # Text-layer documents are searchable already; now the slow pass over scans, then index again.
+        reporter.stage("OCR", total=None)
+        report.ocred = files_ocr_pending(registry=registry, progress=reporter.advance, isolate=isolate)
+        if report.ocred:
+            index_pending()
     registry_counts_refresh(registry=registry)
     registry.last_sync_finished_at = timezone.now()
     fields = ["last_sync_finished_at"]

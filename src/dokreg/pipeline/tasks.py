@@ -45,7 +45,20 @@ def files_task(document_id: int) -> int:
     document_files_download(document=document, connector=registry_connector(document.registry))
     extracted = document_files_extract(document=document)
     index_task.enqueue()
+    for file_id in document.files.filter(ocr_pending=True).values_list("pk", flat=True):
+        ocr_task.enqueue(file_id)
     return extracted
+
+
+@task(queue_name="ocr")
+def ocr_task(file_id: int) -> None:
+    from dokreg.archive.models import File
+    from dokreg.pipeline.files import file_ocr
+
+    file = File.objects.select_related("document").filter(pk=file_id, ocr_pending=True).first()
+    if file is not None:
+        file_ocr(file=file)
+        index_task.enqueue()
 
 
 @task(queue_name="index")
