@@ -32,3 +32,13 @@ def _data_dir(tmp_path, settings):
     settings.FILE_STORE_DIR = tmp_path / "data" / "files"
     settings.INDEX_DIR = tmp_path / "data" / "index"
     settings.DOKREG_REQUEST_INTERVAL = 0
+
+
+@pytest.fixture(autouse=True)
+def _fresh_extraction_sandbox():
+    """The extraction child is forked once and reused; a test that patches code needs one forked after it."""
+    from dokreg.extract.runner import sandbox_reset
+
+    sandbox_reset()
+    yield
+    sandbox_reset()

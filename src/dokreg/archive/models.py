@@ -6,6 +6,7 @@ to the normalised fields (``source_fields``), and every change seen at the sourc
 """
 
 from django.db import models
+from django.db.models import Q
 
 from dokreg.registries.models import Registry
 
@@ -107,7 +108,9 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["registry", "-registered"], name="doc_registry_registered"),
             models.Index(fields=["-registered", "-id"], name="doc_registered"),
-            models.Index(fields=["fetch_state"], name="doc_fetch_state"),
+            # Partial: only the few rows still to fetch or failed, so the planner never prefers it for
+            # "all fetched documents of a body" (that is what (registry, registered) is for).
+            models.Index(fields=["fetch_state"], name="doc_fetch_state_open", condition=~Q(fetch_state="ok")),
         ]
 
     def __str__(self) -> str:

@@ -3,7 +3,7 @@
 PDFium and the XML/ZIP parsers are native code fed with files from strangers: a crash, an endless
 loop or a memory blow-up must cost one child process, never the worker. The child is forked (it
 inherits the loaded code, nothing is re-imported), capped with RLIMIT_AS, and killed at the wall-time
-limit. Errors cross back by class name and message so the caller sees the same DokregError it
+limit; it is reused for the next file until something goes wrong (see ``_Sandbox``). Errors cross back by class name and message so the caller sees the same DokregError it
 would have seen in-process.
 
 The runner does not recurse: it returns children, and the pipeline stores and extracts them in
@@ -15,12 +15,13 @@ from __future__ import annotations
 import faulthandler
 import multiprocessing
 import resource
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 from dokreg import errors
 from dokreg.errors import Broken, DokregError, TimedOut, TooLarge
-from dokreg.extract.kinds import choose
+from dokreg.extract.kinds import EXTRACTORS, choose
 from dokreg.extract.kinds.base import Extractor
 from dokreg.extract.limits import Limits, limits_from_settings
 from dokreg.extract.types import Extraction
@@ -62,48 +63,109 @@ def _run(extractor: Extractor, data: bytes, name: str, limits: Limits) -> Extrac
 
 
 def _run_isolated(extractor: Extractor, data: bytes, name: str, limits: Limits) -> Extraction:
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_child_main, args=(sender, extractor, data, name, limits), daemon=True)
-    child.start()
-    sender.close()  # so a dead child shows as EOF on our end
-    try:
-        if not receiver.poll(limits.seconds):
+    with _SANDBOX_LOCK:
+        global _sandbox
+        if _sandbox is None or not _sandbox.fits(limits):
+            if _sandbox is not None:
+                _sandbox.close()
+            _sandbox = _Sandbox(limits)
+        sandbox = _sandbox
+        try:
+            outcome = sandbox.run(extractor, data, name, limits)
+        except DokregError:
+            # A timeout or crash leaves the child in an unknown state: the next file gets a fresh one.
+            sandbox.close()
+            _sandbox = None
+            raise
+        if sandbox.worn_out() or (outcome[0] == "error" and outcome[1] == "TooLarge"):
+            sandbox.close()
+            _sandbox = None
+    return _unwrap(outcome, name)
+
+
+class _Sandbox:
+    """A forked child that extracts file after file, so isolation costs a pipe round trip, not a fork.
+
+    The child is capped with RLIMIT_AS once, killed at each file's wall-time limit, and replaced after
+    a timeout, a crash, running out of memory or ``_FILES_PER_CHILD`` files (native parsers may leak).
+    """
+
+    def __init__(self, limits: Limits):
+        self.memory_bytes = limits.memory_bytes
+        self.files = 0
+        context = multiprocessing.get_context("fork")
+        self.conn, child_end = context.Pipe(duplex=True)
+        self.child = context.Process(target=_child_loop, args=(child_end, limits.memory_bytes), daemon=True)
+        self.child.start()
+        child_end.close()  # so a dead child shows as EOF on our end
+
+    def fits(self, limits: Limits) -> bool:
+        return self.child.is_alive() and self.memory_bytes == limits.memory_bytes
+
+    def worn_out(self) -> bool:
+        return self.files >= _FILES_PER_CHILD
+
+    def run(self, extractor: Extractor, data: bytes, name: str, limits: Limits) -> tuple:
+        self.files += 1
+        try:
+            self.conn.send((extractor.kind, data, name, limits))
+        except (BrokenPipeError, OSError):
+            raise Broken(f"{name}: the extraction sandbox was gone; retry") from None
+        if not self.conn.poll(limits.seconds):
             raise TimedOut(
                 f"{name}: extraction ({extractor.kind}) took longer than {limits.seconds:g} s; stopped"
             )
         try:
-            outcome = receiver.recv()
+            return self.conn.recv()
         except (EOFError, OSError):
-            child.join(_REAP_SECONDS)
+            self.child.join(_REAP_SECONDS)
             raise Broken(
-                f"{name}: the {extractor.kind} extractor crashed ({_exit_reason(child.exitcode)})"
+                f"{name}: the {extractor.kind} extractor crashed ({_exit_reason(self.child.exitcode)})"
             ) from None
-    finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join(_REAP_SECONDS)
-    return _unwrap(outcome, name)
+
+    def close(self) -> None:
+        self.conn.close()
+        if self.child.is_alive():
+            self.child.kill()
+        self.child.join(_REAP_SECONDS)
 
 
-def _child_main(sender: Connection, extractor: Extractor, data: bytes, name: str, limits: Limits) -> None:
+_SANDBOX_LOCK = threading.Lock()
+_sandbox: _Sandbox | None = None
+_FILES_PER_CHILD = 500
+
+
+def sandbox_reset() -> None:
+    """Stop the extraction child; the next isolated extraction forks a fresh one (tests that patch code)."""
+    global _sandbox
+    with _SANDBOX_LOCK:
+        if _sandbox is not None:
+            _sandbox.close()
+            _sandbox = None
+
+
+def _child_loop(conn: Connection, memory_bytes: int) -> None:
     # A native crash here is expected on hostile files and reported by the parent with its signal;
     # an inherited faulthandler would only dump the parent's Python stack into the worker's log.
     faulthandler.disable()
-    try:
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        outcome: tuple = ("ok", _run(extractor, data, name, limits))
-    except DokregError as e:
-        outcome = ("error", type(e).__name__, e.code, e.message)
-    except BaseException as e:  # noqa: BLE001 - anything at all must reach the parent as a message
-        outcome = ("error", "Broken", Broken.code, f"{name}: {type(e).__name__}: {e}")
-    try:
-        sender.send(outcome)
-    except MemoryError:
-        sender.send(("error", "TooLarge", TooLarge.code, f"{name}: the result is too large to return"))
-    finally:
-        sender.close()
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    extractors = {e.kind: e for e in EXTRACTORS}
+    while True:
+        try:
+            kind, data, name, limits = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            outcome: tuple = ("ok", _run(extractors[kind], data, name, limits))
+        except DokregError as e:
+            outcome = ("error", type(e).__name__, e.code, e.message)
+        except BaseException as e:  # noqa: BLE001 - anything at all must reach the parent as a message
+            outcome = ("error", "Broken", Broken.code, f"{name}: {type(e).__name__}: {e}")
+        del data
+        try:
+            conn.send(outcome)
+        except MemoryError:
+            conn.send(("error", "TooLarge", TooLarge.code, f"{name}: the result is too large to return"))
 
 
 def _unwrap(outcome: tuple, name: str) -> Extraction:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
@@ -237,6 +238,7 @@ def _sync_run(
         if report.ocred:
             index_pending()
     registry_counts_refresh(registry=registry)
+    _statistics_refresh()
     registry.last_sync_finished_at = timezone.now()
     fields = ["last_sync_finished_at"]
     if not report.paused and not report.incomplete_days and not report.failed:
@@ -244,6 +246,13 @@ def _sync_run(
         fields.append("last_success_at")
     registry.save(update_fields=fields)
     return report
+
+
+def _statistics_refresh() -> None:
+    """Let SQLite's planner see the tables as they are now (PostgreSQL's autovacuum does this by itself)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
 
 
 def ids_sync(
