@@ -20,7 +20,28 @@ from datetime import date, datetime, timedelta
 from dokreg.errors import BadInput, NotFoundAtSource
 from dokreg.simulator import wordlists as words
 
-FILE_MODES = ("asice", "pdf", "none")
+FILE_MODES = ("asice", "pdf", "none", "mix")
+# The kinds a "mix" corpus serves (simulator/kinds.py builds them) and the file extension of each.
+FILE_KINDS = {
+    "asice": "asice",
+    "pdf": "pdf",
+    "docx": "docx",
+    "eml": "eml",
+    "ddoc": "ddoc",
+    "zip": "zip",
+    "scan": "pdf",
+}
+# Roughly what ministries' registers publish: signed containers and PDFs first, then Word files,
+# saved e-mails, scans of paper letters, and the odd legacy DigiDoc or ZIP.
+DEFAULT_FILE_MIX: tuple[tuple[str, int], ...] = (
+    ("asice", 35),
+    ("pdf", 25),
+    ("docx", 12),
+    ("eml", 10),
+    ("scan", 8),
+    ("ddoc", 5),
+    ("zip", 5),
+)
 # A search shows at most 100 rows; days are generated so that one (access, type) slice stays
 # below this, which keeps a big day splittable the way a real busy day is.
 SLICE_LIMIT = 90
@@ -56,7 +77,10 @@ class CorpusConfig:
     ak_share: float = 0.25
     relation_share: float = 0.3
     seed: int = 1
-    files: str = "asice"  # "asice" signed containers, "pdf" bare PDFs (cheap), "none" no files at all
+    # "asice" signed containers, "pdf" bare PDFs (cheap), "none" no files at all, "mix" every kind
+    # in `file_mix` (kind, weight); the mix costs more to serve (DOCX, scans) and to extract.
+    files: str = "asice"
+    file_mix: tuple[tuple[str, int], ...] = DEFAULT_FILE_MIX
 
     def body_specs(self) -> tuple[BodySpec, ...]:
         if not isinstance(self.bodies, int):
@@ -83,8 +107,20 @@ class CorpusConfig:
             problems.append("ak_share and relation_share are shares between 0 and 1")
         if self.files not in FILE_MODES:
             problems.append(f"files must be one of {', '.join(FILE_MODES)}")
+        if self.files == "mix":
+            problems.extend(_file_mix_problems(self.file_mix))
         if problems:
             raise BadInput(f"simulator corpus config: {'; '.join(problems)}")
+
+
+def _file_mix_problems(mix: tuple[tuple[str, int], ...]) -> list[str]:
+    if not all(isinstance(pair, tuple | list) and len(pair) == 2 for pair in mix):
+        return ["file_mix is a sequence of (kind, weight) pairs"]
+    unknown = sorted({kind for kind, _ in mix} - set(FILE_KINDS))
+    problems = [f"unknown file kind(s) in file_mix: {', '.join(unknown)}"] if unknown else []
+    if any(weight < 0 for _, weight in mix) or sum(weight for _, weight in mix) <= 0:
+        problems.append("file_mix weights must be non-negative with a positive sum")
+    return problems
 
 
 @dataclass(frozen=True)
@@ -99,7 +135,7 @@ class DocType:
 class SimFile:
     file_id: int
     name: str
-    kind: str  # "asice" or "pdf"
+    kind: str  # a key of FILE_KINDS: "asice", "pdf", "docx", "eml", "ddoc", "zip" or "scan"
 
 
 @dataclass(frozen=True)
@@ -488,12 +524,20 @@ class _BodyBuilder:
         """Files exist for every document; the page lists them only while the document is public."""
         if self.config.files == "none":
             return ()
-        extension = "asice" if self.config.files == "asice" else "pdf"
-        name = f"{reference.replace('/', '')} {day:%d.%m.%Y} {doc_type.name}.{extension}"
-        files = [SimFile(self._take_id(), name, extension)]
+        file_id = self._take_id()
+        kind = self._file_kind(file_id)
+        name = f"{reference.replace('/', '')} {day:%d.%m.%Y} {doc_type.name}.{FILE_KINDS[kind]}"
+        files = [SimFile(file_id, name, kind)]
         if self.rng.random() < 0.3:
             files.append(SimFile(self._take_id(), "Lisa 1.pdf", "pdf"))
         return tuple(files)
+
+    def _file_kind(self, file_id: int) -> str:
+        if self.config.files != "mix":
+            return self.config.files
+        # A stream of its own, so a mix corpus has the same documents as an "asice" one.
+        kinds, weights = zip(*self.config.file_mix, strict=True)
+        return random.Random(f"{self.config.seed}:{self.spec.slug}:{file_id}:kind").choices(kinds, weights)[0]
 
     def _take_id(self) -> int:
         self.next_id += 1

@@ -1,4 +1,5 @@
-"""Real files for simulated documents: PDFs with Estonian text and signed ASiC-E containers.
+"""Real files for simulated documents: PDFs with Estonian text and signed ASiC-E containers, and
+(simulator/kinds.py) DOCX, e-mails, DDOC, ZIPs and scans for corpora with a file mix.
 
 Everything is deterministic: reportlab runs in invariant mode, ZIP entries carry the registration
 date, the signing key is derived from the corpus seed and ECDSA signs deterministically (RFC 6979),
@@ -32,10 +33,20 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
+from dokreg.errors import BadInput
+from dokreg.simulator import kinds
 from dokreg.simulator.corpus import SimDocument, SimFile
 
 ASICE_MIMETYPE = "application/vnd.etsi.asic-e+zip"
-CONTENT_TYPES = {"asice": ASICE_MIMETYPE, "pdf": "application/pdf"}
+CONTENT_TYPES = {
+    "asice": ASICE_MIMETYPE,
+    "pdf": "application/pdf",
+    "scan": "application/pdf",
+    "docx": kinds.DOCX_MIMETYPE,
+    "eml": kinds.EML_MIMETYPE,
+    "ddoc": kinds.DDOC_MIMETYPE,
+    "zip": kinds.ZIP_MIMETYPE,
+}
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
 ASIC = "http://uri.etsi.org/02918/v1.2.1#"
@@ -91,7 +102,15 @@ class FileMaker:
 
     def content(self, doc: SimDocument, sim_file: SimFile) -> tuple[bytes, str]:
         """The file's bytes and Content-Type."""
-        key = (doc.body, sim_file.file_id, sim_file.name, doc.title, doc.reference, doc.paragraphs)
+        key = (
+            doc.body,
+            sim_file.file_id,
+            sim_file.name,
+            sim_file.kind,
+            doc.title,
+            doc.reference,
+            doc.paragraphs,
+        )
         with self._lock:
             if key in self._cache:
                 self._cache.move_to_end(key)
@@ -109,7 +128,34 @@ class FileMaker:
         pdf = make_pdf(doc.title, doc.paragraphs, doc)
         if sim_file.kind == "pdf":
             return pdf
-        return self.make_asice(doc, pdf)
+        if sim_file.kind == "asice":
+            return self.make_asice(doc, pdf)
+        return self._other_kind(doc, sim_file, pdf)
+
+    def _other_kind(self, doc: SimDocument, sim_file: SimFile, pdf: bytes) -> bytes:
+        if sim_file.kind == "scan":
+            return kinds.make_scan(pdf, doc)
+        if sim_file.kind == "docx":
+            return kinds.make_docx(doc.title, doc.paragraphs, doc)
+        if sim_file.kind == "ddoc":
+            # Every other container is left unsigned, as registers also publish drafts that way.
+            signed = doc.id % 2 == 0
+            return kinds.make_ddoc(
+                doc,
+                _inner_name(doc),
+                pdf,
+                key=self.key if signed else None,
+                certificate=self.certificate if signed else None,
+            )
+        if sim_file.kind == "eml":
+            if doc.id % 2:
+                return kinds.make_eml(doc, _inner_name(doc), pdf, "application/pdf")
+            word = kinds.make_docx(doc.title, doc.paragraphs, doc)
+            return kinds.make_eml(doc, _inner_name(doc)[:-4] + ".docx", word, kinds.DOCX_MIMETYPE)
+        if sim_file.kind == "zip":
+            notes = "\r\n".join(("Märkused", *doc.paragraphs[:2])).encode("cp1257")  # Notepad, Windows-1257
+            return kinds.make_zip(doc, ((_inner_name(doc), pdf), ("Lisa 2. Ülevaade märkustest.txt", notes)))
+        raise BadInput(f"simulator: no builder for file kind {sim_file.kind!r}")
 
     @cached_property
     def key(self) -> ec.EllipticCurvePrivateKey:
