@@ -267,9 +267,9 @@ def test_ak_document_detail_shows_metadata_without_files_or_history_values(clien
     assert data["restriction_basis"] == "AvTS § 35 lg 1 p 12"
     assert data["files"] == []
     assert (data["file_count"], data["withheld_file_count"]) == (1, 1)
-    assert data["history"][1]["changes"] == [
-        {"field": "access", "before": None, "after": None},
+    assert data["history"][1]["changes"] == [  # in the document page's order
         {"field": "title", "before": None, "after": None},
+        {"field": "access", "before": None, "after": None},
     ]
     assert "AKVANA" not in body_of(response)
     assert_nothing_hidden(body_of(response))

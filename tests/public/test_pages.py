@@ -270,7 +270,7 @@ def test_history_of_a_restricted_document_names_fields_without_values(client):
 
     history = HTMLParser(html).css_first("section[aria-labelledby=ajalugu] tbody").text()
     assert "juurdepääsu piirati" in history
-    assert [li.text() for li in HTMLParser(html).css("ul.changes li")] == ["Juurdepääsupiirang", "Pealkiri"]
+    assert [li.text() for li in HTMLParser(html).css("ul.changes li")] == ["Pealkiri", "Juurdepääsupiirang"]
     assert "Mari Maasika" not in html
 
 

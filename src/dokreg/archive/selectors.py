@@ -98,3 +98,12 @@ def registry_status(*, slug: str | None = None, covered_only: bool = True) -> li
         )
         for r in registries
     ]
+
+
+def version_changes(version) -> list[tuple[str, object]]:
+    """A version's changed fields in the document page's order (JSON objects keep no order on PostgreSQL)."""
+    from dokreg.archive.services import TRACKED_FIELDS
+
+    changes = version.changes if isinstance(version.changes, dict) else {}
+    order = {name: i for i, name in enumerate(TRACKED_FIELDS)}
+    return sorted(changes.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))

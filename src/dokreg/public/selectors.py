@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from dokreg.archive.models import Access, Document, DocumentVersion, File, RestrictionBasis, Signature
-from dokreg.archive.selectors import publishable_documents, publishable_files
+from dokreg.archive.selectors import publishable_documents, publishable_files, version_changes
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.public.facets import FacetGroup, facet_groups
@@ -446,14 +446,13 @@ def _history(doc: Document, *, show_values: bool) -> list[HistoryRow]:
     """Each change seen at the source; values only where showing them cannot leak what is hidden."""
     rows = []
     for version in doc.versions.order_by("seen_at", "id"):
-        changes = version.changes if isinstance(version.changes, dict) else {}
         rows.append(
             HistoryRow(
                 kind=str(HISTORY_KINDS.get(version.kind, version.kind)),
                 seen_at=version.seen_at,
                 changes=tuple(
                     _field_change(name, change, show_value=show_values and name not in HISTORY_VALUES_HIDDEN)
-                    for name, change in changes.items()
+                    for name, change in version_changes(version)
                 ),
             )
         )

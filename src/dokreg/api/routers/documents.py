@@ -21,7 +21,7 @@ from dokreg.api.pagination import cursor_decode, cursor_encode, fingerprint, sta
 from dokreg.api.schemas import DocumentDetail, DocumentList, ErrorOut
 from dokreg.archive.exports import DOCUMENT_FIELDS
 from dokreg.archive.models import Document
-from dokreg.archive.selectors import publishable_documents
+from dokreg.archive.selectors import publishable_documents, version_changes
 from dokreg.errors import BadInput, DokregError
 from dokreg.public import selectors
 from dokreg.public.facets import facet_groups
@@ -274,9 +274,8 @@ def _history(doc: Document, *, show_values: bool) -> list[dict]:
     """Versions with the names of the fields that changed; values only as the document page shows them."""
     rows = []
     for version in doc.versions.order_by("seen_at", "id"):
-        changes = version.changes if isinstance(version.changes, dict) else {}
         fields = []
-        for name, change in changes.items():
+        for name, change in version_changes(version):
             if show_values and name not in HISTORY_VALUES_HIDDEN:
                 before, after = _before_after(change)
                 fields.append({"field": name, "before": masked(before), "after": masked(after)})
