@@ -172,7 +172,17 @@ def cmd_worker(args) -> int:
     queues = args.queue or ["sync", "download", "extract", "ocr", "default"] + (
         ["index"] if args.indexer else []
     )
-    call_command("db_worker", queue_name=",".join(queues), interval=args.interval, batch=args.batch)
+    from dokreg.extract.runner import sandbox_reset
+
+    try:
+        # reload=False: db_worker's default (settings.DEBUG) would run the worker under the autoreloader.
+        call_command(
+            "db_worker", queue_name=",".join(queues), interval=args.interval, batch=args.batch, reload=False
+        )
+    finally:
+        # The forked extraction child inherits db_worker's SIGTERM handler, which ignores the TERM
+        # multiprocessing sends daemon children at exit: without this the worker never exits.
+        sandbox_reset()
     return 0
 
 
