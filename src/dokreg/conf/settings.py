@@ -93,6 +93,8 @@ def _database() -> dict:
     test_url = os.environ.get("DOKREG_TEST_DATABASE_URL")
     if test_url and os.environ.get("DOKREG_TEST_ON_POSTGRES") == "1":
         db = dj_database_url.parse(test_url, conn_max_age=600)
+        # Several test runs on one server (developers in parallel) each name their own test database.
+        db["TEST"] = {"NAME": os.environ.get("DOKREG_TEST_DB_NAME", "test_dokreg")}
     return db
 
 
