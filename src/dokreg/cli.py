@@ -173,11 +173,20 @@ def cmd_worker(args) -> int:
         ["index"] if args.indexer else []
     )
     from dokreg.extract.runner import sandbox_reset
+    from dokreg.pipeline.tasks import tasks_recover, worker_id_new
 
+    recovered = tasks_recover()
+    if recovered:
+        print(f"{recovered} tasks of dead workers queued again", file=sys.stderr)
     try:
         # reload=False: db_worker's default (settings.DEBUG) would run the worker under the autoreloader.
         call_command(
-            "db_worker", queue_name=",".join(queues), interval=args.interval, batch=args.batch, reload=False
+            "db_worker",
+            queue_name=",".join(queues),
+            interval=args.interval,
+            batch=args.batch,
+            reload=False,
+            worker_id=worker_id_new(),
         )
     finally:
         # The forked extraction child inherits db_worker's SIGTERM handler, which ignores the TERM

@@ -9,8 +9,13 @@ database and any number of workers (on PostgreSQL, on several machines) pick the
 
 from __future__ import annotations
 
-from datetime import date
+import os
+import secrets
+import socket
+from datetime import date, timedelta
+from pathlib import Path
 
+from django.utils import timezone
 from django_tasks import task
 
 from dokreg.archive.models import Document
@@ -72,3 +77,52 @@ def sync_enqueue(*, registry: Registry, days: list[date], refresh: bool = False)
     for day in days:
         sync_day_task.enqueue(registry.pk, day.isoformat(), refresh)
     return len(days)
+
+
+# A task RUNNING this long is taken back even when its worker's host cannot be checked (another machine).
+STALE_AFTER = timedelta(hours=6)
+
+
+def worker_id_new() -> str:
+    """host:pid:random, so `tasks_recover` can tell whether the worker that claimed a task still lives."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def tasks_recover(*, stale_after: timedelta = STALE_AFTER) -> int:
+    """Put back in the queue the tasks whose worker died while running them; returns how many.
+
+    django-tasks-db marks a task RUNNING when a worker claims it and never looks at it again, so a worker
+    killed mid-task (SIGKILL, OOM, power loss) leaves it RUNNING forever. A task is taken back when its
+    worker was on this host and its process is gone, or when it has run longer than ``stale_after``.
+    The tasks are idempotent, so running one again redoes nothing that already happened.
+    """
+    from django_tasks_db.compat import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    recovered = 0
+    for row in DBTaskResult.objects.running().only("id", "worker_ids", "started_at"):
+        worker = row.worker_ids[-1] if row.worker_ids else ""
+        if not _worker_gone(worker) and (row.started_at and row.started_at > timezone.now() - stale_after):
+            continue
+        # Only if still RUNNING as we saw it: another worker may have recovered it meanwhile.
+        recovered += DBTaskResult.objects.filter(
+            pk=row.pk, status=TaskResultStatus.RUNNING, started_at=row.started_at
+        ).update(status=TaskResultStatus.READY, started_at=None)
+    return recovered
+
+
+def _worker_gone(worker_id: str) -> bool:
+    host, _, rest = worker_id.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:40] or not pid.isdigit():
+        return False  # not ours to judge: the age rule applies
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    try:  # a killed worker its parent has not reaped yet is a zombie: gone too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()[0] == "Z"
+    except (OSError, IndexError):  # no /proc (macOS), or it went away just now
+        return False
