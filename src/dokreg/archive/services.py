@@ -183,7 +183,7 @@ def document_upsert(
         Document.objects.filter(pk=document.pk).update(index_dirty=True, last_changed_at=seen_at)
     if created or "restriction_basis" in changes:
         _bases_replace(document, entry.restriction_basis)
-    _relations_replace(document, entry)
+    _relations_replace(document, entry, created=created)
     if raw is not None:
         _capture_store(registry, entry.source_id, raw, seen_at)
 
@@ -227,11 +227,10 @@ def _files_sync(document: Document, refs: tuple[FileRef, ...]) -> dict:
     removed = [existing[k] for k in existing.keys() - wanted.keys()]
     for file in removed:
         _file_delete(file)
-    next_ordinal = (document.files.filter(parent=None).aggregate(m=Max("ordinal"))["m"] or 0) + 1
+    taken = {f.ordinal for f in existing.values()} - {f.ordinal for f in removed}
     for ref in sorted(added, key=lambda r: r.ordinal):
-        ordinal = ref.ordinal
-        if document.files.filter(parent=None, ordinal=ordinal).exists():
-            ordinal, next_ordinal = next_ordinal, next_ordinal + 1
+        ordinal = ref.ordinal if ref.ordinal not in taken else max(taken | {0}) + 1
+        taken.add(ordinal)
         File.objects.create(
             document=document,
             ordinal=ordinal,
@@ -272,7 +271,18 @@ def _bases_replace(document: Document, text: str) -> None:
     )
 
 
-def _relations_replace(document: Document, entry: RegisterEntry) -> None:
+def _relations_replace(document: Document, entry: RegisterEntry, *, created: bool) -> None:
+    if created:
+        # Documents fetched earlier that point at this one can now link to it.
+        Relation.objects.filter(
+            document__registry_id=document.registry_id, target_source_id=document.source_id, target__isnull=True
+        ).update(target=document)
+    stored = list(document.relations.all())
+    wanted = [(r.kind, r.target_source_id, r.reference, r.title, r.doc_type) for r in entry.relations]
+    if [(r.kind, r.target_source_id, r.reference, r.title, r.doc_type) for r in stored] == wanted and all(
+        r.target_id or not r.target_source_id for r in stored
+    ):
+        return
     document.relations.all().delete()
     targets = dict(
         Document.objects.filter(
@@ -292,10 +302,6 @@ def _relations_replace(document: Document, entry: RegisterEntry) -> None:
         )
         for r in entry.relations
     )
-    # Documents fetched earlier that point at this one can now link to it.
-    Relation.objects.filter(
-        document__registry_id=document.registry_id, target_source_id=document.source_id, target__isnull=True
-    ).update(target=document)
 
 
 def _capture_store(registry: Registry, source_id: str, raw: RawCapture, seen_at: datetime) -> None:
