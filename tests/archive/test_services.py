@@ -163,3 +163,18 @@ def test_type_named_only_in_the_list_survives_a_fetch(registry):
     assert outcome.document.doc_type == "Eelnõu"
     again = document_upsert(registry=registry, entry=_entry(doc_type=""))
     assert again.kind == "unchanged" and again.document.doc_type == "Eelnõu"
+
+
+def test_documents_without_a_reference_root_join_the_matter_their_register_relates_them_to(registry):
+    letter = document_upsert(
+        registry=registry, entry=_entry(source_id="1", reference="2-1/2801-1", files=())
+    ).document
+    directive = _entry(
+        source_id="2",
+        reference="95",
+        title="Käskkiri",
+        files=(),
+        relations=(RelationRef(kind="seotud dokument", target_source_id="1"),),
+    )
+    outcome = document_upsert(registry=registry, entry=directive)
+    assert outcome.document.matter_id == letter.matter_id is not None

@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from dokreg.archive.models import (
@@ -184,6 +184,7 @@ def document_upsert(
     if created or "restriction_basis" in changes:
         _bases_replace(document, entry.restriction_basis)
     _relations_replace(document, entry, created=created)
+    _matter_from_relations(document)
     if raw is not None:
         _capture_store(registry, entry.source_id, raw, seen_at)
 
@@ -275,7 +276,9 @@ def _relations_replace(document: Document, entry: RegisterEntry, *, created: boo
     if created:
         # Documents fetched earlier that point at this one can now link to it.
         Relation.objects.filter(
-            document__registry_id=document.registry_id, target_source_id=document.source_id, target__isnull=True
+            document__registry_id=document.registry_id,
+            target_source_id=document.source_id,
+            target__isnull=True,
         ).update(target=document)
     stored = list(document.relations.all())
     wanted = [(r.kind, r.target_source_id, r.reference, r.title, r.doc_type) for r in entry.relations]
@@ -302,6 +305,22 @@ def _relations_replace(document: Document, entry: RegisterEntry, *, created: boo
         )
         for r in entry.relations
     )
+
+
+def _matter_from_relations(document: Document) -> None:
+    """A document without a reference root joins the matter of a document its register relates it to."""
+    related = Document.objects.filter(
+        Q(pk__in=document.relations.exclude(target=None).values("target"))
+        | Q(pk__in=Relation.objects.filter(target=document).values("document")),
+        registry_id=document.registry_id,
+    )
+    if document.matter_id is None:
+        matter_id = related.exclude(matter=None).values_list("matter_id", flat=True).first()
+        if matter_id:
+            Document.objects.filter(pk=document.pk).update(matter_id=matter_id)
+            document.matter_id = matter_id
+    elif related.filter(matter=None).exists():
+        related.filter(matter=None).update(matter_id=document.matter_id)
 
 
 def _capture_store(registry: Registry, source_id: str, raw: RawCapture, seen_at: datetime) -> None:
