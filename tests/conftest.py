@@ -32,6 +32,7 @@ def _data_dir(tmp_path, settings):
     settings.FILE_STORE_DIR = tmp_path / "data" / "files"
     settings.INDEX_DIR = tmp_path / "data" / "index"
     settings.DOKREG_REQUEST_INTERVAL = 0
+    settings.DOKREG_REQUEST_BACKOFF = 0.01  # retries are tested; their waits need not be
 
 
 @pytest.fixture(autouse=True)

@@ -153,6 +153,8 @@ DOKREG_USER_AGENT = os.environ.get(
 DOKREG_REQUEST_INTERVAL = float(os.environ.get("DOKREG_REQUEST_INTERVAL", "1.0"))
 DOKREG_REQUEST_TIMEOUT = float(os.environ.get("DOKREG_REQUEST_TIMEOUT", "30"))
 DOKREG_REQUEST_RETRIES = int(os.environ.get("DOKREG_REQUEST_RETRIES", "4"))
+# First retry wait in seconds; it doubles (with jitter) per attempt unless the source says Retry-After.
+DOKREG_REQUEST_BACKOFF = float(os.environ.get("DOKREG_REQUEST_BACKOFF", "1.0"))
 DOKREG_PUBLIC_BASE_URL = os.environ.get("DOKREG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 DOKREG_RESULTS_PER_PAGE = 20
 # OCR runs as its own stage after text-layer documents are indexed; in the embedded default the sync runs

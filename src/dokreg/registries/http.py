@@ -236,5 +236,5 @@ def client_from_settings(**kw) -> PoliteClient:
         interval=float(getattr(settings, "DOKREG_REQUEST_INTERVAL", 1.0)),
         timeout=float(getattr(settings, "DOKREG_REQUEST_TIMEOUT", 30.0)),
         retries=int(getattr(settings, "DOKREG_REQUEST_RETRIES", 4)),
-        **kw,
+        **{"backoff": float(getattr(settings, "DOKREG_REQUEST_BACKOFF", 1.0)), **kw},
     )
