@@ -97,7 +97,7 @@ class SearchFeed(DocumentFeed):
         return _("Dokumendiregistrite arhiiv: %(n)s uusimat otsingule vastavat dokumenti") % {"n": ITEMS}
 
     def items(self, obj: tuple[SearchParams, str]) -> list[Document]:
-        page = selectors.results_page(obj[0], per_page=ITEMS)
+        page = selectors.results_page(obj[0], per_page=ITEMS, facets=False)  # a feed shows no facets
         return [row.document for row in page.rows]
 
 

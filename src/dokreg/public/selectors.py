@@ -119,14 +119,16 @@ class SearchUnavailable(DokregError):
     code = "search_unavailable"
 
 
-def results_page(params: SearchParams, *, per_page: int = PER_PAGE, today: date | None = None) -> ResultPage:
+def results_page(
+    params: SearchParams, *, per_page: int = PER_PAGE, today: date | None = None, facets: bool = True
+) -> ResultPage:
     """One page of results with facet counts: words go to the index, an empty query lists the
     newest from the database. Facets always come from the index (a GROUP BY per facet over the
     whole archive on every page would not be cheap); the index holds only publishable documents."""
     today = today or timezone.localdate()
     if params.q:
-        return _index_results(params, per_page, today)
-    return _newest_results(params, per_page, today)
+        return _index_results(params, per_page, today, facets)
+    return _newest_results(params, per_page, today, facets)
 
 
 def search_filters(params: SearchParams) -> Any:
@@ -209,7 +211,7 @@ def _any_basis(citations: tuple[str, ...]) -> Q:
     return q
 
 
-def _newest_results(params: SearchParams, per_page: int, today: date) -> ResultPage:
+def _newest_results(params: SearchParams, per_page: int, today: date, facets: bool) -> ResultPage:
     qs = _filtered(publishable_documents(), params, today)
     pager = Pager(page=params.page, per_page=per_page, total=qs.count())
     docs = qs.select_related("registry").order_by("-registered", "-id")[
@@ -218,7 +220,7 @@ def _newest_results(params: SearchParams, per_page: int, today: date) -> ResultP
     return ResultPage(
         pager=pager,
         rows=tuple(ResultRow(document=d) for d in docs),
-        facets=_facets_only(params, today),
+        facets=_facets_only(params, today) if facets else (),
     )
 
 
@@ -233,7 +235,7 @@ def _facets_only(params: SearchParams, today: date) -> tuple[FacetGroup, ...]:
     return facet_groups(params, result.facets)
 
 
-def _index_results(params: SearchParams, per_page: int, today: date) -> ResultPage:
+def _index_results(params: SearchParams, per_page: int, today: date, facets: bool) -> ResultPage:
     try:
         # Imported here so every other page works while the index package is absent or broken.
         from dokreg.search import search
@@ -249,7 +251,7 @@ def _index_results(params: SearchParams, per_page: int, today: date) -> ResultPa
             sort=params.effective_sort,
             offset=offset,
             limit=per_page,
-            facets=True,
+            facets=facets,
             today=today,
         )
     except DokregError:  # the index's own errors (outdated, broken, busy): the view explains
@@ -260,7 +262,7 @@ def _index_results(params: SearchParams, per_page: int, today: date) -> ResultPa
         pager=Pager(page=params.page, per_page=per_page, total=result.total),
         rows=_recheck_hits(result.hits),
         corrected=result.corrected,
-        facets=facet_groups(params, result.facets),
+        facets=facet_groups(params, result.facets) if facets else (),
         corrected_query=params_query(params, q=result.corrected) if result.corrected else "",
     )
 
