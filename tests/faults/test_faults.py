@@ -150,7 +150,7 @@ def test_the_polite_client_retries_through_a_cut_connection_a_timeout_and_a_500(
 @pytest.mark.django_db(transaction=True)
 def test_sync_through_faults_ends_with_the_whole_register(capsys):
     corpus = Corpus(
-        CorpusConfig(bodies=1, days=12, start=START, docs_per_day=120, big_day_every=2, seed=5, files="none")
+        CorpusConfig(bodies=1, days=10, start=START, docs_per_day=100, big_day_every=2, seed=5, files="none")
     )
     source = {str(d.id): d for d in corpus.documents("som")}
     # Three documents whose pages were redesigned: one public and one AK on an ordinary day, one on a big day.
@@ -174,7 +174,7 @@ def test_sync_through_faults_ends_with_the_whole_register(capsys):
     with SimulatorServer(corpus, faults=faults) as server:
         registry = registry_save(slug="som", family="adr", base_url=server.base_url("som"), name="")
         # Two retries: a burst of three 429s outlasts one request's attempts, so some work is left over.
-        first = sync(registry, server, days=12, retries=2)
+        first = sync(registry, server, days=10, retries=2)
         left_over = set(
             Document.objects.filter(registry=registry, fetch_state=FetchState.FAILED)
             .exclude(source_id__in=changed)
@@ -183,15 +183,16 @@ def test_sync_through_faults_ends_with_the_whole_register(capsys):
         incomplete_first = list(first.incomplete_days)
         never_listed = set(source) - set(Document.objects.values_list("source_id", flat=True))
         # The second run has the default four retries, which outlast a burst.
-        second = sync(registry, server, days=12)
+        second = sync(registry, server, days=10)
         requests = faults.seen
     elapsed = time.monotonic() - started
-    print(
-        f"\n{len(source)} documents, {requests} requests in {elapsed:.0f} s; faults {dict(faults.injected)}; "
-        f"first run: {first.summary()}; left for the second run: {len(left_over)} failed and "
-        f"{len(never_listed)} unlisted documents, days {incomplete_first}; second run: {second.summary()}"
-    )
-    assert len(source) > 1800
+    with capsys.disabled():  # the figures belong in the report of a -s run
+        print(
+            f"\n{len(source)} documents, {requests} requests in {elapsed:.0f} s; faults {dict(faults.injected)}; "
+            f"first run: {first.summary()}; left for the second run: {len(left_over)} failed and "
+            f"{len(never_listed)} unlisted documents, days {incomplete_first}; second run: {second.summary()}"
+        )
+    assert len(source) > 1300
     for kind in ("error_500", "timeout", "truncated", "burst_429", "markup_change"):
         assert faults.injected[kind] > 0, kind
     assert faults.injected["error_500"] > 0.03 * requests and faults.injected["timeout"] > 0.01 * requests
