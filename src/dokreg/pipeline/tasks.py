@@ -35,10 +35,32 @@ def sync_day_task(registry_id: int, day: str, refresh: bool = False) -> dict:
         refresh=refresh,
         report=report,
     )
-    for document_id in touched:
+    for document_id in {*touched, *_unfinished_files(registry, date.fromisoformat(day))}:
         files_task.enqueue(document_id)
     index_task.enqueue()
     return {"day": day, "listed": report.listed, "new": report.new, "failed": report.failed}
+
+
+def _unfinished_files(registry: Registry, day: date) -> list[int]:
+    """Documents of the day fetched earlier whose files are not done: a run killed before it queued them.
+
+    `day_sync` only returns the documents it touched; one stored by a killed run is skipped next time, so
+    without this its files would stay pending for ever (the inline sync's files stage looks for them too).
+    """
+    from django.db.models import Q
+
+    from dokreg.archive.models import Access, FetchState, File
+
+    unfinished = Q(files__download_state=File.Download.PENDING) | Q(
+        files__download_state=File.Download.OK, files__extract_state=File.Extract.PENDING
+    )
+    return list(
+        Document.objects.filter(
+            unfinished, registry=registry, registered=day, fetch_state=FetchState.OK, access=Access.PUBLIC
+        )
+        .distinct()
+        .values_list("pk", flat=True)
+    )
 
 
 @task(queue_name="extract")
