@@ -23,6 +23,9 @@ class Limits:
     max_ratio: float = 200.0  # unpacked / packed, per member and overall
     max_depth: int = 5  # containers inside containers
     max_children: int = 1000  # members of one archive
+    # Files in one whole tree (a document's files with everything nested in them): a nested-ZIP bomb of
+    # five members per level six levels deep is 3,900 files, each harmless alone.
+    max_tree_files: int = 2000
     max_pages: int = 2000  # pages read from one document
     seconds: float = 120.0  # wall time of one isolated extraction
     memory_bytes: int = 2048 * MiB  # address-space cap of the isolated child

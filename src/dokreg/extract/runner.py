@@ -77,7 +77,7 @@ def _run_isolated(extractor: Extractor, data: bytes, name: str, limits: Limits) 
             sandbox.close()
             _sandbox = None
             raise
-        if sandbox.worn_out() or (outcome[0] == "error" and outcome[1] == "TooLarge"):
+        if sandbox.worn_out() or (outcome[0] == "error" and outcome[-1] == _OUT_OF_MEMORY):
             sandbox.close()
             _sandbox = None
     return _unwrap(outcome, name)
@@ -133,6 +133,7 @@ class _Sandbox:
 _SANDBOX_LOCK = threading.Lock()
 _sandbox: _Sandbox | None = None
 _FILES_PER_CHILD = 500
+_OUT_OF_MEMORY = "replace the child"
 
 
 def sandbox_reset() -> None:
@@ -158,20 +159,30 @@ def _child_loop(conn: Connection, memory_bytes: int) -> None:
         try:
             outcome: tuple = ("ok", _run(extractors[kind], data, name, limits))
         except DokregError as e:
-            outcome = ("error", type(e).__name__, e.code, e.message)
+            # A guard's refusal leaves the child healthy; running out of memory may not.
+            spent = _OUT_OF_MEMORY if isinstance(e.__cause__, MemoryError) else ""
+            outcome = ("error", type(e).__name__, e.code, e.message, spent)
         except BaseException as e:  # noqa: BLE001 - anything at all must reach the parent as a message
-            outcome = ("error", "Broken", Broken.code, f"{name}: {type(e).__name__}: {e}")
+            outcome = ("error", "Broken", Broken.code, f"{name}: {type(e).__name__}: {e}", _OUT_OF_MEMORY)
         del data
         try:
             conn.send(outcome)
         except MemoryError:
-            conn.send(("error", "TooLarge", TooLarge.code, f"{name}: the result is too large to return"))
+            conn.send(
+                (
+                    "error",
+                    "TooLarge",
+                    TooLarge.code,
+                    f"{name}: the result is too large to return",
+                    _OUT_OF_MEMORY,
+                )
+            )
 
 
 def _unwrap(outcome: tuple, name: str) -> Extraction:
     if outcome[0] == "ok":
         return outcome[1]
-    _, class_name, code, message = outcome
+    _, class_name, code, message = outcome[:4]
     error_class = getattr(errors, class_name, None)
     if not (isinstance(error_class, type) and issubclass(error_class, DokregError)):
         error_class = DokregError
@@ -201,11 +212,18 @@ class ExtractedNode:
 def extract_tree(
     data: bytes, name: str, limits: Limits | None = None, depth: int = 0, *, isolate: bool = True
 ) -> ExtractedNode:
-    """Extract a file and, recursively, its children, within the depth and children limits.
+    """Extract a file and, recursively, its children, within the depth, children and tree limits.
 
     Errors are recorded on the node (never raised), so one bad attachment does not hide the rest.
     """
     limits = limits or limits_from_settings()
+    return _tree(data, name, limits, depth, isolate, budget=[limits.max_tree_files])
+
+
+def _tree(
+    data: bytes, name: str, limits: Limits, depth: int, isolate: bool, budget: list[int]
+) -> ExtractedNode:
+    budget[0] -= 1
     try:
         extraction = extract_bytes(data, name, limits=limits, isolate=isolate)
     except DokregError as e:
@@ -220,7 +238,12 @@ def extract_tree(
                 _refused(child.name, f"nested deeper than {limits.max_depth} levels; not extracted")
             )
             continue
-        children.append(extract_tree(child.data, child.name, limits, depth + 1, isolate=isolate))
+        if budget[0] <= 0:
+            children.append(
+                _refused(child.name, f"more than {limits.max_tree_files} files in one tree; not extracted")
+            )
+            continue
+        children.append(_tree(child.data, child.name, limits, depth + 1, isolate, budget))
     return ExtractedNode(name=name, extraction=extraction, children=tuple(children))
 
 

@@ -200,7 +200,17 @@ def extraction_store(*, file: File, extraction: Extraction, ocr_pending: bool = 
     )
     file.children.all().delete()
     depth = _depth(file)
-    for ordinal, child in enumerate(extraction.children, start=1):
+    room = limits_from_settings().max_tree_files - File.objects.filter(document_id=file.document_id).count()
+    if len(extraction.children) > room:
+        # A nested-archive bomb is thousands of harmless files: keep the document's tree bounded.
+        File.objects.filter(pk=file.pk).update(
+            warnings=[
+                *extraction.warnings,
+                f"{len(extraction.children) - max(room, 0)} nested files not stored: "
+                f"more than {limits_from_settings().max_tree_files} files in one document",
+            ]
+        )
+    for ordinal, child in enumerate(extraction.children[: max(room, 0)], start=1):
         blob = blob_put(child.data)
         File.objects.create(
             document_id=file.document_id,
