@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 
+from django.db.models import F
+
 from dokreg.archive.models import Access
 from dokreg.archive.selectors import publishable_documents, publishable_files
 from dokreg.registries.models import Registry
@@ -80,7 +82,11 @@ def export_documents(*, registry: Registry, year: int | None = None, chunk: int 
 def _files(document) -> list[dict]:
     if document.access != Access.PUBLIC:
         return []
-    files = publishable_files().filter(document=document).order_by("parent_id", "ordinal")
+    files = (
+        publishable_files()
+        .filter(document=document)
+        .order_by(F("parent_id").asc(nulls_first=True), "ordinal")
+    )
     return [
         {
             "name": f.name,
