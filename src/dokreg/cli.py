@@ -152,17 +152,10 @@ def _ids(text: str) -> tuple[int, int]:
 
 
 def cmd_serve(args) -> int:
-    from granian import Granian
+    from dokreg.conf.serving import web_serve
 
     print(f"dokreg serving on http://{args.host}:{args.port}/", flush=True)
-    Granian(
-        "dokreg.conf.wsgi:application",
-        address=args.host,
-        port=args.port,
-        interface="wsgi",
-        workers=args.workers,
-        log_level="warning",
-    ).serve()
+    web_serve(host=args.host, port=args.port, workers=args.workers)
     return 0
 
 

@@ -133,7 +133,7 @@ TIME_ZONE = "Europe/Tallinn"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
+STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 
 LOGGING = {

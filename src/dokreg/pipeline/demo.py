@@ -61,16 +61,10 @@ def demo_run(*, port: int, bodies: int, days: int, docs_per_day: int, serve: boo
         server.stop()
         return 0
     console.print(f"[bold green]open http://127.0.0.1:{port}/[/bold green]  (Ctrl-C stops)")
-    from granian import Granian
+    from dokreg.conf.serving import web_serve
 
     try:
-        Granian(
-            "dokreg.conf.wsgi:application",
-            address="127.0.0.1",
-            port=port,
-            interface="wsgi",
-            log_level="warning",
-        ).serve()
+        web_serve(host="127.0.0.1", port=port)
     finally:
         server.stop()
     return 0

@@ -62,6 +62,11 @@ class SearchParams:
         # Without words there is nothing to rank by: newest first.
         return self.sort if self.q else "date"
 
+    @property
+    def has_filters(self) -> bool:
+        """Any filter besides the words: the filter form opens only then, so results stay near the top."""
+        return any(getattr(self, name) for name in FILTER_FIELDS - {"q"})
+
     def filters_key(self) -> tuple[Any, ...]:
         """Everything that decides which documents match and in what order (not the page)."""
         return tuple(getattr(self, f.name) for f in fields(self) if f.name in FILTER_FIELDS) + (
