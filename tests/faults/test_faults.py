@@ -259,11 +259,6 @@ def test_a_robot_check_pauses_the_source_and_nothing_more_is_asked_of_it():
     assert not SyncDay.objects.filter(registry=registry, day=START + timedelta(days=1)).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/sync.py _sync_run: after SourcePaused the files stage still downloads the pending files "
-    "of documents fetched before the pause, each answered by the captcha again",
-)
 @pytest.mark.django_db(transaction=True)
 def test_a_robot_check_stops_file_downloads_from_that_source_too():
     registry, faults, _ = robot_checked_sync(files="pdf")
@@ -271,11 +266,6 @@ def test_a_robot_check_stops_file_downloads_from_that_source_too():
     assert faults.injected == {"robot_check": 1} and faults.seen == ROBOT_CHECK_AFTER + 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="registries/connectors/adr.py takes a document page cut short (HTTP 200, whole Content-Length) "
-    "for a whole one and stores its blank title and type: it has no end-of-page check (footer, </html>)",
-)
 @pytest.mark.django_db(transaction=True)
 def test_a_page_cut_short_without_a_transport_error_is_not_stored_with_blank_fields():
     corpus = Corpus(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import faulthandler
 import multiprocessing
 import resource
+import signal
 import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -149,6 +150,9 @@ def _child_loop(conn: Connection, memory_bytes: int) -> None:
     # A native crash here is expected on hostile files and reported by the parent with its signal;
     # an inherited faulthandler would only dump the parent's Python stack into the worker's log.
     faulthandler.disable()
+    # The parent's handlers (a worker ignoring SIGTERM until its task ends) must not keep this child alive.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     extractors = {e.kind: e for e in EXTRACTORS}
     while True:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from dokreg.archive.models import Access, Document, File, Signature
 from dokreg.archive.services import problem_record
 from dokreg.archive.storage import blob_put, blob_read
-from dokreg.errors import DokregError, Unsupported
+from dokreg.errors import DokregError, SourcePaused, Unsupported
 from dokreg.extract.limits import limits_from_settings
 from dokreg.extract.types import Extraction
 from dokreg.registries.connectors.base import Connector
@@ -44,6 +44,8 @@ def document_files_download(*, document: Document, connector: Connector) -> int:
         )
         try:
             data = connector.download(ref)
+        except SourcePaused:
+            raise  # the whole source stops, not just this file
         except Exception as error:  # noqa: BLE001 — recorded on the file; the sync goes on
             _file_failed(file, "download", error, state_field="download_state", state=File.Download.FAILED)
             continue

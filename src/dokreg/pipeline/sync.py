@@ -427,7 +427,13 @@ def _files_stage(*, registry, connector, doc_ids, report, reporter, isolate) -> 
     )
     reporter.stage("files", total=len(documents))
     for document in documents:
-        report.files += document_files_download(document=document, connector=connector)
+        # A paused source answers with its robot check: ask it nothing more, but extract what arrived.
+        if not report.paused:
+            try:
+                report.files += document_files_download(document=document, connector=connector)
+            except SourcePaused as error:
+                registry_pause(registry=registry, reason=error.message)
+                report.paused = error.message
         report.extracted += document_files_extract(document=document, isolate=isolate)
         reporter.advance()
 

@@ -19,22 +19,29 @@ from django.utils import timezone
 from django_tasks import task
 
 from dokreg.archive.models import Document
+from dokreg.errors import SourcePaused
 from dokreg.registries.models import Registry
 
 
 @task(queue_name="sync")
 def sync_day_task(registry_id: int, day: str, refresh: bool = False) -> dict:
-    from dokreg.pipeline.sync import SyncReport, day_sync, registry_connector
+    from dokreg.pipeline.sync import SyncReport, day_sync, registry_connector, registry_pause
 
     registry = Registry.objects.get(pk=registry_id)
+    if registry.state != Registry.State.ACTIVE:
+        return {"day": day, "skipped": f"{registry.slug} is {registry.state}"}
     report = SyncReport()
-    touched = day_sync(
-        registry=registry,
-        connector=registry_connector(registry),
-        day=date.fromisoformat(day),
-        refresh=refresh,
-        report=report,
-    )
+    try:
+        touched = day_sync(
+            registry=registry,
+            connector=registry_connector(registry),
+            day=date.fromisoformat(day),
+            refresh=refresh,
+            report=report,
+        )
+    except SourcePaused as error:
+        registry_pause(registry=registry, reason=error.message)
+        return {"day": day, "paused": error.message}
     for document_id in {*touched, *_unfinished_files(registry, date.fromisoformat(day))}:
         files_task.enqueue(document_id)
     index_task.enqueue()

@@ -352,7 +352,11 @@ def field_for_label(label: str) -> str | None:
 
 def parse_document(raw: RawCapture) -> RegisterEntry:
     """A document page → RegisterEntry. Pure; unknown labels are kept, never fatal."""
-    tree = LexborHTMLParser(_decode(raw))
+    text = _decode(raw)
+    if "</html>" not in text[-4096:].lower():
+        # A page cut short can still parse, with its later rows (title, type, files) silently missing.
+        raise SourceChanged(f"{raw.url}: the page ends before </html> (cut short in transfer)")
+    tree = LexborHTMLParser(text)
     pairs = _label_rows(tree)
     if not pairs:
         raise SourceChanged(f"{raw.url}: no document table (table.form with label rows)")
