@@ -81,7 +81,7 @@ class PdfExtractor:
         warnings: list[str] = []
         if page_count > limits.max_pages:
             warnings.append(f"{name}: {page_count} pages, read only the first {limits.max_pages}")
-        pages = tuple(_page(document, i, name) for i in range(min(page_count, limits.max_pages)))
+        pages = _readable_pages(document, min(page_count, limits.max_pages), name, warnings)
         blank = [p.number for p in pages if sum(c.isalpha() for c in p.text) < _MIN_PAGE_LETTERS]
         ocr_texts: dict[int, str] = {}
         if blank and limits.ocr:
@@ -114,6 +114,21 @@ def _open(data: bytes, name: str) -> pdfium.PdfDocument:
         if code in (_ERR_PASSWORD, _ERR_SECURITY):
             raise Encrypted(f"{name}: the PDF is password-protected ({e})") from e
         raise Broken(f"{name}: PDFium cannot open it ({e})") from e
+
+
+def _readable_pages(
+    document: pdfium.PdfDocument, count: int, name: str, warnings: list[str]
+) -> tuple[Page, ...]:
+    """Every page that loads; one broken page (a looping page tree, say) costs only that page."""
+    pages = []
+    for index in range(count):
+        try:
+            pages.append(_page(document, index, name))
+        except Broken as e:
+            warnings.append(e.message)
+    if count and not pages:
+        raise Broken(f"{name}: none of its {count} pages can be loaded")
+    return tuple(pages)
 
 
 def _page(document: pdfium.PdfDocument, index: int, name: str) -> Page:
