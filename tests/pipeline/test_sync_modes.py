@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from dokreg.archive.models import Access, Document, DocumentVersion
+from dokreg.archive.models import Access, Document, DocumentVersion, SyncRange
 from dokreg.pipeline.follow import follow_cycle
 from dokreg.pipeline.revisit import revisit_due
 from dokreg.pipeline.sync import registry_revisit, registry_sync, registry_sync_frontier, registry_sync_ids
@@ -48,6 +48,8 @@ def test_id_range_stores_every_document_and_counts_gaps(rmk):
     )
     again = registry_sync_ids(registry=registry, first=ids[0], last=ids[-1], isolate=False)
     assert again.new == 0 and again.unchanged == len(ids)
+    [walked] = SyncRange.objects.filter(registry=registry)
+    assert (walked.found, walked.missing, walked.failed, walked.complete) == (len(ids), report.missing, 0, True)
 
 
 def test_frontier_walks_past_the_highest_stored_id(rmk):

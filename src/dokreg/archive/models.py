@@ -254,6 +254,22 @@ class SyncDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["registry", "day"], name="syncday_unique")]
 
 
+class SyncRange(models.Model):
+    """An id range of a sequential source: complete when every id answered (a document or a clear "no such id")."""
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="ranges")
+    first = models.BigIntegerField()
+    last = models.BigIntegerField()
+    found = models.PositiveIntegerField(default=0)
+    missing = models.PositiveIntegerField(default=0)  # ids the source does not know: gaps, not errors
+    failed = models.PositiveIntegerField(default=0)
+    complete = models.BooleanField(default=False)
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registry", "first", "last"], name="syncrange_unique")]
+
+
 class Problem(models.Model):
     """A failure an operator can see and retry: which thing, which stage, why."""
 

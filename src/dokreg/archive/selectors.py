@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, Q, QuerySet
 
-from dokreg.archive.models import Access, Document, FetchState, File, Problem, SyncDay
+from dokreg.archive.models import Access, Document, FetchState, File, Problem, SyncDay, SyncRange
 from dokreg.registries.models import Registry
 
 # A document the public may see at all: fetched, still at the source, not taken down.
@@ -76,6 +76,13 @@ def registry_status(*, slug: str | None = None, covered_only: bool = True) -> li
         .annotate(n=Count("id"))
         .values_list("registry", "n")
     )
+    for registry_id, n in (
+        SyncRange.objects.filter(complete=False)
+        .values("registry")
+        .annotate(n=Count("id"))
+        .values_list("registry", "n")
+    ):
+        incomplete[registry_id] = incomplete.get(registry_id, 0) + n
     failed = dict(
         Document.objects.filter(fetch_state=FetchState.FAILED)
         .values("registry")

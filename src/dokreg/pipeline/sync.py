@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from dokreg.archive.models import Access, Document, FetchState, File, SyncDay
+from dokreg.archive.models import Access, Document, FetchState, File, SyncDay, SyncRange
 from dokreg.archive.services import (
     document_fetch_failed,
     document_listed,
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 class SyncReport:
     days: int = 0
     incomplete_days: list = field(default_factory=list)
+    incomplete_ranges: list = field(default_factory=list)
     listed: int = 0
     new: int = 0
     changed: int = 0
@@ -72,6 +73,8 @@ class SyncReport:
             text += f"; {self.revisited} revisited"
         if self.incomplete_days:
             text += f"; incomplete days: {', '.join(d.isoformat() for d in self.incomplete_days)}"
+        if self.incomplete_ranges:
+            text += "; incomplete id ranges: " + ", ".join(f"{a}-{b}" for a, b in self.incomplete_ranges)
         if self.paused:
             text += f"; PAUSED: {self.paused}"
         return text
@@ -121,6 +124,7 @@ def registry_sync_ids(
 
     def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
         reporter.stage(f"{registry.slug}: ids {first}-{last}", total=last - first + 1)
+        before = (report.new + report.changed + report.unchanged, report.missing, report.failed)
         touched = ids_sync(
             registry=registry,
             connector=connector,
@@ -129,6 +133,22 @@ def registry_sync_ids(
             report=report,
             progress=reporter.advance,
         )
+        found = report.new + report.changed + report.unchanged - before[0]
+        missing, failed = report.missing - before[1], report.failed - before[2]
+        SyncRange.objects.update_or_create(
+            registry=registry,
+            first=first,
+            last=last,
+            defaults={
+                "found": found,
+                "missing": missing,
+                "failed": failed,
+                "complete": not failed,
+                "checked_at": timezone.now(),
+            },
+        )
+        if failed:
+            report.incomplete_ranges.append((first, last))
         return touched
 
     return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
@@ -241,7 +261,7 @@ def _sync_run(
     _statistics_refresh()
     registry.last_sync_finished_at = timezone.now()
     fields = ["last_sync_finished_at"]
-    if not report.paused and not report.incomplete_days and not report.failed:
+    if not (report.paused or report.incomplete_days or report.incomplete_ranges or report.failed):
         registry.last_success_at = registry.last_sync_finished_at
         fields.append("last_success_at")
     registry.save(update_fields=fields)
