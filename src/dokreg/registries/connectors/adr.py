@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -30,7 +30,6 @@ PAGE_SIZE = 20
 # The register never shows more than this many results for one search.
 RESULT_CAP = 100
 ACCESS_SLICES = ("Avalik", "AK")
-DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 TALLINN = ZoneInfo("Europe/Tallinn")
 
 _PAGER = re.compile(r"Näitan:\s*(\d+)\s*-\s*(\d+)\s*\|?\s*Kokku:\s*(\d+)", re.IGNORECASE)
@@ -207,20 +206,7 @@ class AdrConnector(Connector):
         return f"{self.base_url}dokument/{source_id}"
 
     def fetch(self, source_id: str) -> RawCapture:
-        url = self.document_url(source_id)
-        response = self.client.get(url)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; withdrawn or never public")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
-        raw = RawCapture(
-            url=url,
-            status=response.status_code,
-            body=response.content,
-            content_type=response.headers.get("Content-Type", ""),
-            fetched_at=datetime.now(UTC),
-            source_id=str(source_id),
-        )
+        raw = self._capture(self.document_url(source_id), str(source_id))
         _check_document_page(raw)
         return raw
 
@@ -228,19 +214,7 @@ class AdrConnector(Connector):
         return parse_document(raw)
 
     def download(self, ref: FileRef) -> bytes:
-        from django.conf import settings
-
-        base, target = urlsplit(self.base_url), urlsplit(ref.url)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-            # A file link is fetched only from the register itself, never wherever a page points.
-            raise BadInput(f"{ref.url}: file link is not on the register's host {base.netloc}")
-        limit = int(getattr(settings, "DOKREG_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_DOWNLOAD_BYTES))
-        response = self.client.get_bytes(ref.url, max_bytes=limit)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{ref.url}: HTTP {response.status_code}; the file is gone")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{ref.url}: HTTP {response.status_code}")
-        return response.content
+        return self._download_from_register(ref.url).content
 
 
 # --- pure parsing: search pages ------------------------------------------------------------

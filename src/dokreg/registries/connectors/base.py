@@ -8,11 +8,18 @@ over every stored capture without touching the sources again.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import ClassVar
+from urllib.parse import urlsplit
 
+import httpx
+
+from dokreg.errors import BadInput, NotFoundAtSource, SourceUnavailable
 from dokreg.registries.http import PoliteClient
 from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry
+
+# A file larger than this is refused (TooLarge) unless settings.DOKREG_MAX_DOWNLOAD_BYTES says otherwise.
+DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 
 
 class Connector(ABC):
@@ -48,3 +55,38 @@ class Connector(ABC):
     def site_name(self) -> str:
         """The body's name as the register's own page gives it; "" when unknown."""
         return ""
+
+    # --- shared plumbing for the families --------------------------------------------------
+    def _capture(self, url: str, source_id: str) -> RawCapture:
+        """GET a document page as it came: NotFoundAtSource on 404/410, SourceUnavailable on any
+        other non-200. Whether the 200 page really holds a document is the family's check."""
+        response = self.client.get(url)
+        if response.status_code in (404, 410):
+            raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; withdrawn or never public")
+        if response.status_code != 200:
+            raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
+        return RawCapture(
+            url=url,
+            status=response.status_code,
+            body=response.content,
+            content_type=response.headers.get("Content-Type", ""),
+            fetched_at=datetime.now(UTC),
+            source_id=source_id,
+        )
+
+    def _download_from_register(self, url: str) -> httpx.Response:
+        """A file's 200 response, fetched only from the register's own host and within the size
+        limit (TooLarge above it). Per-file access refusals stay with the family, before this."""
+        from django.conf import settings
+
+        base, target = urlsplit(self.base_url), urlsplit(url)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            # A file link is fetched only from the register itself, never wherever a page points.
+            raise BadInput(f"{url}: file link is not on the register's host {base.netloc}")
+        limit = int(getattr(settings, "DOKREG_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_DOWNLOAD_BYTES))
+        response = self.client.get_bytes(url, max_bytes=limit)
+        if response.status_code in (404, 410):
+            raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; the file is gone")
+        if response.status_code != 200:
+            raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
+        return response

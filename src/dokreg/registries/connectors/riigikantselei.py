@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import ssl
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -38,7 +38,6 @@ PARSER = "riigikantselei/1"
 PAGE_SIZE = 20
 # What we ask for; the recorded query used 250. A server may lower it (see ``searchmax`` in replies).
 SEARCH_MAX = 1000
-DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 CERTS_DIR = Path(__file__).resolve().parent.parent / "certs"
 SAME_MATTER = "sama asi"
 PUBLIC = "Avalik"
@@ -151,20 +150,7 @@ class RiigikantseleiConnector(Connector):
         return f"{self.base_url}documents/{normalise_note_id(source_id)}?open"
 
     def fetch(self, source_id: str) -> RawCapture:
-        url = self.document_url(source_id)
-        response = self.client.get(url)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; withdrawn or never public")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
-        raw = RawCapture(
-            url=url,
-            status=response.status_code,
-            body=response.content,
-            content_type=response.headers.get("Content-Type", ""),
-            fetched_at=datetime.now(UTC),
-            source_id=normalise_note_id(source_id),
-        )
+        raw = self._capture(self.document_url(source_id), normalise_note_id(source_id))
         parse_document(raw)  # a page we cannot read is a SourceChanged now, not at reprocess time
         return raw
 
@@ -172,20 +158,9 @@ class RiigikantseleiConnector(Connector):
         return parse_document(raw)
 
     def download(self, ref: FileRef) -> bytes:
-        from django.conf import settings
-
-        base, target = urlsplit(self.base_url), urlsplit(ref.url)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-            raise BadInput(f"{ref.url}: file link is not on the register's host {base.netloc}")
         if not is_public(ref.access):
             raise NotFoundAtSource(f"{ref.url}: the file is not public ({ref.access}); not downloaded")
-        limit = int(getattr(settings, "DOKREG_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_DOWNLOAD_BYTES))
-        response = self.client.get_bytes(ref.url, max_bytes=limit)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{ref.url}: HTTP {response.status_code}; the file is gone")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{ref.url}: HTTP {response.status_code}")
-        return response.content
+        return self._download_from_register(ref.url).content
 
 
 def normalise_note_id(source_id: str) -> str:

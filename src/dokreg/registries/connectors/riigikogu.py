@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -31,7 +31,6 @@ from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture
 
 PARSER = "riigikogu/1"
 PAGE_SIZE = 25
-DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 PUBLIC = "Avalik"
 AGENDA_MARK = "päevakorrapunkt"
 
@@ -108,20 +107,7 @@ class RiigikoguConnector(Connector):
         return f"{self.base_url}dokument/{str(source_id).strip().lower()}/"
 
     def fetch(self, source_id: str) -> RawCapture:
-        url = self.document_url(source_id)
-        response = self.client.get(url)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; withdrawn or never public")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
-        raw = RawCapture(
-            url=url,
-            status=response.status_code,
-            body=response.content,
-            content_type=response.headers.get("Content-Type", ""),
-            fetched_at=datetime.now(UTC),
-            source_id=str(source_id).strip().lower(),
-        )
+        raw = self._capture(self.document_url(source_id), str(source_id).strip().lower())
         parse_document(raw)  # unreadable markup is a SourceChanged now, not at reprocess time
         return raw
 
@@ -129,22 +115,11 @@ class RiigikoguConnector(Connector):
         return parse_document(raw)
 
     def download(self, ref: FileRef) -> bytes:
-        from django.conf import settings
-
-        base, target = urlsplit(self.base_url), urlsplit(ref.url)
         if not ref.url:
             raise NotFoundAtSource(f"file {ref.name!r}: the register gives no link ({ref.access})")
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-            raise BadInput(f"{ref.url}: file link is not on the register's host {base.netloc}")
         if not is_public(ref.access):
             raise NotFoundAtSource(f"{ref.url}: the file is not public ({ref.access}); not downloaded")
-        limit = int(getattr(settings, "DOKREG_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_DOWNLOAD_BYTES))
-        response = self.client.get_bytes(ref.url, max_bytes=limit)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{ref.url}: HTTP {response.status_code}; the file is gone")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{ref.url}: HTTP {response.status_code}")
-        return response.content
+        return self._download_from_register(ref.url).content
 
 
 def is_public(access: str) -> bool:

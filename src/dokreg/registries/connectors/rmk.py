@@ -14,16 +14,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
+from datetime import date
 
-from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnavailable, Unsupported
+from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, Unsupported
 from dokreg.registries.connectors.adr import parse_date
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, RelationRef
 
 PARSER = "rmk/1"
-DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 # RMK's access codes in the words the archive's access_level() understands.
 ACCESS_WORDS = {"PUBLIC": "Avalik", "RESTRICTED": "Asutusesiseseks kasutamiseks"}
 # A file's own relation when it belongs to this document; any other relation names another document.
@@ -113,20 +111,7 @@ class RmkConnector(Connector):
         return f"{self.base_url}api/fail/{_checked_id(file_id)}"
 
     def fetch(self, source_id: str) -> RawCapture:
-        url = self.api_url(source_id)
-        response = self.client.get(url)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{url}: HTTP {response.status_code}")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
-        raw = RawCapture(
-            url=url,
-            status=response.status_code,
-            body=response.content,
-            content_type=response.headers.get("Content-Type", ""),
-            fetched_at=datetime.now(UTC),
-            source_id=str(source_id),
-        )
+        raw = self._capture(self.api_url(source_id), str(source_id))
         record(raw)  # a missing id (data: false) or a changed shape fails here, not later in parse
         return raw
 
@@ -134,21 +119,11 @@ class RmkConnector(Connector):
         return parse_document(raw, file_base=self.base_url + "api/fail/")
 
     def download(self, ref: FileRef) -> bytes:
-        from django.conf import settings
-
         if not is_public(ref.access):
             raise Unsupported(
                 f"{ref.url}: the register marks '{ref.name}' {ref.access}; only public files are fetched"
             )
-        base, target = urlsplit(self.base_url), urlsplit(ref.url)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-            raise BadInput(f"{ref.url}: file link is not on the register's host {base.netloc}")
-        limit = int(getattr(settings, "DOKREG_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_DOWNLOAD_BYTES))
-        response = self.client.get_bytes(ref.url, max_bytes=limit)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{ref.url}: HTTP {response.status_code}; the file is gone")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{ref.url}: HTTP {response.status_code}")
+        response = self._download_from_register(ref.url)
         if "json" in response.headers.get("Content-Type", ""):
             # The API answers a refused or missing file with its JSON envelope instead of bytes.
             raise NotFoundAtSource(

@@ -12,19 +12,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnavailable, Unsupported
+from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, Unsupported
 from dokreg.registries.connectors.adr import field_for_label, parse_date
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, RelationRef
 
 PARSER = "tallinn/1"
 DETAILS_QUERY = "?c_tpl=1092&command=details&dok_id="
-DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 # A related document's line names its origin type ("Algatusdokument, Saabunud kiri"); a line without
 # one still belongs to the same matter.
 SAME_MATTER = "samas küsimuses"
@@ -67,20 +66,7 @@ class TallinnConnector(Connector):
         return f"{self.base_url}{DETAILS_QUERY}{text}"
 
     def fetch(self, source_id: str) -> RawCapture:
-        url = self.document_url(source_id)
-        response = self.client.get(url)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{url}: HTTP {response.status_code}")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
-        raw = RawCapture(
-            url=url,
-            status=response.status_code,
-            body=response.content,
-            content_type=response.headers.get("Content-Type", ""),
-            fetched_at=datetime.now(UTC),
-            source_id=str(source_id),
-        )
+        raw = self._capture(self.document_url(source_id), str(source_id))
         document_rows(raw)  # the empty "not found" page or new markup fails here, not later in parse
         return raw
 
@@ -88,18 +74,7 @@ class TallinnConnector(Connector):
         return parse_document(raw)
 
     def download(self, ref: FileRef) -> bytes:
-        from django.conf import settings
-
-        base, target = urlsplit(self.base_url), urlsplit(ref.url)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-            raise BadInput(f"{ref.url}: file link is not on the register's host {base.netloc}")
-        limit = int(getattr(settings, "DOKREG_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_DOWNLOAD_BYTES))
-        response = self.client.get_bytes(ref.url, max_bytes=limit)
-        if response.status_code in (404, 410):
-            raise NotFoundAtSource(f"{ref.url}: HTTP {response.status_code}; the file is gone")
-        if response.status_code != 200:
-            raise SourceUnavailable(f"{ref.url}: HTTP {response.status_code}")
-        return response.content
+        return self._download_from_register(ref.url).content
 
 
 # --- pure parsing --------------------------------------------------------------------------
