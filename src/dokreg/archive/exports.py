@@ -13,30 +13,15 @@ from django.db.models import F
 
 from dokreg.archive.models import Access
 from dokreg.archive.selectors import publishable_documents, publishable_files
+from dokreg.archive.services import TRACKED_FIELDS
 from dokreg.registries.models import Registry
 
+# What the register says of a document (one list with the versioning in services), framed by its
+# address and by when the archive saw it.
 DOCUMENT_FIELDS = (
     "source_id",
     "url",
-    "reference",
-    "registered",
-    "doc_type",
-    "title",
-    "function",
-    "series",
-    "case_file",
-    "access",
-    "access_text",
-    "restriction_basis",
-    "restriction_change_basis",
-    "restriction_begins",
-    "restriction_ends",
-    "sender_reference",
-    "correspondent",
-    "channel",
-    "responsible",
-    "due_date",
-    "sent_at",
+    *TRACKED_FIELDS,
     "first_seen_at",
     "last_checked_at",
     "last_changed_at",

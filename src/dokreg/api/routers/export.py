@@ -20,32 +20,18 @@ from dokreg.api.items import masked
 from dokreg.api.routers.documents import ApiNotFound
 from dokreg.api.schemas import ErrorOut
 from dokreg.archive.exports import export_documents
+from dokreg.archive.services import TRACKED_FIELDS
 from dokreg.registries.models import Registry
 
 router = Router(tags=["export"])
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
+# Every field the register describes (the same list as the archive's versioning and the NDJSON
+# export), then the archive's own; files become a count and a text length.
 CSV_COLUMNS = (
     "registry",
     "source_id",
-    "reference",
-    "registered",
-    "doc_type",
-    "title",
-    "function",
-    "series",
-    "case_file",
-    "access",
-    "access_text",
-    "restriction_basis",
-    "restriction_begins",
-    "restriction_ends",
-    "sender_reference",
-    "correspondent",
-    "channel",
-    "responsible",
-    "due_date",
-    "sent_at",
+    *TRACKED_FIELDS,
     "matter",
     "url",
     "first_seen_at",
