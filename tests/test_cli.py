@@ -109,3 +109,9 @@ def test_bad_arguments_give_clear_errors(capsys):
 def test_export_of_empty_registry_is_empty(capsys):
     assert run("export", "--registry", "som", "--format", "ndjson") == 0
     assert capsys.readouterr().out == ""
+
+
+def test_simulate_takes_its_own_options(capsys):
+    assert run("simulate", "--help") == 0
+    out = capsys.readouterr().out
+    assert "usage: dokreg simulate" in out and "--port" in out and "--docs-per-day" in out

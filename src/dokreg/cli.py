@@ -283,12 +283,6 @@ def cmd_extract(args) -> int:
     return extract_report(args.path, as_json=args.format == "json")
 
 
-def cmd_simulate(args) -> int:
-    from dokreg.simulator import simulate_main
-
-    return simulate_main(args.rest)
-
-
 def cmd_demo(args) -> int:
     from dokreg.pipeline.demo import demo_run
 
@@ -453,13 +447,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "json"], default="text")
     p.set_defaults(func=cmd_extract)
 
-    p = sub.add_parser(
-        "simulate",
-        help="serve simulated registers on 127.0.0.1 (see `dokreg simulate --help`)",
-        add_help=False,
-    )
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    p.set_defaults(func=cmd_simulate)
+    # Parsed by the simulator itself (see main); listed here for `dokreg --help`.
+    sub.add_parser("simulate", help="serve simulated registers on 127.0.0.1 (see `dokreg simulate --help`)")
 
     p = sub.add_parser(
         "migrate",
@@ -475,6 +464,12 @@ NEEDS_NO_DATABASE = {"simulate", "extract"}
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["simulate"]:
+        # The simulator has its own options (and --help); hand them over untouched.
+        from dokreg.simulator import simulate_main
+
+        sys.exit(simulate_main(argv[1:]))
     args = parser.parse_args(argv)
     if args.command == "registry" and args.action == "add" and not (args.slug and args.url):
         parser.error("registry add needs --slug and --url")
