@@ -152,7 +152,9 @@ def search_filters(params: SearchParams) -> Any:
     )
 
 
-def _filtered(qs: QuerySet[Document], params: SearchParams, today: date | None = None) -> QuerySet[Document]:
+def filtered_documents(
+    qs: QuerySet[Document], params: SearchParams, today: date | None = None
+) -> QuerySet[Document]:
     """The database's reading of the same filters as the index (text compared case-insensitively)."""
     if params.registries:
         qs = qs.filter(registry__slug__in=params.registries)
@@ -212,7 +214,7 @@ def _any_basis(citations: tuple[str, ...]) -> Q:
 
 
 def _newest_results(params: SearchParams, per_page: int, today: date, facets: bool) -> ResultPage:
-    qs = _filtered(publishable_documents(), params, today)
+    qs = filtered_documents(publishable_documents(), params, today)
     pager = Pager(page=params.page, per_page=per_page, total=qs.count())
     docs = qs.select_related("registry").order_by("-registered", "-id")[
         pager.offset : pager.offset + per_page
@@ -220,11 +222,11 @@ def _newest_results(params: SearchParams, per_page: int, today: date, facets: bo
     return ResultPage(
         pager=pager,
         rows=tuple(ResultRow(document=d) for d in docs),
-        facets=_facets_only(params, today) if facets else (),
+        facets=index_facets(params, today) if facets else (),
     )
 
 
-def _facets_only(params: SearchParams, today: date) -> tuple[FacetGroup, ...]:
+def index_facets(params: SearchParams, today: date) -> tuple[FacetGroup, ...]:
     """Facet counts for the database path; without a usable index the page simply has none."""
     try:
         from dokreg.search import search
@@ -236,38 +238,45 @@ def _facets_only(params: SearchParams, today: date) -> tuple[FacetGroup, ...]:
 
 
 def _index_results(params: SearchParams, per_page: int, today: date, facets: bool) -> ResultPage:
-    try:
-        # Imported here so every other page works while the index package is absent or broken.
-        from dokreg.search import search
-    except ImportError as exc:
-        raise SearchUnavailable(f"the search package cannot be imported: {exc}") from exc
     offset = (params.page - 1) * per_page
     if offset > MAX_INDEX_OFFSET:
         raise BadInput(str(_("nii kaugele tulemustesse ei saa; kitsendage otsingut filtritega")))
-    try:
-        result = search(
-            params.q,
-            filters=search_filters(params),
-            sort=params.effective_sort,
-            offset=offset,
-            limit=per_page,
-            facets=facets,
-            today=today,
-        )
-    except DokregError:  # the index's own errors (outdated, broken, busy): the view explains
-        raise
-    except Exception as exc:  # any other index failure must become a message, never a 500
-        raise SearchUnavailable(f"the search index failed: {type(exc).__name__}: {exc}") from exc
+    result = index_search(params, offset=offset, limit=per_page, facets=facets, today=today)
     return ResultPage(
         pager=Pager(page=params.page, per_page=per_page, total=result.total),
-        rows=_recheck_hits(result.hits),
+        rows=recheck_hits(result.hits),
         corrected=result.corrected,
         facets=facet_groups(params, result.facets) if facets else (),
         corrected_query=params_query(params, q=result.corrected) if result.corrected else "",
     )
 
 
-def _recheck_hits(hits: Any) -> tuple[ResultRow, ...]:
+def index_search(params: SearchParams, *, offset: int, limit: int, facets: bool, today: date) -> Any:
+    """The index's SearchResult for the words and filters of ``params``; SearchUnavailable when the
+    index cannot answer, the index's own errors (outdated, broken, busy) as they are."""
+    try:
+        # Imported here so every other page works while the index package is absent or broken.
+        from dokreg.search import search
+    except ImportError as exc:
+        raise SearchUnavailable(f"the search package cannot be imported: {exc}") from exc
+    try:
+        return search(
+            params.q,
+            filters=search_filters(params),
+            sort=params.effective_sort,
+            offset=offset,
+            limit=limit,
+            facets=facets,
+            today=today,
+        )
+    except DokregError:  # the callers explain these
+        raise
+    except Exception as exc:  # any other index failure must become a message, never a 500
+        # The message reaches readers (feeds, API), so it names the kind of failure, not its text.
+        raise SearchUnavailable(f"the search index failed: {type(exc).__name__}") from exc
+
+
+def recheck_hits(hits: Any) -> tuple[ResultRow, ...]:
     """Keep only hits the database still publishes: the index may lag a restriction or a takedown."""
     ids = [hit.doc_id for hit in hits]
     docs = publishable_documents().select_related("registry").in_bulk(ids)
@@ -464,7 +473,7 @@ def _history(doc: Document, *, show_values: bool) -> list[HistoryRow]:
 def _field_change(name: str, change: Any, *, show_value: bool) -> FieldChange:
     if not show_value:
         return FieldChange(label=_field_label(name))
-    before, after = _before_after(change)
+    before, after = before_after(change)
     return FieldChange(label=_field_label(name), before=before, after=after, values_shown=True)
 
 
@@ -472,7 +481,7 @@ def _field_label(name: str) -> str:
     return str(FIELD_LABELS.get(name, name))
 
 
-def _before_after(change: Any) -> tuple[str, str]:
+def before_after(change: Any) -> tuple[str, str]:
     """A change stored as ``[old, new]`` or ``{"old": …, "new": …}``; anything else is shown as the new value."""
     if isinstance(change, list | tuple) and len(change) == 2:
         return _short(change[0]), _short(change[1])

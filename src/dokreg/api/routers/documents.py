@@ -29,12 +29,11 @@ from dokreg.public.params import SearchParams, parse_search
 from dokreg.public.selectors import (
     HISTORY_VALUES_HIDDEN,
     MAX_INDEX_OFFSET,
-    SearchUnavailable,
-    _before_after,
-    _facets_only,
-    _filtered,
-    _recheck_hits,
-    search_filters,
+    before_after,
+    filtered_documents,
+    index_facets,
+    index_search,
+    recheck_hits,
 )
 
 router = Router(tags=["documents"])
@@ -103,26 +102,8 @@ def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: 
         raise BadInput("cursor: it belongs to another query; start again without a cursor")
     if offset > MAX_INDEX_OFFSET:
         raise BadInput("cursor: too deep into the results; narrow the search with filters")
-    try:
-        from dokreg.search import search
-    except ImportError as exc:
-        raise SearchUnavailable(f"the search package cannot be imported: {exc}") from exc
-    today = timezone.localdate()
-    try:
-        result = search(
-            params.q,
-            filters=search_filters(params),
-            sort=params.effective_sort,
-            offset=offset,
-            limit=limit,
-            facets=True,
-            today=today,
-        )
-    except DokregError:
-        raise
-    except Exception as exc:  # any index failure is a 503 with a code, never a 500
-        raise SearchUnavailable(f"the search index failed: {type(exc).__name__}") from exc
-    rows = _recheck_hits(result.hits)
+    result = index_search(params, offset=offset, limit=limit, facets=True, today=timezone.localdate())
+    rows = recheck_hits(result.hits)
     following = offset + len(result.hits)
     more = len(result.hits) == limit and following < result.total
     return {
@@ -147,7 +128,7 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
     """No words: newest registered first, paged by keyset so new arrivals never shift a walk."""
     key = _filters_key(params)
     today = timezone.localdate()
-    qs = _filtered(publishable_documents(), params, today)
+    qs = filtered_documents(publishable_documents(), params, today)
     total = qs.count()
     state = cursor_decode("documents.newest", cursor)
     if state is not None:
@@ -167,7 +148,7 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
         "total": total,
         "items": [document_item(request, d) for d in docs],
         "next_cursor": following,
-        "facets": _facets_out(_facets_only(params, today)),
+        "facets": _facets_out(index_facets(params, today)),
     }
 
 
@@ -277,7 +258,7 @@ def _history(doc: Document, *, show_values: bool) -> list[dict]:
         fields = []
         for name, change in version_changes(version):
             if show_values and name not in HISTORY_VALUES_HIDDEN:
-                before, after = _before_after(change)
+                before, after = before_after(change)
                 fields.append({"field": name, "before": masked(before), "after": masked(after)})
             else:
                 fields.append({"field": name})
