@@ -16,13 +16,14 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from PIL import Image
 
 from dokreg.errors import Broken, DokregError, TimedOut, Unsupported
 from dokreg.extract.limits import Limits
+from dokreg.extract.types import Page
 
 DEFAULT_LANG = "est+eng"
 # Automatic page segmentation with orientation detection: letters scanned upside down or sideways
@@ -187,6 +188,32 @@ def ocr_pages(sources: Iterable[PageSource], *, limits: Limits, lang: str = DEFA
     if stop_reason:
         warnings.append(stop_reason)
     return OcrRun(texts=texts, unread=tuple(unread), warnings=tuple(warnings), first_error=first_error)
+
+
+@dataclass(frozen=True)
+class OcrPages:
+    """A paged document after an OCR pass: its pages, those still unread, and the metadata marks
+    ``ocr_pages`` / ``needs_ocr`` (the pipeline reads ``needs_ocr`` to queue a later OCR pass)."""
+
+    pages: tuple[Page, ...]
+    needs_ocr: tuple[int, ...]
+    marks: tuple[tuple[str, str], ...]
+
+    @property
+    def text(self) -> str:
+        return "\n\f\n".join(p.text for p in self.pages)
+
+
+def pages_with_ocr(pages: Sequence[Page], texts: Mapping[int, str], blank: Iterable[int]) -> OcrPages:
+    """``pages`` with OCR's ``texts`` in place of theirs; ``blank`` pages OCR did not read need it still."""
+    filled = tuple(Page(p.number, texts[p.number]) if p.number in texts else p for p in pages)
+    needs_ocr = tuple(n for n in blank if n not in texts)
+    marks = []
+    if texts:
+        marks.append(("ocr_pages", ",".join(map(str, sorted(texts)))))
+    if needs_ocr:
+        marks.append(("needs_ocr", ",".join(map(str, needs_ocr))))
+    return OcrPages(pages=filled, needs_ocr=needs_ocr, marks=tuple(marks))
 
 
 # --- measuring OCR against a ground truth (tests and bench/ocr_bench.py) -------------------------

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from dokreg.errors import Broken, TooLarge
 from dokreg.extract.kinds.base import MAGIC
 from dokreg.extract.limits import Limits
-from dokreg.extract.ocr import PageSource, ocr_pages
+from dokreg.extract.ocr import PageSource, ocr_pages, pages_with_ocr
 from dokreg.extract.types import Extraction, Page
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
@@ -63,25 +63,21 @@ class ImageExtractor:
                 raise type(error)(message, code=error.code)
             texts = run.texts
             warnings_.extend(run.warnings)
-        pages = tuple(Page(number=n, text=texts.get(n, "")) for n in numbers)
-        needs_ocr = [n for n in numbers if n not in texts]
-        warnings_.extend(f"page {n} is a picture not yet read (needs OCR)" for n in needs_ocr)
-        metadata = [
+        read = pages_with_ocr([Page(number=n, text="") for n in numbers], texts, numbers)
+        warnings_.extend(f"page {n} is a picture not yet read (needs OCR)" for n in read.needs_ocr)
+        metadata = (
             ("format", picture.format or ""),
             ("width", str(picture.size[0])),
             ("height", str(picture.size[1])),
             ("pages", str(frame_count)),
-        ]
-        if texts:
-            metadata.append(("ocr_pages", ",".join(map(str, sorted(texts)))))
-        if needs_ocr:
-            metadata.append(("needs_ocr", ",".join(map(str, needs_ocr))))
+            *read.marks,
+        )
         return Extraction(
             kind=self.kind,
             version=self.version,
-            text="\n\f\n".join(p.text for p in pages),
-            pages=pages,
-            metadata=tuple(metadata),
+            text=read.text,
+            pages=read.pages,
+            metadata=metadata,
             warnings=tuple(warnings_),
         )
 

@@ -22,7 +22,7 @@ from PIL import Image
 from dokreg.errors import Broken, Encrypted
 from dokreg.extract.kinds.base import MAGIC
 from dokreg.extract.limits import Limits
-from dokreg.extract.ocr import PageSource, ocr_pages
+from dokreg.extract.ocr import PageSource, ocr_pages, pages_with_ocr
 from dokreg.extract.types import Extraction, Page
 
 # PDFium's load error codes (FPDF_ERR_*), see fpdfview.h.
@@ -88,20 +88,14 @@ class PdfExtractor:
             run = ocr_pages(_render_sources(document, blank, name), limits=limits)
             ocr_texts = run.texts
             warnings.extend(run.warnings)
-        pages = tuple(Page(p.number, ocr_texts[p.number]) if p.number in ocr_texts else p for p in pages)
-        needs_ocr = [n for n in blank if n not in ocr_texts]
-        warnings.extend(f"page {n} has no text layer (needs OCR)" for n in needs_ocr)
-        metadata = [("pages", str(page_count)), *_info(document)]
-        if ocr_texts:
-            metadata.append(("ocr_pages", ",".join(map(str, sorted(ocr_texts)))))
-        if needs_ocr:
-            metadata.append(("needs_ocr", ",".join(map(str, needs_ocr))))
+        read = pages_with_ocr(pages, ocr_texts, blank)
+        warnings.extend(f"page {n} has no text layer (needs OCR)" for n in read.needs_ocr)
         return Extraction(
             kind=self.kind,
             version=self.version,
-            text="\n\f\n".join(p.text for p in pages),
-            pages=pages,
-            metadata=tuple(metadata),
+            text=read.text,
+            pages=read.pages,
+            metadata=(("pages", str(page_count)), *_info(document), *read.marks),
             warnings=tuple(warnings),
         )
 
