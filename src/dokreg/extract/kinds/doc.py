@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import io
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import ClassVar
 
@@ -64,10 +66,7 @@ class DocExtractor:
         return None
 
     def extract(self, data: bytes, name: str, limits: Limits) -> Extraction:
-        ole = open_ole(data, name)
-        try:
-            streams = _top_streams(ole)
-            refuse_encrypted_package(streams, name)
+        with office_streams(data, name) as (ole, streams):
             if "worddocument" not in streams:
                 if "workbook" in streams or "book" in streams:  # a spreadsheet named .doc
                     return XlsExtractor().extract(data, name, limits)
@@ -75,14 +74,9 @@ class DocExtractor:
             flags = _FIB_FLAGS.unpack_from(
                 ole.openstream(streams["worddocument"]).read(12).ljust(12, b"\0"), 10
             )[0]
-        finally:
-            ole.close()
         if flags & _WORD_ENCRYPTED:
             raise Encrypted(f"{name}: the Word document is password-protected")
-        docx = libreoffice_convert(
-            data, name=name, source_extension="doc", target="docx", seconds=limits.seconds * _CONVERSION_SHARE
-        )
-        return _relabel(DocxExtractor().extract(docx, name, _for_converted(limits)), self.kind, self.version)
+        return _converted(self, data, name, limits, source_extension="doc", reader=DocxExtractor())
 
 
 class XlsExtractor:
@@ -102,22 +96,26 @@ class XlsExtractor:
         return None
 
     def extract(self, data: bytes, name: str, limits: Limits) -> Extraction:
-        ole = open_ole(data, name)
-        try:
-            streams = _top_streams(ole)
-            refuse_encrypted_package(streams, name)
+        with office_streams(data, name) as (ole, streams):
             stream = streams.get("workbook") or streams.get("book")
             if stream is None:
                 raise Unsupported(f"{name}: an OLE2 file without an Excel workbook ({_listing(streams)})")
             globals_ = ole.openstream(stream).read(1024 * 1024)
-        finally:
-            ole.close()
         if _biff_has_password(globals_):
             raise Encrypted(f"{name}: the Excel workbook is password-protected")
-        xlsx = libreoffice_convert(
-            data, name=name, source_extension="xls", target="xlsx", seconds=limits.seconds * _CONVERSION_SHARE
-        )
-        return _relabel(XlsxExtractor().extract(xlsx, name, _for_converted(limits)), self.kind, self.version)
+        return _converted(self, data, name, limits, source_extension="xls", reader=XlsxExtractor())
+
+
+@contextmanager
+def office_streams(data: bytes, name: str) -> Iterator[tuple[olefile.OleFileIO, dict[str, str]]]:
+    """The open OLE2 file and its top-level streams; Encrypted for a protected 2007+ package."""
+    ole = open_ole(data, name)
+    try:
+        streams = _top_streams(ole)
+        refuse_encrypted_package(streams, name)
+        yield ole, streams
+    finally:
+        ole.close()
 
 
 def open_ole(data: bytes, name: str) -> olefile.OleFileIO:
@@ -153,6 +151,27 @@ def _biff_has_password(stream: bytes) -> bool:
             return False
         position += 4 + length
     return False
+
+
+def _converted(
+    legacy: DocExtractor | XlsExtractor,
+    data: bytes,
+    name: str,
+    limits: Limits,
+    *,
+    source_extension: str,
+    reader: DocxExtractor | XlsxExtractor,
+) -> Extraction:
+    """The legacy file converted by LibreOffice to ``reader``'s format, read by it, and reported as
+    the legacy kind."""
+    converted = libreoffice_convert(
+        data,
+        name=name,
+        source_extension=source_extension,
+        target=reader.kind,
+        seconds=limits.seconds * _CONVERSION_SHARE,
+    )
+    return _relabel(reader.extract(converted, name, _for_converted(limits)), legacy.kind, legacy.version)
 
 
 def _for_converted(limits: Limits) -> Limits:
