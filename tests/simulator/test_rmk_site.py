@@ -12,7 +12,8 @@ from dokreg.errors import NotFoundAtSource, Unsupported
 from dokreg.registries.connectors.rmk import RmkConnector
 from dokreg.registries.http import PoliteClient
 from dokreg.simulator import BodySpec, Corpus, CorpusConfig, SimulatorServer
-from dokreg.simulator.rmk import FIRST_ID, GAP_EVERY, RELATED_FILE, RmkSite, file_restricted
+from dokreg.simulator.rmk import FIRST_ID, RELATED_FILE, RmkSite, file_restricted
+from dokreg.simulator.sequential import GAP_EVERY
 
 CONFIG = CorpusConfig(
     bodies=(BodySpec("rmk", "Riigimetsa Majandamise Keskus"),),

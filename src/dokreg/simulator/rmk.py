@@ -26,11 +26,10 @@ from urllib.parse import quote
 from dokreg.errors import NotFoundAtSource
 from dokreg.simulator.corpus import PUBLIC, Corpus, SimDocument, SimFile, add_years
 from dokreg.simulator.files import CONTENT_TYPES, FileMaker
+from dokreg.simulator.sequential import SequentialSite
 from dokreg.simulator.web import Request, Response
 
 FIRST_ID = 410_000
-# After this many documents one id is skipped: real sequential registers have holes (deleted drafts).
-GAP_EVERY = 9
 JSON_TYPE = "application/json; charset=utf-8"
 RELATED_FILE = "Ühise numbri seos"
 OWN_FILE = "Dokumendi fail"
@@ -51,29 +50,6 @@ FULFILMENT = {"in": "registreeritud", "request": "registreeritud", "out": "välj
 _ROUTE = re.compile(r"^/(?P<slug>[a-z0-9_-]+)/(?P<rest>.*)$")
 
 
-class SequentialIds:
-    """Public sequential ids for one body's documents: ``first_id`` upwards, one skipped every ``gap_every``.
-
-    Taken once from the documents served at construction; a document withdrawn later keeps its id
-    (and answers "not found"), as a deleted record does at a real register.
-    """
-
-    def __init__(self, corpus: Corpus, slug: str, first_id: int, gap_every: int = GAP_EVERY):
-        self._to_public: dict[int, int] = {}
-        for index, doc in enumerate(corpus.documents(slug)):
-            self._to_public[doc.id] = first_id + index + index // gap_every
-        self._to_sim = {public: sim for sim, public in self._to_public.items()}
-
-    def public_id(self, sim_id: int) -> int:
-        return self._to_public[sim_id]
-
-    def sim_id(self, public_id: int) -> int | None:
-        return self._to_sim.get(public_id)
-
-    def public_ids(self) -> list[int]:
-        return sorted(self._to_sim)
-
-
 @dataclass(frozen=True)
 class ServedFile:
     """A file as the record lists it: its own access, headline and relation to this document."""
@@ -84,16 +60,11 @@ class ServedFile:
     public: bool
 
 
-class RmkSite:
+class RmkSite(SequentialSite):
     def __init__(
         self, corpus: Corpus, slug: str = "rmk", files: FileMaker | None = None, first_id: int = FIRST_ID
     ):
-        self.corpus = corpus
-        self.slug = slug
-        self.body = corpus.body(slug)
-        self.files = files or FileMaker(corpus.config.seed)
-        self.ids = SequentialIds(corpus, slug, first_id)
-        self._kinds = {t.type_id: t.kind for t in corpus.doc_types(slug)}
+        super().__init__(corpus, slug, files, first_id)
 
     def handle(self, request: Request) -> Response:
         match = _ROUTE.match(request.path)
@@ -110,15 +81,6 @@ class RmkSite:
         return _json(404, {"status": False, "data": False, "message": "Not found"}, "other")
 
     # -- what a document looks like -------------------------------------------------------------
-
-    def document(self, public_id: int) -> SimDocument:
-        sim_id = self.ids.sim_id(public_id)
-        if sim_id is None:
-            raise NotFoundAtSource(f"simulator: {self.slug} has no document {public_id}")
-        return self.corpus.document(self.slug, sim_id)
-
-    def kind(self, doc: SimDocument) -> str:
-        return self._kinds.get(doc.type_id, "in")
 
     def served_files(self, doc: SimDocument) -> list[ServedFile]:
         """The document's own files, then the first file of each related document sharing its number."""

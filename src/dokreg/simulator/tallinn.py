@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 from dokreg.errors import NotFoundAtSource
 from dokreg.simulator.corpus import Corpus, SimDocument, SimFile
 from dokreg.simulator.files import FileMaker
-from dokreg.simulator.rmk import SequentialIds
+from dokreg.simulator.sequential import SequentialSite
 from dokreg.simulator.web import Request, Response
 
 FIRST_ID = 5_600_000
@@ -40,16 +40,11 @@ _PRIVATE = re.compile(r"^(?:[A-ZÕÄÖÜŠŽ]\.\s?)+$")
 _FILE_PATH = re.compile(r"^failid/adr2/(?P<file_id>\d+)/public/[^/]+$")
 
 
-class TallinnSite:
+class TallinnSite(SequentialSite):
     def __init__(
         self, corpus: Corpus, slug: str = "tallinn", files: FileMaker | None = None, first_id: int = FIRST_ID
     ):
-        self.corpus = corpus
-        self.slug = slug
-        self.body = corpus.body(slug)
-        self.files = files or FileMaker(corpus.config.seed)
-        self.ids = SequentialIds(corpus, slug, first_id)
-        self._kinds = {t.type_id: t.kind for t in corpus.doc_types(slug)}
+        super().__init__(corpus, slug, files, first_id)
 
     def handle(self, request: Request) -> Response:
         prefix = f"/{self.slug}"
@@ -67,15 +62,6 @@ class TallinnSite:
         return self._details(int(dok_id))
 
     # -- what a document looks like -------------------------------------------------------------
-
-    def document(self, public_id: int) -> SimDocument:
-        sim_id = self.ids.sim_id(public_id)
-        if sim_id is None:
-            raise NotFoundAtSource(f"simulator: {self.slug} has no document {public_id}")
-        return self.corpus.document(self.slug, sim_id)
-
-    def kind(self, doc: SimDocument) -> str:
-        return self._kinds.get(doc.type_id, "in")
 
     def rows(self, doc: SimDocument) -> list[tuple[str, str]]:
         """The label/value rows in the order the real pages use; empty values are left out."""
