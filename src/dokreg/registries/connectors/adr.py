@@ -22,6 +22,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnavailable
 from dokreg.registries.connectors.base import Connector
+from dokreg.registries.connectors.markup import node_text, page_text
 from dokreg.registries.http import PoliteClient
 from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture, RegisterEntry, RelationRef
 
@@ -41,7 +42,6 @@ _DOC_LINK = re.compile(r"/dokument/(\d+)(?:[/?#]|$)")
 _FILE_LINK = re.compile(r"/fail/(\d+)(?:[/?#]|$)")
 _DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 _DATETIME = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_SPACE = re.compile(r"\s+")
 
 
 # --- the connector -------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def parse_search_form(html: str, url: str) -> SearchForm:
             if box.attributes.get("id")
             else None
         )
-        types.append((type_id, _text(label)))
+        types.append((type_id, node_text(label)))
     markers = len(tree.css('input[name="_documentTypes"]'))
     return SearchForm(document_types=tuple(types), type_markers=markers, body_name=_body_name(tree))
 
@@ -243,7 +243,7 @@ def parse_result_page(html: str, url: str) -> ResultPage:
     table = _table_with_header(tree, "viit", "pealkiri")
     entries = tuple(_listed_entries(table)) if table is not None else ()
     pager = tree.css_first("div.pager")
-    pager_text = _text(pager) if pager is not None else _text(tree.css_first("#content") or tree.body)
+    pager_text = node_text(pager) if pager is not None else node_text(tree.css_first("#content") or tree.body)
     if match := _PAGER.search(pager_text):
         shown_to, total = int(match.group(2)), int(match.group(3))
         if total and table is None:
@@ -326,7 +326,7 @@ def field_for_label(label: str) -> str | None:
 
 def parse_document(raw: RawCapture) -> RegisterEntry:
     """A document page → RegisterEntry. Pure; unknown labels are kept, never fatal."""
-    text = _decode(raw)
+    text = page_text(raw)
     if "</html>" not in text[-4096:].lower():
         # A page cut short can still parse, with its later rows (title, type, files) silently missing.
         raise SourceChanged(f"{raw.url}: the page ends before </html> (cut short in transfer)")
@@ -342,7 +342,7 @@ def parse_document(raw: RawCapture) -> RegisterEntry:
             unknown.append(label)
         elif name not in values:
             values[name] = _convert(name, value)
-    title = _text(tree.css_first("title"))
+    title = node_text(tree.css_first("title"))
     return RegisterEntry(
         source_id=raw.source_id or _source_id_from_url(raw.url),
         url=raw.url,
@@ -359,7 +359,7 @@ def parse_document(raw: RawCapture) -> RegisterEntry:
 
 def _check_document_page(raw: RawCapture) -> None:
     """A page without the document table is a withdrawn document; labels elsewhere mean new markup."""
-    tree = LexborHTMLParser(_decode(raw))
+    tree = LexborHTMLParser(page_text(raw))
     if _label_rows(tree):
         return
     known = [t for th in tree.css("th") if field_for_label(t := _label(th)) in ("reference", "registered")]
@@ -376,7 +376,7 @@ def _label_rows(tree: LexborHTMLParser) -> list[tuple[str, str]]:
             continue
         label = _label(head)
         if label:
-            pairs.append((label, _text(cell)))
+            pairs.append((label, node_text(cell)))
     return pairs
 
 
@@ -398,7 +398,7 @@ def _file_refs(tree: LexborHTMLParser, page_url: str):
         if match is None or url in seen or urlsplit(url).netloc != host:
             continue
         seen.add(url)
-        yield FileRef(ordinal=len(seen), name=_text(link), url=url, source_file_id=match.group(1))
+        yield FileRef(ordinal=len(seen), name=node_text(link), url=url, source_file_id=match.group(1))
 
 
 def _relations(tree: LexborHTMLParser):
@@ -445,24 +445,17 @@ def parse_datetime(text: str) -> datetime | None:
         return None
 
 
-def _text(node: LexborNode | None) -> str:
-    """Visible text with runs of whitespace (newlines, indentation) collapsed to one space."""
-    if node is None:
-        return ""
-    return _SPACE.sub(" ", node.text(deep=True, separator=" ")).strip()
-
-
 def _label(head: LexborNode) -> str:
-    return _text(head).rstrip(":").strip()
+    return node_text(head).rstrip(":").strip()
 
 
 def _body_name(tree: LexborHTMLParser) -> str:
-    return _text(tree.css_first("#footer strong"))
+    return node_text(tree.css_first("#footer strong"))
 
 
 def _table_with_header(tree: LexborHTMLParser, *names: str) -> LexborNode | None:
     for table in tree.css("table"):
-        headers = {_text(th).casefold() for th in table.css("thead th")}
+        headers = {node_text(th).casefold() for th in table.css("thead th")}
         if all(name in headers for name in names):
             return table
     return None
@@ -471,7 +464,7 @@ def _table_with_header(tree: LexborHTMLParser, *names: str) -> LexborNode | None
 def _cell(cells: list[LexborNode], columns: dict[str, int], name: str, default: int) -> str:
     """A row's cell by its column header, falling back to the recorded position."""
     index = columns.get(name, default)
-    return _text(cells[index]) if index < len(cells) else ""
+    return node_text(cells[index]) if index < len(cells) else ""
 
 
 def _document_link(row: LexborNode) -> re.Match | None:
@@ -482,19 +475,9 @@ def _document_link(row: LexborNode) -> re.Match | None:
 
 
 def _column_index(table: LexborNode) -> dict[str, int]:
-    return {_text(th).casefold(): i for i, th in enumerate(table.css("thead th"))}
+    return {node_text(th).casefold(): i for i, th in enumerate(table.css("thead th"))}
 
 
 def _source_id_from_url(url: str) -> str:
     match = _DOC_LINK.search(urlsplit(url).path)
     return match.group(1) if match else ""
-
-
-def _decode(raw: RawCapture) -> str:
-    charset = "utf-8"
-    if match := re.search(r"charset=([\w.-]+)", raw.content_type or "", re.IGNORECASE):
-        charset = match.group(1)
-    try:
-        return raw.body.decode(charset, errors="replace")
-    except LookupError:  # a charset name Python does not know
-        return raw.body.decode("utf-8", errors="replace")

@@ -27,6 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnavailable
 from dokreg.registries.connectors.base import Connector
+from dokreg.registries.connectors.markup import node_text
 from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture, RegisterEntry
 
 PARSER = "riigikogu/1"
@@ -40,7 +41,6 @@ _DOWNLOAD = re.compile(r"/download/(" + _UUID.pattern + r")", re.IGNORECASE)
 _TOTAL = re.compile(r"Otsingu tulemused:?\s*(\d+)", re.IGNORECASE)
 _NO_RESULTS = re.compile(r"ei leitud|tulemusi pole|tulemused puuduvad", re.IGNORECASE)
 _DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def parse_list_page(html: str, url: str) -> ListPage:
     tree = LexborHTMLParser(html)
     table = _table_with_headers(tree, "pealkiri", "liik")
     rows = tuple(_list_rows(table)) if table is not None else ()
-    content = _text(tree.css_first("main") or tree.body)
+    content = node_text(tree.css_first("main") or tree.body)
     match = _TOTAL.search(content)
     if match is None:
         if rows or table is not None or not _NO_RESULTS.search(content):
@@ -146,7 +146,7 @@ def parse_list_page(html: str, url: str) -> ListPage:
 
 
 def _list_rows(table: LexborNode):
-    columns = {_text(th).casefold(): i for i, th in enumerate(table.css("thead th"))}
+    columns = {node_text(th).casefold(): i for i, th in enumerate(table.css("thead th"))}
     for row in table.css("tbody tr"):
         cells = row.css("td")
         link = next(
@@ -170,7 +170,7 @@ def _list_rows(table: LexborNode):
 def _cell(cells: list[LexborNode], columns: dict[str, int], word: str, default: int) -> str:
     """A cell by the column whose header contains ``word``, else the recorded position."""
     index = next((i for name, i in columns.items() if word in name), default)
-    return _text(cells[index]) if index < len(cells) else ""
+    return node_text(cells[index]) if index < len(cells) else ""
 
 
 # --- pure parsing: document pages ---------------------------------------------------------------
@@ -247,7 +247,7 @@ def _metadata_table(tree: LexborHTMLParser) -> list[tuple[str, str, LexborNode]]
             cells = row.css("td")
             label = cells[0].css_first("strong") if len(cells) >= 2 else None
             if label is not None:
-                rows.append((_text(label).rstrip(":").strip(), _text(cells[1]), cells[1]))
+                rows.append((node_text(label).rstrip(":").strip(), node_text(cells[1]), cells[1]))
         labels = {label.casefold() for label, _, _ in rows}
         if labels & {"dokumendi viit", "pealkiri"}:
             return rows
@@ -258,7 +258,7 @@ def _files(tree: LexborHTMLParser, page_url: str) -> tuple[list[tuple[FileRef, F
     table = _table_with_headers(tree, "faili nimi")
     if table is None:
         return [], []
-    headers = [_text(th) for th in table.css("thead th")]
+    headers = [node_text(th) for th in table.css("thead th")]
     columns = {name.casefold(): i for i, name in enumerate(headers)}
     files: list[tuple[FileRef, FileRow]] = []
     fields: list[tuple[str, str]] = []
@@ -268,7 +268,7 @@ def _files(tree: LexborHTMLParser, page_url: str) -> tuple[list[tuple[FileRef, F
             continue
         ordinal = len(files) + 1
         fields.extend(
-            (f"{headers[i]} ({ordinal})", _text(cell)) for i, cell in enumerate(cells) if i < len(headers)
+            (f"{headers[i]} ({ordinal})", node_text(cell)) for i, cell in enumerate(cells) if i < len(headers)
         )
         link = cells[0].css_first("a[href]")
         href = urljoin(page_url, link.attributes.get("href") or "") if link is not None else ""
@@ -280,7 +280,7 @@ def _files(tree: LexborHTMLParser, page_url: str) -> tuple[list[tuple[FileRef, F
         )
         ref = FileRef(
             ordinal=ordinal,
-            name=_text(cells[0]),
+            name=node_text(cells[0]),
             url=href,
             source_file_id=match.group(1).lower() if match else "",
             access=info.access,
@@ -331,7 +331,7 @@ def _date(match: re.Match) -> date | None:
 
 def _table_with_headers(tree: LexborHTMLParser, *words: str) -> LexborNode | None:
     for table in tree.css("table"):
-        headers = " | ".join(_text(th).casefold() for th in table.css("thead th"))
+        headers = " | ".join(node_text(th).casefold() for th in table.css("thead th"))
         if all(word in headers for word in words):
             return table
     return None
@@ -340,9 +340,3 @@ def _table_with_headers(tree: LexborHTMLParser, *words: str) -> LexborNode | Non
 def _source_id_from_url(url: str) -> str:
     match = _DOC_LINK.search(urlsplit(url).path)
     return match.group(1).lower() if match else ""
-
-
-def _text(node: LexborNode | None) -> str:
-    if node is None:
-        return ""
-    return _SPACE.sub(" ", node.text(deep=True, separator=" ")).strip()

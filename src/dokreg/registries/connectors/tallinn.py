@@ -20,6 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, Unsupported
 from dokreg.registries.connectors.adr import field_for_label, parse_date
 from dokreg.registries.connectors.base import Connector
+from dokreg.registries.connectors.markup import node_text, page_text
 from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, RelationRef
 
 PARSER = "tallinn/1"
@@ -49,7 +50,6 @@ KEPT_LABELS = frozenset({"id", "asutus", "saatja kuupäev", "päritolu tüüp", 
 # A private person is named only in the extra info, as "Isik:O.Z.".
 _PERSON = re.compile(r"^\s*isik\s*:\s*(?P<who>.+)$", re.IGNORECASE)
 _RELATED_LINE = re.compile(r"^(?P<day>\d{1,2}\.\d{1,2}\.\d{4})\s+(?P<rest>.*)$")
-_SPACE = re.compile(r"\s+")
 
 
 class TallinnConnector(Connector):
@@ -80,18 +80,18 @@ class TallinnConnector(Connector):
 # --- pure parsing --------------------------------------------------------------------------
 def document_rows(raw: RawCapture) -> list[tuple[str, LexborNode]]:
     """The page's (label, value node) rows; NotFoundAtSource for the empty page, SourceChanged for new markup."""
-    tree = LexborHTMLParser(_decode(raw))
+    tree = LexborHTMLParser(page_text(raw))
     container = tree.css_first("#document_container")
     if container is None:
         raise SourceChanged(f"{raw.url}: no #document_container on the document page")
     rows = []
     for row in container.css("div.row"):
         label, value = row.css_first(".detail_label"), row.css_first(".detail_desc")
-        if label is not None and value is not None and (text := _text(label).rstrip(":").strip()):
+        if label is not None and value is not None and (text := node_text(label).rstrip(":").strip()):
             rows.append((text, value))
     if rows:
         return rows
-    if container.css_first("div.row") is not None or _text(container):
+    if container.css_first("div.row") is not None or node_text(container):
         raise SourceChanged(f"{raw.url}: document rows without detail_label/detail_desc")
     raise NotFoundAtSource(f"{raw.url}: no document with this id (an empty page)")
 
@@ -110,7 +110,7 @@ def parse_document(raw: RawCapture) -> RegisterEntry:
             files += found
             pairs += [(label, ref.name) for ref in found]
             continue
-        value = _text(node)
+        value = node_text(node)
         pairs.append((label, value))
         name = FIELDS.get(key) or (
             None if key in KEPT_LABELS or key in PARTY_LABELS else field_for_label(label)
@@ -121,7 +121,7 @@ def parse_document(raw: RawCapture) -> RegisterEntry:
             unknown.append(label)
     values.update(_parties(pairs, values))
     values["title"] = _first(pairs, *TITLE_LABELS)
-    tree = LexborHTMLParser(_decode(raw))
+    tree = LexborHTMLParser(page_text(raw))
     related = list(_related_lines(tree, raw.url))
     pairs += [("Dokumendid samas küsimuses", text) for text, _ in related]
     access = str(values.get("access", ""))
@@ -172,7 +172,7 @@ def _file_refs(node: LexborNode, page_url: str, start: int) -> Iterator[FileRef]
             continue
         url = urljoin(page_url, href)
         # The link text is the readable name; the path's last part is a mangled copy of it.
-        name = _text(link) or urlsplit(url).path.rsplit("/", 1)[-1]
+        name = node_text(link) or urlsplit(url).path.rsplit("/", 1)[-1]
         yield FileRef(ordinal=ordinal, name=name, url=url)
         ordinal += 1
 
@@ -187,7 +187,7 @@ def _with_access(ref: FileRef, document_access: str) -> FileRef:
 def _related_lines(tree: LexborHTMLParser, page_url: str) -> Iterator[tuple[str, RelationRef | None]]:
     """Each line of "Dokumendid samas küsimuses"; the document's own (unlinked) line has no relation."""
     for item in tree.css("#related_container li"):
-        text = _text(item)
+        text = node_text(item)
         link = item.css_first("a[href]")
         if link is None:
             yield text, None
@@ -214,19 +214,3 @@ def _all(pairs: list[tuple[str, str]], wanted: str) -> list[str]:
 def _dok_id(url: str) -> str:
     values = parse_qs(urlsplit(url).query).get("dok_id", [""])
     return values[-1] if values[-1].isdigit() else ""
-
-
-def _text(node: LexborNode | None) -> str:
-    if node is None:
-        return ""
-    return _SPACE.sub(" ", node.text(deep=True, separator=" ")).strip()
-
-
-def _decode(raw: RawCapture) -> str:
-    charset = "utf-8"
-    if match := re.search(r"charset=([\w.-]+)", raw.content_type or "", re.IGNORECASE):
-        charset = match.group(1)
-    try:
-        return raw.body.decode(charset, errors="replace")
-    except LookupError:
-        return raw.body.decode("utf-8", errors="replace")
