@@ -38,10 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sync_search import (  # noqa: E402 — bench/ is not a package; its sibling is imported by path
     BIG_DAY_MEAN,
     StageClock,
-    _profile_report,
-    _profiler,
+    django_ready,
     machine,
     peak_rss_mib,
+    profile_report,
+    profiler_start,
 )
 
 START = date(2022, 1, 3)
@@ -86,28 +87,6 @@ def corpus_config(args: argparse.Namespace):
     return CorpusConfig(
         bodies=1, days=days, start=START, docs_per_day=per_day, big_day_every=every, files=args.files
     )
-
-
-def django_ready(data_dir: Path, database_url: str | None) -> None:
-    """Configure Django on a fresh data folder and database (env BEFORE setup) and migrate."""
-    from django.conf import settings
-
-    if settings.configured:  # pytest-django: the test's settings and database are already in place
-        settings.DOKREG_REQUEST_INTERVAL = 0
-        return
-    data_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["DOKREG_DATA_DIR"] = str(data_dir)
-    os.environ["DOKREG_REQUEST_INTERVAL"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dokreg.conf.settings")
-    for name in ("DOKREG_FILE_STORE", "DOKREG_INDEX_DIR", "DATABASE_URL"):
-        os.environ.pop(name, None)
-    if database_url:
-        os.environ["DATABASE_URL"] = database_url
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 def pg_database_create(admin_url: str) -> tuple[str, str]:
@@ -281,7 +260,7 @@ def sync_run(args: argparse.Namespace, simulator: Simulator, registry, config) -
     progress = Progress(args.progress_every, registry, clock)
     load_before = os.getloadavg()
     progress.start()
-    profiler = _profiler(args.profile)
+    profiler = profiler_start(args.profile)
     started = time.perf_counter()
     try:
         report = registry_sync(
@@ -298,7 +277,7 @@ def sync_run(args: argparse.Namespace, simulator: Simulator, registry, config) -
             profiler.disable()
         progress.stop()
     if profiler is not None:
-        _profile_report(profiler, args.profile)
+        profile_report(profiler, args.profile)
     stored = Document.objects.filter(registry=registry).count()
     days = SyncDay.objects.filter(registry=registry)
     stages = {name: round(s, 3) for name, s in clock.seconds.items()}

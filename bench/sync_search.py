@@ -67,8 +67,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def django_ready(data_dir: Path) -> None:
-    """Configure Django on a fresh data folder (env BEFORE setup) and migrate; no-op under pytest-django."""
+def django_ready(data_dir: Path, database_url: str | None = None) -> None:
+    """Configure Django on a fresh data folder (env BEFORE setup) and migrate; no-op under pytest-django.
+
+    Without ``database_url`` everything lives under the fresh folder, on SQLite."""
     from django.conf import settings
 
     if settings.configured:  # pytest-django: the test's settings and database are already in place
@@ -79,7 +81,9 @@ def django_ready(data_dir: Path) -> None:
     os.environ["DOKREG_REQUEST_INTERVAL"] = "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dokreg.conf.settings")
     for name in ("DOKREG_FILE_STORE", "DOKREG_INDEX_DIR", "DATABASE_URL"):
-        os.environ.pop(name, None)  # everything under the fresh folder, on SQLite
+        os.environ.pop(name, None)
+    if database_url:
+        os.environ["DATABASE_URL"] = database_url
     import django
     from django.core.management import call_command
 
@@ -216,7 +220,7 @@ def sync_bench(args: argparse.Namespace) -> dict:
     simulator = Simulator(config)
     clock = StageClock()
     totals: dict[str, int] = {}
-    profiler = _profiler(args.profile)
+    profiler = profiler_start(args.profile)
     started = time.perf_counter()
     try:
         for spec in config.body_specs():
@@ -244,7 +248,7 @@ def sync_bench(args: argparse.Namespace) -> dict:
         rss = peak_rss_mib()  # before the simulator child is reaped: children = the extraction forks
         requests = simulator.stop()
     if profiler is not None:
-        _profile_report(profiler, args.profile)
+        profile_report(profiler, args.profile)
     stored = Document.objects.count()
     stages = {name: round(s, 3) for name, s in clock.seconds.items()}
     stages["other"] = round(max(0.0, seconds - sum(clock.seconds.values())), 3)
@@ -274,7 +278,7 @@ def sync_bench(args: argparse.Namespace) -> dict:
     }
 
 
-def _profiler(path: Path | None):
+def profiler_start(path: Path | None):
     if path is None:
         return None
     import cProfile
@@ -284,7 +288,7 @@ def _profiler(path: Path | None):
     return profiler
 
 
-def _profile_report(profiler, path: Path) -> None:
+def profile_report(profiler, path: Path) -> None:
     import pstats
 
     path.parent.mkdir(parents=True, exist_ok=True)
