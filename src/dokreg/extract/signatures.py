@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote
 
@@ -109,29 +110,43 @@ def read_signatures(
 def _read_signature(
     signature: etree._Element, data_files: Mapping[str, Sequence[bytes]]
 ) -> tuple[SignatureInfo, list[str]]:
-    cert = _signer_certificate(signature)
-    name, code, country, issuer = _subject(cert) if cert is not None else ("", "", "", "")
+    who = signer_of(signature)
     digests_valid, digest_problems = _check_data_references(signature, data_files)
-    value_valid, value_problem = _check_value(signature, cert)
+    value_valid, value_problem = _check_value(signature, who.certificate)
     problems = [*digest_problems, *([value_problem] if value_problem else [])]
     note = "; ".join([*problems, NOT_CHECKED])
     info = SignatureInfo(
-        signer_name=name or "(no signer certificate)",
-        personal_code=code,
+        signer_name=who.name or "(no signer certificate)",
+        personal_code=who.personal_code,
         role=", ".join(_texts(signature, ".//xades:ClaimedRole")),
-        country=country,
-        issuer=issuer,
+        country=who.country,
+        issuer=who.issuer,
         signed_at=_signing_time(signature),
         profile=_profile(signature),
         value_valid=value_valid,
         digests_valid=digests_valid,
         note=note,
     )
-    signer = name or "unknown signer"
+    signer = who.name or "unknown signer"
     return info, [f"signature of {signer}: {p}" for p in problems]
 
 
 # --- who and when -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Signer:
+    """Who signed, from the certificate in the signature's KeyInfo; blanks when it has none."""
+
+    certificate: x509.Certificate | None
+    name: str = ""
+    personal_code: str = ""
+    country: str = ""
+    issuer: str = ""
+
+
+def signer_of(signature: etree._Element) -> Signer:
+    """The signer of an XML signature (ASiC-E's XAdES or DigiDoc's DDOC: the same X509 reading)."""
+    cert = _signer_certificate(signature)
+    return Signer(cert, *_subject(cert)) if cert is not None else Signer(None)
 
 
 def _signer_certificate(signature: etree._Element) -> x509.Certificate | None:

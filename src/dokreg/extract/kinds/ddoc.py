@@ -28,7 +28,7 @@ from dokreg.errors import Broken, TooLarge
 from dokreg.extract.kinds.base import EXTENSION, MAGIC, MAGIC_WEAK, extension_of
 from dokreg.extract.kinds.eml import safe_filename
 from dokreg.extract.limits import Limits
-from dokreg.extract.signatures import _signer_certificate, _subject  # the same X509 reading as ASiC-E
+from dokreg.extract.signatures import signer_of
 from dokreg.extract.types import ChildFile, Extraction, SignatureInfo
 from dokreg.extract.zipguard import unique_name
 
@@ -135,17 +135,16 @@ def _content(element: etree._Element, file_name: str, name: str, warnings: list[
 
 
 def _signature(signature: etree._Element, data_files: list[_DataFile], warnings: list[str]) -> SignatureInfo:
-    cert = _signer_certificate(signature)
-    signer, code, country, issuer = _subject(cert) if cert is not None else ("", "", "", "")
+    who = signer_of(signature)
     digests_valid, problems = _check_digests(signature, data_files)
-    label = signer or "unknown signer"
+    label = who.name or "unknown signer"
     warnings.extend(f"signature of {label}: {p}" for p in problems)
     return SignatureInfo(
-        signer_name=signer or "(no signer certificate)",
-        personal_code=code,
+        signer_name=who.name or "(no signer certificate)",
+        personal_code=who.personal_code,
         role=", ".join(_texts(signature, ".//{*}ClaimedRole")),
-        country=country,
-        issuer=issuer,
+        country=who.country,
+        issuer=who.issuer,
         signed_at=_signing_time(signature),
         profile="DDOC",
         value_valid=None,
