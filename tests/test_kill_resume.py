@@ -8,11 +8,10 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
+from tests.archive_children import child_env, database
 
 from dokreg.simulator import Corpus, CorpusConfig, SimulatorServer
 
@@ -37,37 +36,13 @@ print(json.dumps({
 """
 
 
-@contextmanager
-def database(tmp_path, name):
-    """A DATABASE_URL for one archive: SQLite in its own folder, or a fresh PostgreSQL database."""
-    env = {"DOKREG_DATA_DIR": str(tmp_path / name)}
-    test_url = os.environ.get("DOKREG_TEST_DATABASE_URL")
-    if os.environ.get("DOKREG_TEST_ON_POSTGRES") != "1" or not test_url:
-        yield env
-        return
-    import psycopg
-
-    db = f"dokreg_kill_{name}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(test_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db}"')
-    try:
-        yield env | {"DATABASE_URL": test_url.rsplit("/", 1)[0] + "/" + db}
-    finally:
-        with psycopg.connect(test_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-
-
 def dokreg(env, *args, **kw):
-    full = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DOKREG_TEST_ON_POSTGRES"}}
-    full |= {"DOKREG_REQUEST_INTERVAL": "0", **env}
     return subprocess.run(
-        [sys.executable, "-m", "dokreg", *args], env=full, capture_output=True, text=True, **kw
+        [sys.executable, "-m", "dokreg", *args], env=child_env(env), capture_output=True, text=True, **kw
     )
 
 
 def sync_popen(env):
-    full = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DOKREG_TEST_ON_POSTGRES"}}
-    full |= {"DOKREG_REQUEST_INTERVAL": "0", **env}
     return subprocess.Popen(
         [
             sys.executable,
@@ -81,7 +56,7 @@ def sync_popen(env):
             "--until",
             str(UNTIL),
         ],
-        env=full,
+        env=child_env(env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
@@ -133,8 +108,6 @@ def test_killed_sync_resumes_to_the_same_archive(tmp_path):
 
 
 def _count(env) -> str:
-    full = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DOKREG_TEST_ON_POSTGRES"}}
-    full |= env
     return subprocess.run(
-        [sys.executable, "-c", COUNT_VERSIONS], env=full, capture_output=True, text=True, check=True
+        [sys.executable, "-c", COUNT_VERSIONS], env=child_env(env), capture_output=True, text=True, check=True
     ).stdout

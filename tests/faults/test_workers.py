@@ -14,13 +14,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
 from collections import Counter
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
 import pytest
+from tests.archive_children import ON_POSTGRES, child_env, database
 
 from dokreg.simulator import Corpus, CorpusConfig, SimulatorServer
 
@@ -30,9 +29,6 @@ SINCE, UNTIL = date(2025, 12, 1), date(2025, 12, 3)
 DAYS = ["--since", str(SINCE), "--until", str(UNTIL)]
 # When we saw something differs between two runs by nature; everything else must match.
 TIMES = {"first_seen_at", "last_checked_at", "last_changed_at"}
-ON_POSTGRES = os.environ.get("DOKREG_TEST_ON_POSTGRES") == "1" and bool(
-    os.environ.get("DOKREG_TEST_DATABASE_URL")
-)
 TASKS_TABLE = "django_tasks_database_dbtaskresult"
 
 COUNTS = """
@@ -52,29 +48,8 @@ print(json.dumps({
 """
 
 
-@contextmanager
-def database(tmp_path: Path, name: str):
-    """Environment for one archive: SQLite in its own folder, or a fresh PostgreSQL database."""
-    env = {"DOKREG_DATA_DIR": str(tmp_path / name)}
-    if not ON_POSTGRES:
-        yield env
-        return
-    import psycopg
-
-    test_url = os.environ["DOKREG_TEST_DATABASE_URL"]
-    db = f"dokreg_workers_{name}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(test_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db}"')
-    try:
-        yield env | {"DATABASE_URL": test_url.rsplit("/", 1)[0] + "/" + db}
-    finally:
-        with psycopg.connect(test_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
-
-
 def full_env(env: dict, tasks: str) -> dict:
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DOKREG_TEST_ON_POSTGRES"}}
-    return base | {"DOKREG_REQUEST_INTERVAL": "0", "DOKREG_TASKS": tasks} | env
+    return child_env(env, DOKREG_TASKS=tasks)
 
 
 def dokreg(env: dict, *args: str, tasks: str = "database", check: bool = True) -> subprocess.CompletedProcess:
