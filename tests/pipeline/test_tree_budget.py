@@ -1,11 +1,11 @@
 """A nested-archive bomb cannot fill a document with thousands of stored files."""
 
 import pytest
+from tests.public.factories import make_document, make_file, make_registry
 
 from dokreg.archive.models import File
 from dokreg.extract.types import ChildFile, Extraction
 from dokreg.pipeline.files import extraction_store
-from tests.public.factories import make_document, make_file, make_registry
 
 pytestmark = pytest.mark.django_db
 

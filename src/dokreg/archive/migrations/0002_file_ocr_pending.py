@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0001_initial'),
+        ("archive", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='file',
-            name='ocr_pending',
+            model_name="file",
+            name="ocr_pending",
             field=models.BooleanField(db_index=True, default=False),
         ),
     ]

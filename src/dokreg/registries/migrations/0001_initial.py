@@ -4,36 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Registry',
+            name="Registry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('name', models.CharField(max_length=300)),
-                ('name_certain', models.BooleanField(default=False)),
-                ('family', models.CharField(choices=[('adr', 'ADR / Delta'), ('rmk', 'RMK'), ('riigikantselei', 'Riigikantselei'), ('riigikogu', 'Riigikogu'), ('tallinn', 'Tallinn'), ('other', 'Other platform')], max_length=20)),
-                ('base_url', models.URLField(max_length=500)),
-                ('state', models.CharField(choices=[('active', 'active'), ('paused', 'paused'), ('not_covered', 'not yet covered')], default='active', max_length=20)),
-                ('state_reason', models.TextField(blank=True)),
-                ('last_sync_started_at', models.DateTimeField(blank=True, null=True)),
-                ('last_sync_finished_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('last_error_at', models.DateTimeField(blank=True, null=True)),
-                ('document_count', models.PositiveIntegerField(default=0)),
-                ('newest_registered', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("name", models.CharField(max_length=300)),
+                ("name_certain", models.BooleanField(default=False)),
+                (
+                    "family",
+                    models.CharField(
+                        choices=[
+                            ("adr", "ADR / Delta"),
+                            ("rmk", "RMK"),
+                            ("riigikantselei", "Riigikantselei"),
+                            ("riigikogu", "Riigikogu"),
+                            ("tallinn", "Tallinn"),
+                            ("other", "Other platform"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("base_url", models.URLField(max_length=500)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("active", "active"),
+                            ("paused", "paused"),
+                            ("not_covered", "not yet covered"),
+                        ],
+                        default="active",
+                        max_length=20,
+                    ),
+                ),
+                ("state_reason", models.TextField(blank=True)),
+                ("last_sync_started_at", models.DateTimeField(blank=True, null=True)),
+                ("last_sync_finished_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("last_error_at", models.DateTimeField(blank=True, null=True)),
+                ("document_count", models.PositiveIntegerField(default=0)),
+                ("newest_registered", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'registries',
-                'ordering': ['name'],
+                "verbose_name_plural": "registries",
+                "ordering": ["name"],
             },
         ),
     ]
