@@ -35,11 +35,15 @@ def scanned_pdf(text_pdf: bytes) -> bytes:
 def scan():
     if not tesseract_available():
         pytest.skip("tesseract with Estonian data is not installed (scripts/install-system-deps.sh)")
-    corpus = Corpus(CorpusConfig(bodies=1, days=1, docs_per_day=4, big_day_every=0, ak_share=0, files="pdf", seed=4))
+    corpus = Corpus(
+        CorpusConfig(bodies=1, days=1, docs_per_day=4, big_day_every=0, ak_share=0, files="pdf", seed=4)
+    )
     sim = next(d for d in corpus.documents(corpus.bodies[0].slug) if d.files)
     text_pdf, _ = FileMaker(seed=4).content(sim, sim.files[0])
     document = make_document(make_registry(), title=sim.title)
-    file = make_file(document, name="skaneering.pdf", data=scanned_pdf(text_pdf), extract_state=File.Extract.PENDING)
+    file = make_file(
+        document, name="skaneering.pdf", data=scanned_pdf(text_pdf), extract_state=File.Extract.PENDING
+    )
     return file, sim
 
 

@@ -49,7 +49,12 @@ def test_id_range_stores_every_document_and_counts_gaps(rmk):
     again = registry_sync_ids(registry=registry, first=ids[0], last=ids[-1], isolate=False)
     assert again.new == 0 and again.unchanged == len(ids)
     [walked] = SyncRange.objects.filter(registry=registry)
-    assert (walked.found, walked.missing, walked.failed, walked.complete) == (len(ids), report.missing, 0, True)
+    assert (walked.found, walked.missing, walked.failed, walked.complete) == (
+        len(ids),
+        report.missing,
+        0,
+        True,
+    )
 
 
 def test_frontier_walks_past_the_highest_stored_id(rmk):
