@@ -36,6 +36,12 @@ class SourceChanged(DokregError):
     code = "source_changed"
 
 
+class NotModified(DokregError):
+    """The source answered 304: the page is as we stored it (not an error; the re-visit is done)."""
+
+    code = "not_modified"
+
+
 class NotFoundAtSource(DokregError):
     code = "not_found"
 

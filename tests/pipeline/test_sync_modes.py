@@ -129,3 +129,26 @@ def test_day_sync_still_complete_after_refactor():
             registry=registry, since=date(2025, 12, 1), until=date(2025, 12, 1), isolate=False
         )
     assert report.new == 5 and not report.incomplete_days
+
+
+def test_revisits_use_conditional_requests():
+    corpus = Corpus(
+        CorpusConfig(
+            bodies=1, days=1, start=date(2025, 12, 1), docs_per_day=8, big_day_every=0, files="none", seed=8
+        )
+    )
+    with SimulatorServer(corpus) as server:
+        slug = corpus.bodies[0].slug
+        registry = registry_save(slug="etag", family="adr", base_url=server.base_url(slug))
+        registry_sync(registry=registry, since=date(2025, 12, 1), until=date(2025, 12, 1), isolate=False)
+        edited = corpus.documents(slug)[0]
+        corpus.mutate(slug, edited.id, title=edited.title + " (parandatud)")
+        report = registry_revisit(registry=registry, due_only=False, isolate=False)
+        # Unchanged pages cost a 304 and no parsing; the edited one (and those whose relations table shows
+        # its title) come back whole and are compared.
+        stored_count = Document.objects.filter(registry=registry).count()
+        not_modified = server.requests["not_modified"]
+        assert 0 < not_modified < stored_count and report.unchanged >= not_modified
+        assert report.unchanged + report.changed == report.revisited == stored_count and report.changed >= 1
+        stored = Document.objects.get(registry=registry, source_id=str(edited.id))
+        assert stored.title.endswith("(parandatud)")

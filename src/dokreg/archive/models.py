@@ -49,6 +49,9 @@ class Capture(models.Model):
     body = models.BinaryField()
     sha256 = models.CharField(max_length=64)
     fetched_at = models.DateTimeField()
+    # The source's validators, sent back on the next re-visit so an unchanged page costs a 304.
+    etag = models.CharField(max_length=300, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["registry", "source_id"], name="capture_unique_doc")]

@@ -334,6 +334,8 @@ def _capture_store(registry: Registry, source_id: str, raw: RawCapture, seen_at:
             "body": zlib.compress(raw.body, 6),
             "sha256": hashlib.sha256(raw.body).hexdigest(),
             "fetched_at": raw.fetched_at or seen_at,
+            "etag": raw.etag[:300],
+            "last_modified": raw.last_modified[:100],
         },
     )
 

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from dokreg.archive.models import Access, Document, FetchState, File, SyncDay, SyncRange
+from dokreg.archive.models import Access, Capture, Document, FetchState, File, SyncDay, SyncRange
 from dokreg.archive.services import (
     document_fetch_failed,
     document_listed,
@@ -26,7 +26,7 @@ from dokreg.archive.services import (
     problems_resolve,
     registry_counts_refresh,
 )
-from dokreg.errors import DokregError, NotFoundAtSource, SourcePaused
+from dokreg.errors import DokregError, NotFoundAtSource, NotModified, SourcePaused
 from dokreg.pipeline.files import document_files_download, document_files_extract, files_ocr_pending
 from dokreg.pipeline.indexing import index_pending
 from dokreg.pipeline.progress import Reporter
@@ -35,7 +35,7 @@ from dokreg.registries.connectors.base import Connector
 from dokreg.registries.http import client_from_settings
 from dokreg.registries.models import Registry
 from dokreg.registries.services import registry_name_refresh
-from dokreg.registries.types import ListedEntry
+from dokreg.registries.types import ListedEntry, Validators
 
 log = logging.getLogger(__name__)
 
@@ -372,10 +372,14 @@ def source_fetch(
 ) -> Document | None:
     """Fetch and store one document by its source id; None when the source has no such document."""
     try:
-        raw = connector.fetch(source_id)
+        raw = connector.fetch(source_id, validators=_validators(registry, document))
         entry = connector.parse(raw)
     except SourcePaused:
         raise
+    except NotModified:
+        Document.objects.filter(pk=document.pk).update(last_checked_at=timezone.now())
+        report.unchanged += 1
+        return document
     except NotFoundAtSource as error:
         if document is not None and document.fetch_state == FetchState.OK:
             report.withdrawn += document_withdrawn(document=document)
@@ -398,6 +402,19 @@ def source_fetch(
     setattr(report, outcome.kind, getattr(report, outcome.kind) + 1)
     problems_resolve(registry=registry, subject=connector.document_url(source_id))
     return outcome.document
+
+
+def _validators(registry: Registry, document: Document | None) -> Validators | None:
+    """A conditional request only for a document stored whole and current (not withdrawn, not failed)."""
+    if document is None or document.fetch_state != FetchState.OK or document.withdrawn_at is not None:
+        return None
+    capture = Capture.objects.filter(registry=registry, source_id=document.source_id).values(
+        "etag", "last_modified"
+    )
+    found = capture.first()
+    if not found or not (found["etag"] or found["last_modified"]):
+        return None
+    return Validators(etag=found["etag"], last_modified=found["last_modified"])
 
 
 def _fetch_failed(registry: Registry, document: Document, error: Exception, report: SyncReport) -> bool:

@@ -20,6 +20,25 @@ class RawCapture:
     content_type: str = ""
     fetched_at: datetime | None = None
     source_id: str = ""
+    # The validators the source sent, for a conditional request next time (304 Not Modified).
+    etag: str = ""
+    last_modified: str = ""
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What we hold of a page already: the source may answer 304 instead of sending it again."""
+
+    etag: str = ""
+    last_modified: str = ""
+
+    def headers(self) -> dict[str, str]:
+        headers = {}
+        if self.etag:
+            headers["If-None-Match"] = self.etag
+        if self.last_modified:
+            headers["If-Modified-Since"] = self.last_modified
+        return headers
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,12 @@ platform family's business (`adr.AdrSite`).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import socket
 import threading
 from collections import Counter
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import unquote, urlsplit
@@ -31,11 +33,14 @@ class SimulatorServer:
         port: int = 0,
         faults: FaultHook | None = None,
         site: Site | None = None,
+        etags: bool = True,
     ):
         self.corpus = corpus
         self.site: Site = site or AdrSite(corpus)
         self.faults = faults
         self.requests: Counter[str] = Counter()
+        # Document pages carry an ETag and answer If-None-Match with 304, as a well-behaved server does.
+        self.etags = etags
         self._count_lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -98,9 +103,22 @@ class SimulatorServer:
             except Exception:  # a simulator bug must look like a failing server (500), not a hung socket
                 log.exception("simulator failed on %s %s", request.method, request.path)
                 response = Response(500, b"<html><body><h1>500</h1></body></html>", kind="error")
+        if self.etags:
+            response = _conditional(request, response)
         with self._count_lock:
             self.requests[response.kind] += 1
         return response
+
+
+def _conditional(request: Request, response: Response) -> Response:
+    if request.method != "GET" or response.status != 200 or response.kind != "document":
+        return response
+    etag = '"' + hashlib.sha1(response.body).hexdigest()[:20] + '"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(
+            304, b"", content_type=response.content_type, headers=(("ETag", etag),), kind="not_modified"
+        )
+    return replace(response, headers=(*response.headers, ("ETag", etag)))
 
 
 def _handler_for(server: SimulatorServer) -> type[BaseHTTPRequestHandler]:

@@ -24,7 +24,15 @@ from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnava
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.connectors.markup import node_text, page_text
 from dokreg.registries.http import PoliteClient
-from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture, RegisterEntry, RelationRef
+from dokreg.registries.types import (
+    DayListing,
+    FileRef,
+    ListedEntry,
+    RawCapture,
+    RegisterEntry,
+    RelationRef,
+    Validators,
+)
 
 PARSER = "adr/1"
 PAGE_SIZE = 20
@@ -205,8 +213,8 @@ class AdrConnector(Connector):
             raise BadInput(f"ADR document ids are numbers, got {source_id!r}")
         return f"{self.base_url}dokument/{source_id}"
 
-    def fetch(self, source_id: str) -> RawCapture:
-        raw = self._capture(self.document_url(source_id), str(source_id))
+    def fetch(self, source_id: str, *, validators: Validators | None = None) -> RawCapture:
+        raw = self._capture(self.document_url(source_id), str(source_id), validators)
         _check_document_page(raw)
         return raw
 

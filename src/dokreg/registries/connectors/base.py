@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from dokreg.errors import BadInput, NotFoundAtSource, SourceUnavailable
+from dokreg.errors import BadInput, NotFoundAtSource, NotModified, SourceUnavailable
 from dokreg.registries.http import PoliteClient
-from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry
+from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, Validators
 
 # A file larger than this is refused (TooLarge) unless settings.DOKREG_MAX_DOWNLOAD_BYTES says otherwise.
 DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
@@ -37,8 +37,9 @@ class Connector(ABC):
         """Every entry the register lists for one registration day, with honest completeness."""
 
     @abstractmethod
-    def fetch(self, source_id: str) -> RawCapture:
-        """The document's page as the source sent it; NotFoundAtSource when it is gone."""
+    def fetch(self, source_id: str, *, validators: Validators | None = None) -> RawCapture:
+        """The document's page as the source sent it; NotFoundAtSource when it is gone, NotModified when
+        ``validators`` say we hold it already and the source agrees."""
 
     @abstractmethod
     def parse(self, raw: RawCapture) -> RegisterEntry:
@@ -57,10 +58,12 @@ class Connector(ABC):
         return ""
 
     # --- shared plumbing for the families --------------------------------------------------
-    def _capture(self, url: str, source_id: str) -> RawCapture:
-        """GET a document page as it came: NotFoundAtSource on 404/410, SourceUnavailable on any
-        other non-200. Whether the 200 page really holds a document is the family's check."""
-        response = self.client.get(url)
+    def _capture(self, url: str, source_id: str, validators: Validators | None = None) -> RawCapture:
+        """GET a document page as it came: NotFoundAtSource on 404/410, NotModified on 304 (a conditional
+        request), SourceUnavailable on any other non-200. Whether the page holds a document is the family's check."""
+        response = self.client.get(url, headers=validators.headers() if validators else None)
+        if response.status_code == 304:
+            raise NotModified(f"{url}: not modified since we stored it")
         if response.status_code in (404, 410):
             raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; withdrawn or never public")
         if response.status_code != 200:
@@ -72,6 +75,8 @@ class Connector(ABC):
             content_type=response.headers.get("Content-Type", ""),
             fetched_at=datetime.now(UTC),
             source_id=source_id,
+            etag=response.headers.get("ETag", ""),
+            last_modified=response.headers.get("Last-Modified", ""),
         )
 
     def _download_from_register(self, url: str) -> httpx.Response:

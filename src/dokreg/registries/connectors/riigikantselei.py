@@ -32,7 +32,15 @@ from lxml import etree
 from dokreg.errors import BadInput, Broken, NotFoundAtSource, SourceChanged, SourceUnavailable
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.http import PoliteClient
-from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture, RegisterEntry, RelationRef
+from dokreg.registries.types import (
+    DayListing,
+    FileRef,
+    ListedEntry,
+    RawCapture,
+    RegisterEntry,
+    RelationRef,
+    Validators,
+)
 
 PARSER = "riigikantselei/1"
 PAGE_SIZE = 20
@@ -149,8 +157,8 @@ class RiigikantseleiConnector(Connector):
     def document_url(self, source_id: str) -> str:
         return f"{self.base_url}documents/{normalise_note_id(source_id)}?open"
 
-    def fetch(self, source_id: str) -> RawCapture:
-        raw = self._capture(self.document_url(source_id), normalise_note_id(source_id))
+    def fetch(self, source_id: str, *, validators: Validators | None = None) -> RawCapture:
+        raw = self._capture(self.document_url(source_id), normalise_note_id(source_id), validators)
         parse_document(raw)  # a page we cannot read is a SourceChanged now, not at reprocess time
         return raw
 

@@ -28,7 +28,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnavailable
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.connectors.markup import node_text
-from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture, RegisterEntry
+from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture, RegisterEntry, Validators
 
 PARSER = "riigikogu/1"
 PAGE_SIZE = 25
@@ -106,8 +106,8 @@ class RiigikoguConnector(Connector):
             raise BadInput(f"Riigikogu document ids are UUIDs, got {source_id!r}")
         return f"{self.base_url}dokument/{str(source_id).strip().lower()}/"
 
-    def fetch(self, source_id: str) -> RawCapture:
-        raw = self._capture(self.document_url(source_id), str(source_id).strip().lower())
+    def fetch(self, source_id: str, *, validators: Validators | None = None) -> RawCapture:
+        raw = self._capture(self.document_url(source_id), str(source_id).strip().lower(), validators)
         parse_document(raw)  # unreadable markup is a SourceChanged now, not at reprocess time
         return raw
 

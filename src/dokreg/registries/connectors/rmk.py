@@ -19,7 +19,7 @@ from datetime import date
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, Unsupported
 from dokreg.registries.connectors.adr import parse_date
 from dokreg.registries.connectors.base import Connector
-from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, RelationRef
+from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, RelationRef, Validators
 
 PARSER = "rmk/1"
 # RMK's access codes in the words the archive's access_level() understands.
@@ -110,8 +110,8 @@ class RmkConnector(Connector):
     def file_url(self, file_id: str) -> str:
         return f"{self.base_url}api/fail/{_checked_id(file_id)}"
 
-    def fetch(self, source_id: str) -> RawCapture:
-        raw = self._capture(self.api_url(source_id), str(source_id))
+    def fetch(self, source_id: str, *, validators: Validators | None = None) -> RawCapture:
+        raw = self._capture(self.api_url(source_id), str(source_id), validators)
         record(raw)  # a missing id (data: false) or a changed shape fails here, not later in parse
         return raw
 

@@ -21,7 +21,7 @@ from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, Unsupported
 from dokreg.registries.connectors.adr import field_for_label, parse_date
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.connectors.markup import node_text, page_text
-from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, RelationRef
+from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, RelationRef, Validators
 
 PARSER = "tallinn/1"
 DETAILS_QUERY = "?c_tpl=1092&command=details&dok_id="
@@ -65,8 +65,8 @@ class TallinnConnector(Connector):
             raise BadInput(f"Tallinn document ids are numbers, got {source_id!r}")
         return f"{self.base_url}{DETAILS_QUERY}{text}"
 
-    def fetch(self, source_id: str) -> RawCapture:
-        raw = self._capture(self.document_url(source_id), str(source_id))
+    def fetch(self, source_id: str, *, validators: Validators | None = None) -> RawCapture:
+        raw = self._capture(self.document_url(source_id), str(source_id), validators)
         document_rows(raw)  # the empty "not found" page or new markup fails here, not later in parse
         return raw
 
