@@ -139,6 +139,7 @@ class DocumentDetail(DocumentItem):
     files: list[FileOut]
     relations: list[RelationOut]
     matter: MatterRef | None
+    same_correspondence: list[DocumentItem]
     history: list[HistoryOut]
 
 

@@ -24,6 +24,7 @@ from dokreg.archive.models import Document
 from dokreg.archive.selectors import publishable_documents, version_changes
 from dokreg.errors import BadInput, DokregError
 from dokreg.public import selectors
+from dokreg.public.browse import same_correspondence
 from dokreg.public.facets import facet_groups
 from dokreg.public.params import SearchParams, parse_search
 from dokreg.public.selectors import (
@@ -185,6 +186,8 @@ def document_detail(request: HttpRequest, doc_id: int) -> dict[str, Any]:
             "files": _files(request, page.files) if page.files_public else [],
             "relations": [_relation(request, r) for r in page.relations],
             "matter": _matter(request, doc, page.same_matter),
+            # The same letter as another register recorded it (its number is this one's sender reference).
+            "same_correspondence": [document_item(request, other) for other in same_correspondence(doc)],
             "history": _history(doc, show_values=page.files_public),
         }
     )
