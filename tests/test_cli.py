@@ -115,3 +115,11 @@ def test_simulate_takes_its_own_options(capsys):
     assert run("simulate", "--help") == 0
     out = capsys.readouterr().out
     assert "usage: dokreg simulate" in out and "--port" in out and "--docs-per-day" in out
+
+
+def test_simulate_serves_any_family(capsys):
+    from dokreg.simulator.cli import SITES
+
+    assert set(SITES) == {"adr", "rmk", "riigikantselei", "riigikogu", "tallinn"}
+    assert run("simulate", "--family", "nope") == 2
+    assert "invalid choice: 'nope'" in capsys.readouterr().err

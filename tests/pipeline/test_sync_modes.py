@@ -152,3 +152,15 @@ def test_revisits_use_conditional_requests():
         assert report.unchanged + report.changed == report.revisited == stored_count and report.changed >= 1
         stored = Document.objects.get(registry=registry, source_id=str(edited.id))
         assert stored.title.endswith("(parandatud)")
+
+
+def test_files_the_register_marks_restricted_are_never_requested(rmk):
+    from dokreg.archive.models import File, Problem
+
+    corpus, site, registry = rmk
+    ids = site.ids.public_ids()
+    registry_sync_ids(registry=registry, first=ids[0], last=ids[-1], isolate=False)
+    withheld = File.objects.filter(document__registry=registry, parent=None, access="AK")
+    assert withheld.exists()
+    assert set(withheld.values_list("download_state", flat=True)) == {File.Download.WITHHELD}
+    assert not Problem.objects.filter(registry=registry, stage="download").exists()

@@ -10,9 +10,11 @@ import logging
 from dataclasses import replace
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from dokreg.archive.models import Access, Document, File, Signature
+from dokreg.archive.selectors import FILE_ACCESS_WITHHELD
 from dokreg.archive.services import problem_record
 from dokreg.archive.storage import blob_put, blob_read
 from dokreg.errors import DokregError, SourcePaused, Unsupported
@@ -31,6 +33,10 @@ def document_files_download(*, document: Document, connector: Connector) -> int:
     """Download the pending files of a public document; returns how many arrived."""
     if document.access != Access.PUBLIC:
         return 0
+    # A file the register itself marks restricted (RMK, Riigikogu list them) is never asked for.
+    document.files.filter(parent=None, download_state=File.Download.PENDING).filter(
+        Q(access__in=FILE_ACCESS_WITHHELD) | Q(url="")
+    ).update(download_state=File.Download.WITHHELD)
     done = 0
     for file in document.files.filter(
         parent=None, download_state__in=[File.Download.PENDING, File.Download.FAILED]

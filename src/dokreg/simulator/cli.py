@@ -11,8 +11,33 @@ from dokreg.simulator.corpus import FILE_MODES, Corpus, CorpusConfig
 from dokreg.simulator.server import SimulatorServer
 
 
+def _sites() -> dict:
+    from dokreg.simulator.riigikantselei import RiigikantseleiSite
+    from dokreg.simulator.riigikogu import RiigikoguSite
+    from dokreg.simulator.rmk import RmkSite
+    from dokreg.simulator.tallinn import TallinnSite
+
+    return {
+        "adr": None,
+        "rmk": RmkSite,
+        "riigikantselei": RiigikantseleiSite,
+        "riigikogu": RiigikoguSite,
+        "tallinn": TallinnSite,
+    }
+
+
+SITES = _sites()
+
+
 def simulate_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="dokreg simulate", description="Serve simulated ADR registers.")
+    parser = argparse.ArgumentParser(
+        prog="dokreg simulate",
+        description="Serve simulated registers of one platform family on loopback (ADR: every body; "
+        "the other families: the first body, in that family's own format).",
+    )
+    parser.add_argument(
+        "--family", choices=sorted(SITES), default="adr", help="platform family (default adr)"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--bodies", type=int, default=3, help="number of bodies (registers)")
@@ -37,12 +62,16 @@ def simulate_main(argv: list[str] | None = None) -> int:
                 files=args.files,
             )
         )
-        server = SimulatorServer(corpus, host=args.host, port=args.port)
+        bodies = corpus.bodies if args.family == "adr" else corpus.bodies[:1]
+        site = SITES[args.family](corpus, slug=bodies[0].slug) if args.family != "adr" else None
+        server = SimulatorServer(corpus, host=args.host, port=args.port, site=site)
     except (DokregError, OSError) as error:
         print(f"dokreg simulate: {error}", file=sys.stderr)
         return 2
-    for spec in corpus.bodies:
-        print(f"{spec.slug}\t{len(corpus.documents(spec.slug))} documents\t{server.base_url(spec.slug)}")
+    for spec in bodies:
+        url = f"{server.url}/{spec.slug}/"
+        print(f"{spec.slug}\t{len(corpus.documents(spec.slug))} documents\t{url}")
+        print(f"  dokreg registry add --family {args.family} --slug sim-{spec.slug} --url {url}")
     print("Serving; Ctrl-C stops.", flush=True)
     try:
         server.serve_forever()
