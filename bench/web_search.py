@@ -176,6 +176,8 @@ def search_at_scale(size: int, queries: list[Query], rounds: int, work_dir: Path
             writer.add(doc)
             count += 1
             chars += len(doc.text)
+            if count % 100_000 == 0:
+                print(f"  {size}: {count} added, {time.perf_counter() - started:.0f} s", file=sys.stderr)
     build_s = time.perf_counter() - started
     result = {
         "size": size,
@@ -209,20 +211,26 @@ def time_queries(index_dir: Path, queries: list[Query], rounds: int) -> dict:
     totals = {q.line: run(q, False)[1] for q in queries}  # warm-up: opens the reader, fills caches
     for q in queries:
         run(q, True)
-    plain: list[float] = []
-    faceted: list[float] = []
+    plain: dict[str, list[float]] = {q.line: [] for q in queries}
+    faceted: dict[str, list[float]] = {q.line: [] for q in queries}
     for _ in range(rounds):
         for q in queries:
-            plain.append(run(q, False)[0])
-            faceted.append(run(q, True)[0])
+            plain[q.line].append(run(q, False)[0])
+            faceted[q.line].append(run(q, True)[0])
     return {
         "queries": len(queries),
-        "samples": len(plain),
-        "hits_only": _summary(plain),
-        "facets": _summary(faceted),
+        "samples": len(queries) * rounds,
+        "hits_only": _summary([ms for values in plain.values() for ms in values]),
+        "facets": _summary([ms for values in faceted.values() for ms in values]),
+        "slowest_with_facets": _slowest(faceted, totals),
         "mean_hits": round(statistics.fmean(totals.values()), 1),
         "zero_hit_queries": [line for line, total in totals.items() if total == 0],
     }
+
+
+def _slowest(timings: dict[str, list[float]], totals: dict[str, int], n: int = 6) -> list[dict]:
+    medians = sorted(((line, statistics.median(ms)) for line, ms in timings.items()), key=lambda x: -x[1])
+    return [{"query": line, "median_ms": round(ms, 1), "hits": totals[line]} for line, ms in medians[:n]]
 
 
 def _summary(values: list[float]) -> dict:
