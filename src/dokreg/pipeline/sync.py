@@ -60,8 +60,9 @@ class SyncReport:
     paused: str = ""
 
     def summary(self) -> str:
+        listing = f"{self.days} days, {self.listed} listed: " if self.days else ""
         text = (
-            f"{self.days} days, {self.listed} listed: {self.new} new, {self.changed} changed, "
+            f"{listing}{self.new} new, {self.changed} changed, "
             f"{self.unchanged} unchanged, {self.failed} failed, {self.withdrawn} withdrawn; "
             f"{self.files} files downloaded, {self.extracted} extracted, {self.indexed} indexed"
         )
