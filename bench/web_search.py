@@ -82,7 +82,9 @@ end
 # -- documents, streamed --------------------------------------------------------------------------
 
 
-def stream_docs(size: int, text: str = "full", seed: int = 0) -> Iterator[tuple[object, object]]:
+def stream_docs(
+    size: int, text: str = "full", seed: int = 0, chunk_days: int = CHUNK_DAYS
+) -> Iterator[tuple[object, object]]:
     """(IndexDoc, SimDocument) for about ``size`` documents, doc_id 1, 2, … in order.
 
     Each chunk is its own Corpus (seed = chunk number), so references restart their running numbers
@@ -95,11 +97,11 @@ def stream_docs(size: int, text: str = "full", seed: int = 0) -> Iterator[tuple[
     days = max(1, math.ceil(size / (SEARCH_BODIES * SEARCH_DOCS_PER_DAY)))
     rng = random.Random(size + seed)
     doc_id = 0
-    for chunk, first in enumerate(range(0, days, CHUNK_DAYS)):
+    for chunk, first in enumerate(range(0, days, chunk_days)):
         corpus = Corpus(
             CorpusConfig(
                 bodies=SEARCH_BODIES,
-                days=min(CHUNK_DAYS, days - first),
+                days=min(chunk_days, days - first),
                 start=SEARCH_START + timedelta(days=first),
                 docs_per_day=SEARCH_DOCS_PER_DAY,
                 big_day_every=0,
@@ -246,7 +248,7 @@ def _summary(values: list[float]) -> dict:
 # -- 2. the archive: database, index and peer from one stream -------------------------------------
 
 
-def build_archive(docs: int, work_dir: Path, text: str) -> dict:
+def build_archive(docs: int, work_dir: Path, text: str, chunk_days: int = CHUNK_DAYS) -> dict:
     """Documents bulk-inserted (metadata), indexed (with text) and written to the peer, in one pass."""
     from django.db import transaction
     from django.utils import timezone
@@ -263,7 +265,7 @@ def build_archive(docs: int, work_dir: Path, text: str) -> dict:
     count = 0
     started = time.perf_counter()
     with IndexWriter(batch_size=2_000) as writer:
-        for doc, sim in stream_docs(docs, text):
+        for doc, sim in stream_docs(docs, text, chunk_days=chunk_days):
             registry = registries.get(doc.registry) or _registry(registries, doc)
             batch.append(_document(doc, sim, registry, now))
             rows.append(datasette_peer.peer_row(doc))
@@ -315,7 +317,7 @@ def _document(doc, sim, registry, now) -> object:
     return Document(
         id=doc.doc_id,
         registry=registry,
-        source_id=str(sim.id),
+        source_id=str(doc.doc_id),  # chunks restart the simulator's ids; ours are unique
         fetch_state="ok",
         reference=doc.reference,
         registered=doc.registered,

@@ -55,8 +55,9 @@ def test_one_pass_fills_archive_index_and_peer_with_the_same_documents(tmp_path)
     from dokreg.search import search
 
     web = _module("web_search")
-    built = web.build_archive(200, tmp_path, "short")
-    assert built["documents"] == Document.objects.count() == 212
+    # Two corpus chunks of one day each (a 1M run streams fifty 100-day chunks).
+    built = web.build_archive(400, tmp_path, "short", chunk_days=1)
+    assert built["documents"] == Document.objects.count() == 413
     doc = Document.objects.get(pk=17)
     peer = sqlite3.connect(tmp_path / "peer.db")
     assert peer.execute("SELECT reference, title FROM documents WHERE id = 17").fetchone() == (
