@@ -146,11 +146,17 @@ def test_the_polite_client_retries_through_a_cut_connection_a_timeout_and_a_500(
 # --- the sync through faults -----------------------------------------------------------------------
 
 
+# "A few thousand documents": 18 days of this corpus hold about 2,500.
+FAULT_DAYS = 18
+
+
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_sync_through_faults_ends_with_the_whole_register(capsys):
     corpus = Corpus(
-        CorpusConfig(bodies=1, days=10, start=START, docs_per_day=100, big_day_every=2, seed=5, files="none")
+        CorpusConfig(
+            bodies=1, days=FAULT_DAYS, start=START, docs_per_day=100, big_day_every=2, seed=5, files="none"
+        )
     )
     source = {str(d.id): d for d in corpus.documents("som")}
     # Three documents whose pages were redesigned: one public and one AK on an ordinary day, one on a big day.
@@ -174,7 +180,7 @@ def test_sync_through_faults_ends_with_the_whole_register(capsys):
     with SimulatorServer(corpus, faults=faults) as server:
         registry = registry_save(slug="som", family="adr", base_url=server.base_url("som"), name="")
         # Two retries: a burst of three 429s outlasts one request's attempts, so some work is left over.
-        first = sync(registry, server, days=10, retries=2)
+        first = sync(registry, server, days=FAULT_DAYS, retries=2)
         left_over = set(
             Document.objects.filter(registry=registry, fetch_state=FetchState.FAILED)
             .exclude(source_id__in=changed)
@@ -183,7 +189,7 @@ def test_sync_through_faults_ends_with_the_whole_register(capsys):
         incomplete_first = list(first.incomplete_days)
         never_listed = set(source) - set(Document.objects.values_list("source_id", flat=True))
         # The second run has the default four retries, which outlast a burst.
-        second = sync(registry, server, days=10)
+        second = sync(registry, server, days=FAULT_DAYS)
         requests = faults.seen
     elapsed = time.monotonic() - started
     with capsys.disabled():  # the figures belong in the report of a -s run
