@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from dokreg.archive.models import Access, Capture, Document, FetchState, File, SyncDay, SyncRange
+from dokreg.archive.models import Capture, Document, FetchState, File, SyncDay, SyncRange
 from dokreg.archive.services import (
     document_fetch_failed,
     document_listed,
@@ -237,19 +237,11 @@ def _sync_run(
     registry.last_sync_started_at = timezone.now()
     registry.save(update_fields=["last_sync_started_at"])
     try:
-        touched = work(connector, report, reporter)
+        work(connector, report, reporter)
     except SourcePaused as error:
         registry_pause(registry=registry, reason=error.message)
         report.paused = error.message
-        touched = []
-    _files_stage(
-        registry=registry,
-        connector=connector,
-        doc_ids=touched,
-        report=report,
-        reporter=reporter,
-        isolate=isolate,
-    )
+    _files_stage(registry=registry, connector=connector, report=report, reporter=reporter, isolate=isolate)
     reporter.stage("index", total=None)
     report.indexed = index_pending(progress=reporter.advance)
     if settings.DOKREG_OCR_INLINE and not report.paused:
@@ -450,21 +442,21 @@ def _unlisted_recheck(*, registry, connector, day, listing, report) -> list[int]
     return touched
 
 
-def _files_stage(*, registry, connector, doc_ids, report, reporter, isolate) -> None:
-    documents = list(Document.objects.filter(pk__in=set(doc_ids), fetch_state=FetchState.OK))
-    # Files left pending by an earlier, interrupted run are finished too.
+def _files_stage(*, registry, connector, report, reporter, isolate) -> None:
+    """Download and extract every file of the register still waiting: this run's and any an interrupted
+    run left. Only ids are held, so a register of 100k documents costs no more memory than one of 100."""
     unfinished = Q(files__download_state=File.Download.PENDING) | Q(
         files__download_state=File.Download.OK, files__extract_state=File.Extract.PENDING
     )
-    documents += list(
-        Document.objects.filter(
-            unfinished, registry=registry, fetch_state=FetchState.OK, access=Access.PUBLIC
-        )
-        .exclude(pk__in=set(doc_ids))
+    document_ids = list(
+        Document.objects.filter(unfinished, registry=registry, fetch_state=FetchState.OK)
+        .values_list("pk", flat=True)
         .distinct()
+        .order_by("pk")
     )
-    reporter.stage("files", total=len(documents))
-    for document in documents:
+    reporter.stage("files", total=len(document_ids))
+    for document_id in document_ids:
+        document = Document.objects.get(pk=document_id)
         # A paused source answers with its robot check: ask it nothing more, but extract what arrived.
         if not report.paused:
             try:
