@@ -118,3 +118,21 @@ def test_reprocess_one_extractor_over_the_archive(synced, capsys):
     after = File.objects.filter(extractor="pdf", extract_state=File.Extract.OK)
     assert after.count() == len(before)
     assert all(f.extracted_at > before[f.pk] for f in after if f.pk in before)
+
+
+def test_takedown_hides_a_document_everywhere_at_once_and_undo_brings_it_back(synced, capsys):
+    from django.test import Client
+
+    from dokreg.archive.models import File
+
+    doc = Document.objects.filter(access=Access.PUBLIC, files__isnull=False).first()
+    assert doc.pk in {h.doc_id for h in search(doc.reference).hits}
+    assert run("takedown", str(doc.pk)) == "dokreg: a takedown needs --reason (it is kept for the audit)"
+    assert run("takedown", str(doc.pk), "--reason", "isikuandmed tekstis") == 0
+    assert Client().get(f"/dokument/{doc.pk}/").status_code == 404
+    assert doc.pk not in {h.doc_id for h in search(doc.reference).hits}
+    assert not File.objects.filter(document=doc).exclude(text="").exists()
+    assert run("takedown", str(doc.pk), "--undo") == 0
+    assert Client().get(f"/dokument/{doc.pk}/").status_code == 200
+    assert doc.pk in {h.doc_id for h in search(doc.reference).hits}
+    assert File.objects.filter(document=doc, parent=None, download_state=File.Download.PENDING).exists()

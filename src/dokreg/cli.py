@@ -249,6 +249,26 @@ def cmd_reprocess(args) -> int:
     return 0
 
 
+def cmd_takedown(args) -> int:
+    from dokreg.archive.models import Document
+    from dokreg.archive.services import document_take_down, document_take_down_undo
+    from dokreg.pipeline.indexing import index_documents
+
+    document = Document.objects.filter(pk=args.document).first()
+    if document is None:
+        raise SystemExit(f"dokreg: no document {args.document}")
+    if args.undo:
+        document_take_down_undo(document=document)
+        print(f"document {document.pk} is public again (files return with the next sync)")
+    else:
+        if not args.reason:
+            raise SystemExit("dokreg: a takedown needs --reason (it is kept for the audit)")
+        document_take_down(document=document, reason=args.reason)
+        print(f"document {document.pk} taken down: {args.reason}")
+    index_documents(doc_ids=[document.pk])  # off (or back on) the index at once, not at the next sync
+    return 0
+
+
 def cmd_reindex(args) -> int:
     from dokreg.archive.models import Document
     from dokreg.pipeline.indexing import index_rebuild
@@ -406,6 +426,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--extractor", metavar="KIND", help="extract every file of this kind again (pdf, asice, docx, …)"
     )
     p.set_defaults(func=cmd_reprocess)
+
+    p = sub.add_parser(
+        "takedown",
+        help="take a document off every public route (or --undo)",
+        description="Take a document off every public route at once (pages, search, API, feeds, sitemaps, "
+        "exports) and purge its files, keeping its metadata history; --undo puts it back.",
+    )
+    p.add_argument("document", type=int, help="the document's id (as in /dokument/<id>/)")
+    p.add_argument("--reason", help="why (kept with the document for the audit)")
+    p.add_argument("--undo", action="store_true", help="put a taken-down document back")
+    p.set_defaults(func=cmd_takedown)
 
     p = sub.add_parser(
         "reindex",

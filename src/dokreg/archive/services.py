@@ -370,6 +370,19 @@ def document_take_down(*, document: Document, reason: str) -> None:
     files_withhold(document=document)
 
 
+@transaction.atomic
+def document_take_down_undo(*, document: Document) -> None:
+    """Back on the public routes; purged files are fetched again by the next sync or re-visit."""
+    document.taken_down_at = None
+    document.takedown_reason = ""
+    document.index_dirty = True
+    document.save(update_fields=["taken_down_at", "takedown_reason", "index_dirty"])
+    if document.access == Access.PUBLIC:
+        File.objects.filter(document=document, parent=None, download_state=File.Download.WITHHELD).update(
+            download_state=File.Download.PENDING
+        )
+
+
 def files_withhold(*, document: Document) -> int:
     """Purge what the public may no longer get: file bytes and extracted text of a restricted document.
 
