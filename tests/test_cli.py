@@ -19,6 +19,7 @@ COMMANDS = [
     "registry",
     "export",
     "extract",
+    "takedown",
     "migrate",
 ]
 
