@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max
 from django.utils import timezone
 
 from dokreg.archive.models import (
@@ -309,17 +309,17 @@ def _relations_replace(document: Document, entry: RegisterEntry, *, created: boo
 
 def _matter_from_relations(document: Document) -> None:
     """A document without a reference root joins the matter of a document its register relates it to."""
-    related = Document.objects.filter(
-        Q(pk__in=document.relations.exclude(target=None).values("target"))
-        | Q(pk__in=Relation.objects.filter(target=document).values("document")),
-        registry_id=document.registry_id,
-    )
+    related_ids = set(document.relations.exclude(target=None).values_list("target_id", flat=True))
+    related_ids |= set(Relation.objects.filter(target=document).values_list("document_id", flat=True))
+    if not related_ids:  # most documents: no relation, no query more (this ran per upsert)
+        return
+    related = Document.objects.filter(pk__in=related_ids, registry_id=document.registry_id)
     if document.matter_id is None:
         matter_id = related.exclude(matter=None).values_list("matter_id", flat=True).first()
         if matter_id:
             Document.objects.filter(pk=document.pk).update(matter_id=matter_id)
             document.matter_id = matter_id
-    elif related.filter(matter=None).exists():
+    else:
         related.filter(matter=None).update(matter_id=document.matter_id)
 
 
