@@ -98,15 +98,11 @@ def registry_sync(
     """Sync registration days ``since``..``until`` (inclusive), then download, extract and index."""
     days = [since + timedelta(days=n) for n in range((until - since).days + 1)]
 
-    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
+    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> None:
         reporter.stage(f"{registry.slug}: days", total=len(days))
-        touched: list[int] = []
         for day in days:
-            touched += day_sync(
-                registry=registry, connector=connector, day=day, refresh=refresh, report=report
-            )
+            day_sync(registry=registry, connector=connector, day=day, refresh=refresh, report=report)
             reporter.advance()
-        return touched
 
     return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
 
@@ -123,10 +119,10 @@ def registry_sync_ids(
 ) -> SyncReport:
     """Walk an id range of a source with sequential ids; an id the source does not know is a gap, not an error."""
 
-    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
+    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> None:
         reporter.stage(f"{registry.slug}: ids {first}-{last}", total=last - first + 1)
         before = (report.new + report.changed + report.unchanged, report.missing, report.failed)
-        touched = ids_sync(
+        ids_sync(
             registry=registry,
             connector=connector,
             ids=range(first, last + 1),
@@ -150,7 +146,6 @@ def registry_sync_ids(
         )
         if failed:
             report.incomplete_ranges.append((first, last))
-        return touched
 
     return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
 
@@ -166,21 +161,18 @@ def registry_sync_frontier(
     """For sequential-id sources: fetch the ids after the highest one stored, until a run of unknown ids."""
     top = highest_source_id(registry)
 
-    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
+    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> None:
         if top is None:
             reporter.note(f"{registry.slug}: nothing stored yet; seed it with `dokreg sync --ids FROM-TO`")
-            return []
+            return
         reporter.stage(f"{registry.slug}: ids after {top}", total=None)
-        touched, next_id, misses = [], top + 1, 0
+        next_id, misses = top + 1, 0
         while misses < misses_allowed:
             before = report.missing
-            touched += ids_sync(
-                registry=registry, connector=connector, ids=[next_id], refresh=False, report=report
-            )
+            ids_sync(registry=registry, connector=connector, ids=[next_id], refresh=False, report=report)
             misses = misses + 1 if report.missing > before else 0
             next_id += 1
             reporter.advance()
-        return touched
 
     return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
 
@@ -208,16 +200,14 @@ def registry_revisit(
     """Fetch stored documents again to catch edits, restrictions added or lifted, files changed, withdrawals."""
     from dokreg.pipeline.revisit import revisit_due
 
-    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> list[int]:
-        documents = list(revisit_due(registry=registry, due_only=due_only, limit=limit))
-        reporter.stage(f"{registry.slug}: revisit", total=len(documents))
-        touched = []
-        for document in documents:
+    def work(connector: Connector, report: SyncReport, reporter: Reporter) -> None:
+        due = revisit_due(registry=registry, due_only=due_only, limit=limit)
+        reporter.stage(f"{registry.slug}: revisit", total=due.count())
+        # Streamed: a re-visit of a whole register must not hold every document in memory.
+        for document in due.iterator(chunk_size=500):
             document_fetch(registry=registry, connector=connector, document=document, report=report)
-            touched.append(document.pk)
+            report.revisited += 1
             reporter.advance()
-        report.revisited += len(documents)
-        return touched
 
     return _sync_run(registry=registry, work=work, reporter=reporter, connector=connector, isolate=isolate)
 
@@ -270,26 +260,30 @@ def _statistics_refresh() -> None:
 
 def ids_sync(
     *, registry: Registry, connector: Connector, ids, refresh: bool, report: SyncReport, progress=None
-) -> list[int]:
-    """Fetch each id; stored and current ones are skipped unless ``refresh``."""
-    stored = {
-        d.source_id: d
-        for d in Document.objects.filter(registry=registry, source_id__in=[str(i) for i in ids])
-    }
-    touched = []
-    for source_id in map(str, ids):
-        document = stored.get(source_id)
-        if document is not None and document.fetch_state == FetchState.OK and not refresh:
-            report.unchanged += 1
-        else:
-            found = source_fetch(
-                registry=registry, connector=connector, source_id=source_id, document=document, report=report
-            )
-            if found is not None:
-                touched.append(found.pk)
-        if progress:
-            progress(1)
-    return touched
+) -> None:
+    """Fetch each id; stored and current ones are skipped unless ``refresh``. Ids go in chunks, so a range
+    of 100k ids neither builds one huge IN list nor holds 100k rows."""
+    ids = list(ids)
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = [str(i) for i in ids[start : start + ID_CHUNK]]
+        stored = {d.source_id: d for d in Document.objects.filter(registry=registry, source_id__in=chunk)}
+        for source_id in chunk:
+            document = stored.get(source_id)
+            if document is not None and document.fetch_state == FetchState.OK and not refresh:
+                report.unchanged += 1
+            else:
+                source_fetch(
+                    registry=registry,
+                    connector=connector,
+                    source_id=source_id,
+                    document=document,
+                    report=report,
+                )
+            if progress:
+                progress(1)
+
+
+ID_CHUNK = 1000
 
 
 def day_sync(
