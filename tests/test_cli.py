@@ -21,6 +21,7 @@ COMMANDS = [
     "extract",
     "takedown",
     "migrate",
+    "check",
 ]
 
 
@@ -124,3 +125,21 @@ def test_simulate_serves_any_family(capsys):
     assert set(SITES) == {"adr", "rmk", "riigikantselei", "riigikogu", "tallinn"}
     assert run("simulate", "--family", "nope") == 2
     assert "invalid choice: 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_sync_needs_a_register_or_all(capsys):
+    # A bare `dokreg sync` must not quietly sync every active register for today.
+    message = run("sync")
+    assert "--registry" in message and "--all" in message
+
+
+@pytest.mark.django_db
+def test_ids_refused_on_a_day_based_family():
+    message = run("sync", "--registry", "som", "--ids", "1-10")
+    assert "by registration day" in message and "--since" in message
+
+
+@pytest.mark.django_db
+def test_status_of_an_unknown_register_is_an_error():
+    assert run("status", "--registry", "nope") == "dokreg: no registry 'nope'; see `dokreg registry list`"

@@ -99,12 +99,22 @@ def cmd_sync(args) -> int:
         return _follow(args)
     if args.ids and not args.registry:
         raise SystemExit("dokreg: --ids needs --registry")
+    if not (args.registry or args.all):
+        # A bare `dokreg sync` once synced every active register for today: too much to do by accident.
+        raise SystemExit(
+            "dokreg: name a register with --registry S, or sync every active ADR register with --all"
+        )
     until = args.until or date.today()
     since = args.since or until - timedelta(days=args.days - 1)
     if since > until:
         raise SystemExit(f"dokreg: --since {since} is after --until {until}")
     if args.registry:
         registries = [_registry(args.registry)]
+        if args.ids and not _connector_class(registries[0]).sequential_ids:
+            raise SystemExit(
+                f"dokreg: {args.registry} ({registries[0].family}) lists documents by registration day, "
+                "not by id: use --since/--until"
+            )
     else:
         registries = list(Registry.objects.filter(state=Registry.State.ACTIVE, family="adr"))
     failed = False
@@ -132,6 +142,14 @@ def cmd_sync(args) -> int:
     return 1 if failed else 0
 
 
+def _connector_class(registry):
+    from dokreg.registries.connectors import CONNECTORS
+
+    if registry.family not in CONNECTORS:
+        raise SystemExit(f"dokreg: no connector for platform family {registry.family!r} yet")
+    return CONNECTORS[registry.family]
+
+
 def _follow(args) -> int:
     from dokreg.pipeline.follow import follow
     from dokreg.pipeline.progress import Reporter
@@ -152,7 +170,15 @@ def _ids(text: str) -> tuple[int, int]:
 
 
 def cmd_serve(args) -> int:
+    from dokreg.conf.security import deployment_findings
     from dokreg.conf.serving import web_serve
+
+    errors = [f for f in deployment_findings() if f.level == "error"]
+    if errors:
+        for finding in errors:
+            print(f"dokreg serve: {finding.message}", file=sys.stderr)
+        print("dokreg serve: refusing to start; `dokreg check` lists every finding", file=sys.stderr)
+        return 2
 
     print(f"dokreg serving on http://{args.host}:{args.port}/", flush=True)
     web_serve(host=args.host, port=args.port, workers=args.workers)
@@ -188,10 +214,31 @@ def cmd_worker(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from django.core.management import call_command
+
+    from dokreg.conf.security import deployment_findings
+
+    failed = False
+    try:
+        call_command("check", deploy=True, fail_level="ERROR")
+    except Exception as exc:  # noqa: BLE001 - Django's SystemCheckError carries the text to show
+        print(exc, file=sys.stderr)
+        failed = True
+    for finding in deployment_findings():
+        print(f"{finding.level}: {finding.code}: {finding.message}")
+        failed |= finding.level == "error"
+    print("dokreg check: " + ("problems found" if failed else "ready to serve"))
+    return 1 if failed else 0
+
+
 def cmd_status(args) -> int:
     from rich.table import Table
 
     from dokreg.archive.selectors import registry_status
+
+    if args.registry:
+        _registry(args.registry)  # an unknown slug is an error, not an empty table
 
     table = Table(
         "registry",
@@ -353,7 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="List registration days, fetch every listed document, download and extract "
         "public files and update the search index. Safe to interrupt and run again.",
     )
-    p.add_argument("--registry", help="registry slug (default: every active ADR registry)")
+    p.add_argument("--registry", help="registry slug")
+    p.add_argument("--all", action="store_true", help="every active ADR registry")
     p.add_argument("--since", type=_day, help="first registration day, YYYY-MM-DD")
     p.add_argument("--until", type=_day, help="last registration day, YYYY-MM-DD (default today)")
     p.add_argument("--days", type=int, default=1, help="with no --since: how many days back (default 1)")
@@ -413,6 +461,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", help="one registry, with its open problems")
     p.add_argument("--all", action="store_true", help="include registers not covered yet")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "check",
+        help="is this instance safe to serve the public? (Django's deploy checks and dokreg's own)",
+        description="Run Django's deployment checks and dokreg's own: secret key, allowed hosts, data "
+        "folders writable, database reachable, search index readable, Tesseract and LibreOffice present. "
+        "Exits 1 when an error is found; `dokreg serve` refuses to start on the same errors.",
+    )
+    p.set_defaults(func=cmd_check)
 
     p = sub.add_parser(
         "reprocess",

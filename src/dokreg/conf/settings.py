@@ -17,7 +17,10 @@ DATA_DIR = Path(os.environ.get("DOKREG_DATA_DIR", "dokreg-data")).resolve()
 FILE_STORE_DIR = Path(os.environ.get("DOKREG_FILE_STORE", DATA_DIR / "files")).resolve()
 INDEX_DIR = Path(os.environ.get("DOKREG_INDEX_DIR", DATA_DIR / "index")).resolve()
 
-SECRET_KEY = os.environ.get("DOKREG_SECRET_KEY", "dokreg-insecure-dev-key-set-DOKREG_SECRET_KEY")
+# The development key is public (it is in this file): `dokreg serve` and `dokreg check` refuse it unless
+# DOKREG_DEBUG=1, so a public instance cannot start with it by accident. The demo (loopback only) may.
+DEV_SECRET_KEY = "dokreg-insecure-dev-key-set-DOKREG_SECRET_KEY"
+SECRET_KEY = os.environ.get("DOKREG_SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = os.environ.get("DOKREG_DEBUG", "") == "1"
 ALLOWED_HOSTS = [
     h for h in os.environ.get("DOKREG_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
@@ -51,7 +54,36 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dokreg.conf.security.ContentSecurityPolicyMiddleware",
 ]
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Production hardening, all from the environment. Behind a TLS-terminating proxy set
+# DOKREG_HTTPS=1: cookies become Secure, HSTS is sent and the proxy's X-Forwarded-Proto is trusted.
+HTTPS = _flag("DOKREG_HTTPS", False)
+SESSION_COOKIE_SECURE = _flag("DOKREG_SECURE_COOKIES", HTTPS)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SECURE_HSTS_SECONDS = int(os.environ.get("DOKREG_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("DOKREG_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = _flag("DOKREG_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = _flag("DOKREG_SSL_REDIRECT", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# The public pages use no inline script or style, so 'self' is enough; the API docs page (Swagger UI)
+# runs an inline bootstrap script and gets its own policy in dokreg.conf.security.
+CONTENT_SECURITY_POLICY = os.environ.get(
+    "DOKREG_CSP",
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
 
 ROOT_URLCONF = "dokreg.conf.urls"
 WSGI_APPLICATION = "dokreg.conf.wsgi.application"
