@@ -78,7 +78,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # The public pages use no inline script or style, so 'self' is enough; the API docs page (Swagger UI)
-# runs an inline bootstrap script and gets its own policy in dokreg.conf.security.
+# sets inline styles and gets a wider style-src in dokreg.conf.security.
 CONTENT_SECURITY_POLICY = os.environ.get(
     "DOKREG_CSP",
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; "
