@@ -143,3 +143,21 @@ def test_ids_refused_on_a_day_based_family():
 @pytest.mark.django_db
 def test_status_of_an_unknown_register_is_an_error():
     assert run("status", "--registry", "nope") == "dokreg: no registry 'nope'; see `dokreg registry list`"
+
+
+@pytest.mark.django_db
+def test_a_connection_failure_is_named_in_the_sync_summary(capsys):
+    run("registry", "add", "--family", "adr", "--slug", "gone", "--url", "http://no-such-host.invalid/gone/")
+    capsys.readouterr()
+    assert run("sync", "--registry", "gone", "--since", "2025-12-01", "--until", "2025-12-01") == 1
+    out = capsys.readouterr().out
+    assert "gone:" in out and "errors:" in out and "no-such-host.invalid" in out
+
+
+@pytest.mark.django_db
+def test_status_shows_a_sync_that_never_finished(capsys):
+    from django.utils import timezone
+
+    Registry.objects.filter(slug="som").update(last_sync_started_at=timezone.now())
+    assert run("status", "--registry", "som") == 0
+    assert "som: the last sync never finished" in capsys.readouterr().out

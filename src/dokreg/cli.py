@@ -251,7 +251,8 @@ def cmd_status(args) -> int:
         "incomplete days",
         "last error",
     )
-    for row in registry_status(slug=args.registry, covered_only=not args.all):
+    rows = registry_status(slug=args.registry, covered_only=not args.all)
+    for row in rows:
         table.add_row(
             row.slug,
             row.state,
@@ -266,6 +267,9 @@ def cmd_status(args) -> int:
     from rich.console import Console
 
     Console().print(table)
+    for row in rows:
+        if row.unfinished:
+            print(f"{row.slug}: the last sync never finished (interrupted, or still running); run it again")
     if args.registry:
         from dokreg.archive.models import Problem
 

@@ -55,6 +55,8 @@ class RegistryStatus:
     open_problems: int
     incomplete_days: int
     failed_documents: int
+    # The last sync started and never finished: killed, crashed, or still running now.
+    unfinished: bool = False
 
 
 def registry_status(*, slug: str | None = None, covered_only: bool = True) -> list[RegistryStatus]:
@@ -102,6 +104,10 @@ def registry_status(*, slug: str | None = None, covered_only: bool = True) -> li
             open_problems=problems.get(r.pk, 0),
             incomplete_days=incomplete.get(r.pk, 0),
             failed_documents=failed.get(r.pk, 0),
+            unfinished=bool(
+                r.last_sync_started_at
+                and (r.last_sync_finished_at is None or r.last_sync_started_at > r.last_sync_finished_at)
+            ),
         )
         for r in registries
     ]

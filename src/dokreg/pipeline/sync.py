@@ -40,6 +40,9 @@ from dokreg.registries.types import ListedEntry, Validators
 log = logging.getLogger(__name__)
 
 
+MAX_REPORTED_ERRORS = 3
+
+
 @dataclass
 class SyncReport:
     days: int = 0
@@ -58,6 +61,14 @@ class SyncReport:
     missing: int = 0  # ids a sequential source does not know (gaps)
     revisited: int = 0
     paused: str = ""
+    # The distinct reasons of failures (a DNS failure, a refused connection), so the run's own summary
+    # says why it is incomplete and the operator need not open `dokreg status` to find out.
+    errors: list = field(default_factory=list)
+
+    def error_note(self, error: Exception) -> None:
+        message = _message(error)
+        if message not in self.errors and len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(message)
 
     def summary(self) -> str:
         listing = f"{self.days} days, {self.listed} listed: " if self.days else ""
@@ -78,6 +89,8 @@ class SyncReport:
             text += "; incomplete id ranges: " + ", ".join(f"{a}-{b}" for a, b in self.incomplete_ranges)
         if self.paused:
             text += f"; PAUSED: {self.paused}"
+        if self.errors:
+            text += "; errors: " + " | ".join(self.errors)
         return text
 
 
@@ -301,6 +314,7 @@ def day_sync(
             registry=registry, stage="list", subject=f"{registry.slug} {day.isoformat()}", error=error
         )
         _record_error(registry, error)
+        report.error_note(error)
         SyncDay.objects.update_or_create(
             registry=registry,
             day=day,
@@ -415,6 +429,7 @@ def _fetch_failed(registry: Registry, document: Document, error: Exception, repo
         document=document,
     )
     _record_error(registry, error)
+    report.error_note(error)
     report.failed += 1
     return False
 
