@@ -84,3 +84,21 @@ def test_secure_cookies_and_hsts_from_the_environment(monkeypatch):
     finally:
         monkeypatch.delenv("DOKREG_HTTPS")
         importlib.reload(conf)
+
+
+@pytest.mark.django_db
+def test_health_answers_for_monitoring(client, monkeypatch):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"database": "ok", "index": "ok"}}
+
+    def broken(*args, **kwargs):
+        raise OSError("disk gone /secret/path")
+
+    monkeypatch.setattr("dokreg.conf.health._database", lambda: "OperationalError")
+    response = client.get("/health/")
+    assert response.status_code == 503 and response.json()["status"] == "unavailable"
+    monkeypatch.undo()
+    monkeypatch.setattr("dokreg.search.search", broken)
+    body = client.get("/health/").json()
+    assert body["checks"]["index"] == "OSError" and "/secret/path" not in str(body)
