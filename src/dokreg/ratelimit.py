@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from collections.abc import Callable
 
@@ -107,6 +108,15 @@ class FixedWindowThrottle(BaseThrottle):
         return None if rate is None else float(window_wait(rate))
 
 
+# Searches a web process runs at once (DOKREG_SEARCH_SLOTS, default 1). Per-IP windows cannot stop eight
+# addresses each searching a few times a second, and those searches, rendered with facets and
+# snippets, took every thread and core from ordinary readers (bench/hostile_load.py: document page p50
+# 28x its idle value). A search waits briefly for a slot, then is told to come back: readers of
+# other pages keep their threads and a core.
+SEARCH_SLOT_WAIT = 0.05
+_search_slots = threading.BoundedSemaphore(max(1, int(os.environ.get("DOKREG_SEARCH_SLOTS", "1"))))
+
+
 class RateLimitMiddleware:
     """Pages and feeds: one client over its limit gets a 429 page with Retry-After, so it cannot
     slow every other reader. Searches have their own, tighter bucket."""
@@ -120,13 +130,23 @@ class RateLimitMiddleware:
             return self.get_response(request)
         bucket, name = ("search", "DOKREG_SEARCH_RATE") if _is_search(path) else ("page", "DOKREG_PAGE_RATE")
         rate = current_rate(name)
-        if window_allows(bucket, request, rate):
+        if not window_allows(bucket, request, rate):
+            return _refusal(request, 429, window_wait(rate))
+        if bucket != "search":
             return self.get_response(request)
-        wait = window_wait(rate)
-        body = render_to_string("public/rate_limited.html", {"wait": wait}, request=request)
-        response = HttpResponse(body, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+        if not _search_slots.acquire(timeout=SEARCH_SLOT_WAIT):
+            return _refusal(request, 503, 1)
+        try:
+            return self.get_response(request)
+        finally:
+            _search_slots.release()
+
+
+def _refusal(request: HttpRequest, status: int, wait: int) -> HttpResponse:
+    body = render_to_string("public/rate_limited.html", {"wait": wait}, request=request)
+    response = HttpResponse(body, status=status)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def _is_search(path: str) -> bool:

@@ -57,3 +57,21 @@ def test_too_many_short_prefixes_get_a_clear_400(client):
     assert api.status_code == 400 and "word beginnings" in api.json()["error"]["message"]
     # Ordinary prefixes stay allowed.
     assert client.get("/otsi/", {"q": "tead* arve* ko*"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_search_waits_only_briefly_for_a_slot_then_is_told_to_come_back(client, monkeypatch):
+    import threading
+
+    from dokreg import ratelimit
+
+    slots = threading.BoundedSemaphore(1)
+    monkeypatch.setattr(ratelimit, "_search_slots", slots)
+    slots.acquire()  # another search is running
+    try:
+        busy = client.get("/otsi/", {"q": "kiri"})
+        assert busy.status_code == 503 and busy["Retry-After"] == "1"
+        assert client.get("/teave/").status_code == 200  # other pages need no slot
+    finally:
+        slots.release()
+    assert client.get("/otsi/", {"q": "kiri"}).status_code == 200
