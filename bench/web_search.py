@@ -362,15 +362,24 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def dokreg_start(data_dir: Path, port: int, workers: int) -> subprocess.Popen:
+def dokreg_start(
+    data_dir: Path, port: int, workers: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen:
     env = {
         k: v
         for k, v in os.environ.items()
         if k not in ("DATABASE_URL", "DOKREG_INDEX_DIR", "DOKREG_FILE_STORE")
     }
     env.update(
-        DOKREG_DATA_DIR=str(data_dir), DOKREG_API_RATE="off", DJANGO_SETTINGS_MODULE="dokreg.conf.settings"
+        DOKREG_DATA_DIR=str(data_dir),
+        # One load generator on one address measures throughput: no per-IP limit applies.
+        DOKREG_API_RATE="off",
+        DOKREG_PAGE_RATE="off",
+        DOKREG_SEARCH_RATE="off",
+        DOKREG_SECRET_KEY=os.environ.get("DOKREG_SECRET_KEY") or "bench-" + os.urandom(24).hex(),
+        DJANGO_SETTINGS_MODULE="dokreg.conf.settings",
     )
+    env.update(extra_env or {})
     command = [sys.executable, "-m", "dokreg", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--workers", str(workers)]
     return subprocess.Popen(

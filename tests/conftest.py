@@ -33,6 +33,9 @@ def _data_dir(tmp_path, settings):
     settings.INDEX_DIR = tmp_path / "data" / "index"
     settings.DOKREG_REQUEST_INTERVAL = 0
     settings.DOKREG_REQUEST_BACKOFF = 0.01  # retries are tested; their waits need not be
+    # Tests fire requests faster than any reader; tests/public/test_rate_limits.py sets its own limits.
+    settings.DOKREG_PAGE_RATE = "off"
+    settings.DOKREG_SEARCH_RATE = "off"
 
 
 @pytest.fixture(autouse=True)

@@ -15,9 +15,9 @@ from ninja import NinjaAPI
 from ninja.errors import Throttled, ValidationError
 
 from dokreg import __version__
-from dokreg.api.ratelimit import FixedWindowThrottle
 from dokreg.api.routers import changes, documents, export, registries
 from dokreg.errors import BadInput, DokregError
+from dokreg.ratelimit import FixedWindowThrottle
 
 api = NinjaAPI(
     title="dokreg open API",

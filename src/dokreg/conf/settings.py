@@ -49,6 +49,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Estonian unless the reader chose otherwise with the switch (not the browser's Accept-Language).
     "dokreg.public.middleware.ChosenLanguageMiddleware",
+    # Before anything costly: a client over its limit is answered without touching the database.
+    "dokreg.ratelimit.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -9,7 +9,7 @@ raises ``IndexOutdated`` with "run dokreg reindex"; the rebuild calls ``index_cl
 writes every document with ``IndexWriter``. A directory with no index yet searches as empty.
 """
 
-from dokreg.search.errors import IndexBroken, IndexBusy, IndexOutdated
+from dokreg.search.errors import IndexBroken, IndexBusy, IndexOutdated, QueryTooCostly
 from dokreg.search.schema import SCHEMA_VERSION, index_clear
 from dokreg.search.services import search
 from dokreg.search.types import (
@@ -36,6 +36,7 @@ __all__ = [
     "IndexDoc",
     "IndexOutdated",
     "IndexWriter",
+    "QueryTooCostly",
     "SearchFilters",
     "SearchResult",
     "index_clear",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dokreg.errors import DokregError
+from dokreg.errors import BadInput, DokregError
 
 
 class IndexOutdated(DokregError):
@@ -21,3 +21,9 @@ class IndexBroken(DokregError):
     """The index files cannot be opened (damaged, or written by an incompatible Tantivy)."""
 
     code = "index_broken"
+
+
+class QueryTooCostly(BadInput):
+    """A query whose cost (prefix expansions) would slow every other reader; the reader is told how to narrow it.
+
+    It is a BadInput, so pages and the API answer 400 with the message, as for any other bad parameter."""

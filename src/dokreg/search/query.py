@@ -32,10 +32,16 @@ from dokreg.search.analyser import (
     raw_tokens,
     word_parts,
 )
+from dokreg.search.errors import QueryTooCostly
 
 MAX_QUERY_CHARS = 1_000
 MAX_ATOMS = 32
 MAX_DEPTH = 16
+# A prefix is a regex walk over every indexed term that starts with it, in every text field: "a*"
+# touches a large share of the dictionary, "arve*" a sliver. One client OR-ing dozens of one-letter
+# prefixes slowed every other reader tenfold (issue 9), so prefixes spend a budget by their length.
+PREFIX_COST = {0: 0, 1: 8, 2: 3}  # longer stems cost 1
+MAX_PREFIX_COST = 16
 
 FIELD_NAMES: dict[str, tuple[s.TextField, ...] | None] = {
     "title": (s.TITLE,),
@@ -163,6 +169,7 @@ class _Parser:
         self.lexemes = lexemes
         self.pos = 0
         self.atoms = 0
+        self.prefix_cost = 0
 
     def parse(self) -> Node | None:
         nodes = []
@@ -235,6 +242,14 @@ class _Parser:
             return None
         if kind == "PHRASE":
             return Phrase(text)
+        if kind == "PREFIX":
+            self.prefix_cost += PREFIX_COST.get(len(text), 1)
+            if self.prefix_cost > MAX_PREFIX_COST:
+                raise QueryTooCostly(
+                    "the search has too many word beginnings (*): use longer beginnings or fewer of them "
+                    f"(at most {MAX_PREFIX_COST // PREFIX_COST[1]} of one letter, "
+                    f"{MAX_PREFIX_COST // PREFIX_COST[2]} of two, {MAX_PREFIX_COST} longer)"
+                )
         return Words(text, prefix=kind == "PREFIX")
 
 

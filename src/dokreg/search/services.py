@@ -78,12 +78,12 @@ def run_search(
 ) -> SearchResult:
     """search() with the analyser's lemma matching switchable (``lemmas=False``: surface forms only)."""
     query = query if isinstance(query, str) else ""
+    tree = parse(query)  # before opening the index: a query over budget is refused at once
     searcher = _searcher(s.resolve_dir(index_dir))
     if searcher is None:
         return SearchResult(total=0, hits=(), query=query, facets={})
     analyser = analyser or default_analyser()
     today = today or date.today()
-    tree = parse(query)
     built = Builder(analyser, lemmas=lemmas).build(tree)
     clauses = filter_clauses(filters, today)
     full = with_filters(built.query, clauses)

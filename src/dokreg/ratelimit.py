@@ -1,0 +1,154 @@
+"""Per-IP request limits on every public route: a fixed-window counter in Django's cache.
+
+Three buckets, each ``"<requests>/<period>"`` with period ``s``/``sec``/``min``/``hour``/``day``, or
+``off``: ``DOKREG_API_RATE`` (the API, default ``120/min``), ``DOKREG_SEARCH_RATE`` (the results
+page and every feed, the costly paths: each runs a search; default ``60/min``) and
+``DOKREG_PAGE_RATE`` (every other page, default ``600/min``). Windows are aligned to the clock, so the wait
+until the next window is known without remembering anything per request (``Retry-After``).
+The counter lives in the default cache: with several worker processes configure a shared cache
+(database or Redis), or each process counts on its own.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from ninja.throttling import BaseThrottle
+
+from dokreg.errors import DokregError
+
+DEFAULT_RATES = {"DOKREG_API_RATE": "120/min", "DOKREG_SEARCH_RATE": "60/min", "DOKREG_PAGE_RATE": "600/min"}
+# Paths no limit applies to: the API counts itself (JSON 429), monitors and staff must always get in.
+UNLIMITED_PREFIXES = ("/api/", "/static/", "/health/", "/admin/", "/i18n/")
+PERIODS = {
+    "s": 1,
+    "sec": 1,
+    "second": 1,
+    "m": 60,
+    "min": 60,
+    "minute": 60,
+    "h": 3600,
+    "hour": 3600,
+    "d": 86400,
+    "day": 86400,
+}
+
+
+class RateLimited(DokregError):
+    code = "rate_limited"
+
+
+def parse_rate(text: str, name: str = "DOKREG_API_RATE") -> tuple[int, int] | None:
+    """``"120/min"`` → (120, 60); ``"off"`` → None. A bad value is a configuration error, said plainly."""
+    text = text.strip().lower()
+    if text in ("", "off", "0", "none"):
+        return None
+    count, _, period = text.partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in PERIODS:
+        raise DokregError(
+            f"{name} {text!r}: expected '<requests>/<period>' such as '120/min' "
+            f"(periods: {', '.join(sorted(PERIODS))}) or 'off'",
+            code="bad_config",
+        )
+    return int(count), PERIODS[period]
+
+
+def current_rate(name: str = "DOKREG_API_RATE") -> tuple[int, int] | None:
+    value = getattr(settings, name, os.environ.get(name, DEFAULT_RATES[name]))
+    return parse_rate(str(value), name)
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Only the socket's address: X-Forwarded-For is the client's to invent, and trusting it would let
+    # anyone start a fresh window per request. Behind a proxy, let the proxy set REMOTE_ADDR.
+    return str(request.META.get("REMOTE_ADDR") or "unknown")
+
+
+def window_allows(bucket: str, request: HttpRequest, rate: tuple[int, int] | None) -> bool:
+    """Count this request in its client's current window of ``bucket``; False once over the limit."""
+    if rate is None:
+        return True
+    limit, period = rate
+    window = int(time.time() // period)
+    key = f"dokreg:{bucket}:rate:{client_ip(request)}:{period}:{window}"
+    # add() only sets a missing key, so the first request of a window starts it at 1 atomically
+    # enough for a counter; incr() then counts (a lost race costs one extra request, no more).
+    if cache.add(key, 1, timeout=period + 1):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: a new window begins
+        cache.add(key, 1, timeout=period + 1)
+        return True
+    return count <= limit
+
+
+def window_wait(rate: tuple[int, int]) -> int:
+    """Seconds until the next window opens (windows are aligned to the clock)."""
+    period = rate[1]
+    return max(1, math.ceil(period - time.time() % period))
+
+
+class FixedWindowThrottle(BaseThrottle):
+    """The API's limit, answered by the API's own JSON 429."""
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        return window_allows("api", request, current_rate("DOKREG_API_RATE"))
+
+    def wait(self) -> float | None:
+        rate = current_rate("DOKREG_API_RATE")
+        return None if rate is None else float(window_wait(rate))
+
+
+# Searches a web process runs at once (DOKREG_SEARCH_SLOTS, default 1). Per-IP windows cannot stop eight
+# addresses each searching a few times a second, and those searches, rendered with facets and
+# snippets, took every thread and core from ordinary readers (bench/hostile_load.py: document page p50
+# 28x its idle value). A search waits briefly for a slot, then is told to come back: readers of
+# other pages keep their threads and a core.
+SEARCH_SLOT_WAIT = 0.05
+_search_slots = threading.BoundedSemaphore(max(1, int(os.environ.get("DOKREG_SEARCH_SLOTS", "1"))))
+
+
+class RateLimitMiddleware:
+    """Pages and feeds: one client over its limit gets a 429 page with Retry-After, so it cannot
+    slow every other reader. Searches have their own, tighter bucket."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path
+        if path.startswith(UNLIMITED_PREFIXES):
+            return self.get_response(request)
+        bucket, name = ("search", "DOKREG_SEARCH_RATE") if _is_search(path) else ("page", "DOKREG_PAGE_RATE")
+        rate = current_rate(name)
+        if not window_allows(bucket, request, rate):
+            return _refusal(request, 429, window_wait(rate))
+        if bucket != "search":
+            return self.get_response(request)
+        if not _search_slots.acquire(timeout=SEARCH_SLOT_WAIT):
+            return _refusal(request, 503, 1)
+        try:
+            return self.get_response(request)
+        finally:
+            _search_slots.release()
+
+
+def _refusal(request: HttpRequest, status: int, wait: int) -> HttpResponse:
+    body = render_to_string("public/rate_limited.html", {"wait": wait}, request=request)
+    response = HttpResponse(body, status=status)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+def _is_search(path: str) -> bool:
+    # The results page and every Atom feed run a search (or a filtered listing) on each request.
+    return path.startswith("/otsi/") or path.endswith("/atom/")
