@@ -7,6 +7,7 @@ over every stored capture without touching the sources again.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from datetime import UTC, date, datetime
 from typing import ClassVar
@@ -26,11 +27,18 @@ class Connector(ABC):
     family: ClassVar[str]
     # True for registers walked by id (RMK, Tallinn): sync calls fetch(id) over id ranges, not list_day.
     sequential_ids: ClassVar[bool] = False
+    # Markup every real page of the family carries (site chrome, the result envelope); a page that has it is
+    # never taken for a robot check, whatever scripts it loads. None: any challenge marker pauses.
+    own_markup: ClassVar[re.Pattern[str] | None] = None
 
     def __init__(self, base_url: str, client: PoliteClient) -> None:
         # Relative links and endpoints are joined onto the base, so it must end with a slash.
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.client = client
+        if isinstance(client, PoliteClient):
+            # Redirects may stay on the register as the operator added it, and nowhere else.
+            client.allow_origin(self.base_url)
+            client.own_markup = self.own_markup
 
     @abstractmethod
     def list_day(self, day: date) -> DayListing:

@@ -96,6 +96,7 @@ class SearchPage:
 
 class RiigikantseleiConnector(Connector):
     family = "riigikantselei"
+    own_markup = re.compile(r"<entries\b|<document\b", re.IGNORECASE)
     page_size = PAGE_SIZE
 
     def __init__(self, base_url: str, client: PoliteClient) -> None:
