@@ -11,10 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from tests.public.factories import make_document, make_registry
 
+from dokreg.archive.models import File, Problem
 from dokreg.errors import RedirectRefused, SourcePaused
+from dokreg.pipeline.files import document_files_download
 from dokreg.registries.connectors.riigikogu import RiigikoguConnector
 from dokreg.registries.http import PoliteClient
+from dokreg.registries.models import Registry
 
 UA = "dokreg-test/1 (+https://example.org/contact)"
 
@@ -141,3 +145,29 @@ def test_an_http_register_moving_to_https_on_its_public_name_is_followed():
 def test_https_on_the_registers_name_is_refused_when_the_name_resolves_inside(resolved):
     with pytest.raises(RedirectRefused, match="internal address"):
         _https_upgrade_client(resolved).get("http://register.example/doc/1")
+
+
+@pytest.mark.django_db
+def test_a_file_link_redirected_to_an_internal_service_is_a_problem_and_nothing_is_stored(register, internal):
+    connector, base, _hits = register
+    registry = make_registry(family=Registry.Family.RIIGIKOGU, base_url=base)
+    document = make_document(registry)
+    common = {"kind": "pdf", "access": "Avalik", "download_state": File.Download.PENDING}
+    stolen = File.objects.create(
+        document=document, ordinal=1, name="a.pdf", url=base + "other-port.pdf", **common
+    )
+    real = File.objects.create(document=document, ordinal=2, name="b.pdf", url=base + "own.pdf", **common)
+
+    assert document_files_download(document=document, connector=connector) == 1
+
+    stolen.refresh_from_db()
+    assert (stolen.download_state, stolen.error_code, stolen.blob) == (
+        File.Download.FAILED,
+        "redirect_refused",
+        None,
+    )
+    problem = Problem.objects.get(file=stolen)
+    assert problem.code == "redirect_refused" and "leaves the register" in problem.message
+    real.refresh_from_db()
+    assert real.download_state == File.Download.OK  # one hostile link does not stop the others
+    assert internal[1] == []
