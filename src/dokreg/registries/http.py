@@ -52,6 +52,9 @@ _CHALLENGE_MARKUP = re.compile(
 # Weaker words: a document title may say "captcha", so on a 200 page they are not enough.
 _CHALLENGE_WORDS = re.compile(r"captcha|\brobot\b", re.IGNORECASE)
 _CHALLENGE_STATUSES = frozenset({403, 429, 503})
+# A page (not a file) larger than this is refused: no register page is near it, and a hostile one must not
+# fill memory. Files have their own limit (DOKREG_MAX_DOWNLOAD_BYTES, via get_bytes).
+DEFAULT_MAX_PAGE_BYTES = 50 * 1024 * 1024
 # Only the start of an HTML page is inspected: challenge pages are short, documents can be large.
 _SNIFF_BYTES = 256 * 1024
 
@@ -74,6 +77,7 @@ class PoliteClient:
         max_retry_after: float = MAX_RETRY_AFTER,
         verify: ssl.SSLContext | bool = True,
         resolve: Callable[[str], list[str]] | None = None,
+        max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
     ) -> None:
         # Kept so a connector can build a sibling client that trusts extra CAs (Riigikantselei).
         self.timeout = timeout
@@ -84,6 +88,7 @@ class PoliteClient:
         self.retries = max(0, retries)
         self.backoff = backoff
         self.max_retry_after = max_retry_after
+        self.max_page_bytes = max_page_bytes
         self._sleep = sleep
         self._clock = clock
         self._jitter = jitter
@@ -125,6 +130,7 @@ class PoliteClient:
         Raises SourceUnavailable when retries run out, SourcePaused on a robot check, RedirectRefused
         when a redirect leaves the register or points at an internal address.
         """
+        max_bytes = self.max_page_bytes if max_bytes is None else max_bytes
         # With no register configured (a bare client) the requested URL's own origin is the register.
         allowed = self.allowed_origins or {_origin(url)}
         for _hop in range(MAX_REDIRECTS + 1):
@@ -183,7 +189,7 @@ class PoliteClient:
             return self._host_locks.setdefault(host, threading.Lock())
 
     def _send_with_retries(
-        self, method: str, url: str, host: str, max_bytes: int | None, kw: dict
+        self, method: str, url: str, host: str, max_bytes: int, kw: dict
     ) -> httpx.Response:
         reason = ""
         wait = 0.0
@@ -213,14 +219,11 @@ class PoliteClient:
             wait = self._retry_wait(attempt + 1, response)
         raise SourceUnavailable(f"{url}: {reason} after {self.retries + 1} attempts")
 
-    def _send_once(self, method: str, url: str, max_bytes: int | None, kw: dict) -> httpx.Response:
+    def _send_once(self, method: str, url: str, max_bytes: int, kw: dict) -> httpx.Response:
         request = self._client.build_request(method, url, **kw)
         response = self._client.send(request, stream=True)
         try:
-            if max_bytes is None:
-                response.read()
-            else:
-                _read_limited(url, response, max_bytes)
+            _read_limited(url, response, max_bytes)
         finally:
             response.close()
         return response
@@ -336,5 +339,6 @@ def client_from_settings(**kw) -> PoliteClient:
         interval=float(getattr(settings, "DOKREG_REQUEST_INTERVAL", 1.0)),
         timeout=float(getattr(settings, "DOKREG_REQUEST_TIMEOUT", 30.0)),
         retries=int(getattr(settings, "DOKREG_REQUEST_RETRIES", 4)),
+        max_page_bytes=int(getattr(settings, "DOKREG_MAX_PAGE_BYTES", DEFAULT_MAX_PAGE_BYTES)),
         **{"backoff": float(getattr(settings, "DOKREG_REQUEST_BACKOFF", 1.0)), **kw},
     )

@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from dokreg.errors import BadInput, NotFoundAtSource, NotModified, SourceUnavailable
+from dokreg.errors import BadInput, NotFoundAtSource, NotModified, SourceChanged, SourceUnavailable
 from dokreg.registries.http import PoliteClient
 from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, Validators
 
+# A document page is markup or data; anything else (a PDF, an image, a binary) is not a page to store.
+_PAGE_CONTENT_TYPE = re.compile(r"html|xml|json|^text/", re.IGNORECASE)
 # A file larger than this is refused (TooLarge) unless settings.DOKREG_MAX_DOWNLOAD_BYTES says otherwise.
 DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 
@@ -76,11 +78,14 @@ class Connector(ABC):
             raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; withdrawn or never public")
         if response.status_code != 200:
             raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
+        content_type = response.headers.get("Content-Type", "")
+        if content_type and not _PAGE_CONTENT_TYPE.search(content_type):
+            raise SourceChanged(f"{url}: the document page came as {content_type!r}, not a page; not stored")
         return RawCapture(
             url=url,
             status=response.status_code,
             body=response.content,
-            content_type=response.headers.get("Content-Type", ""),
+            content_type=content_type,
             fetched_at=datetime.now(UTC),
             source_id=source_id,
             etag=response.headers.get("ETag", ""),
