@@ -131,8 +131,8 @@ class PoliteClient:
         when a redirect leaves the register or points at an internal address.
         """
         max_bytes = self.max_page_bytes if max_bytes is None else max_bytes
-        # With no register configured (a bare client) the requested URL's own origin is the register.
-        allowed = self.allowed_origins or {_origin(url)}
+        allowed = self.allowed_origins or _own_origin(url)
+        first = url
         for _hop in range(MAX_REDIRECTS + 1):
             host = urlsplit(url).netloc.lower()
             with self._host_lock(host):
@@ -140,10 +140,10 @@ class PoliteClient:
             if response.status_code not in REDIRECT_STATUSES or "Location" not in response.headers:
                 return response
             target = urljoin(url, response.headers["Location"])
-            self._check_redirect(url, target, allowed)
+            self._check_redirect(first, target, allowed)
             method, kw = _redirected_request(response.status_code, method, kw)
             url = target
-        raise RedirectRefused(f"{url}: more than {MAX_REDIRECTS} redirects")
+        raise RedirectRefused(f"{first}: more than {MAX_REDIRECTS} redirects (last to {url})")
 
     def _check_redirect(self, url: str, target: str, allowed: set[tuple[str, str, int]]) -> None:
         """Refuse a hop off the register's origins, or to an internal address, before it is sent."""
@@ -255,6 +255,14 @@ def _origin(url: str) -> tuple[str, str, int]:
         raise ValueError(f"not an http(s) URL: {url!r}")
     port = parts.port or (443 if scheme == "https" else 80)  # .port raises ValueError on junk
     return scheme, parts.hostname.lower().rstrip("."), port
+
+
+def _own_origin(url: str) -> set[tuple[str, str, int]]:
+    """A bare client (no register configured) treats the requested URL's own origin as the register."""
+    try:
+        return {_origin(url)}
+    except ValueError:
+        return set()  # an unusable URL: sending it reports BadInput; no redirect is allowed
 
 
 def _resolve_host(host: str) -> list[str]:
