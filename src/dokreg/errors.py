@@ -30,6 +30,12 @@ class SourcePaused(DokregError):
     code = "source_paused"
 
 
+class RedirectRefused(SourceUnavailable):
+    """The register redirected us off its own host or to an internal address; the hop is not followed."""
+
+    code = "redirect_refused"
+
+
 class SourceChanged(DokregError):
     """The page no longer has the markup the connector knows: a parse error, never a silent zero."""
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from dokreg.errors import SourcePaused, SourceUnavailable, TooLarge
+from dokreg.errors import SourceChanged, SourcePaused, SourceUnavailable, TooLarge
+from dokreg.registries.connectors import CONNECTORS
 from dokreg.registries.http import PoliteClient, client_from_settings, retry_after_seconds
 
 UA = "dokreg-test/1 (+https://example.org/contact)"
@@ -240,3 +241,22 @@ class _chunks(httpx.SyncByteStream):
     def __iter__(self):
         for start in range(0, len(self.data), 100):
             yield self.data[start : start + 100]
+
+
+def test_a_page_past_the_page_limit_is_refused_not_read_into_memory():
+    big = b"<html>" + b"x" * 5000
+    client = make_client(
+        lambda request: httpx.Response(200, content=big, headers={"Content-Type": "text/html"}),
+        max_page_bytes=1000,
+    )
+    with pytest.raises(TooLarge):
+        client.get("https://adr.example/som/dokument/1")
+
+
+def test_a_document_page_that_comes_as_a_binary_is_not_stored_as_a_capture():
+    client = make_client(
+        lambda request: httpx.Response(200, content=b"%PDF-1.4", headers={"Content-Type": "application/pdf"})
+    )
+    connector = CONNECTORS["tallinn"]("https://tallinn.example/", client)
+    with pytest.raises(SourceChanged, match="application/pdf"):
+        connector._capture("https://tallinn.example/dokument/1", "1")

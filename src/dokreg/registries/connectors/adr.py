@@ -83,6 +83,7 @@ class SliceRead:
 
 class AdrConnector(Connector):
     family = "adr"
+    own_markup = re.compile(r"dokumendiregist", re.IGNORECASE)
 
     def __init__(self, base_url: str, client: PoliteClient) -> None:
         super().__init__(base_url, client)

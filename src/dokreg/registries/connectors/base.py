@@ -7,6 +7,7 @@ over every stored capture without touching the sources again.
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from datetime import UTC, date, datetime
 from typing import ClassVar
@@ -14,10 +15,12 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from dokreg.errors import BadInput, NotFoundAtSource, NotModified, SourceUnavailable
+from dokreg.errors import BadInput, NotFoundAtSource, NotModified, SourceChanged, SourceUnavailable
 from dokreg.registries.http import PoliteClient
 from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, Validators
 
+# A document page is markup or data; anything else (a PDF, an image, a binary) is not a page to store.
+_PAGE_CONTENT_TYPE = re.compile(r"html|xml|json|^text/", re.IGNORECASE)
 # A file larger than this is refused (TooLarge) unless settings.DOKREG_MAX_DOWNLOAD_BYTES says otherwise.
 DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 
@@ -26,11 +29,18 @@ class Connector(ABC):
     family: ClassVar[str]
     # True for registers walked by id (RMK, Tallinn): sync calls fetch(id) over id ranges, not list_day.
     sequential_ids: ClassVar[bool] = False
+    # Markup every real page of the family carries (site chrome, the result envelope); a page that has it is
+    # never taken for a robot check, whatever scripts it loads. None: any challenge marker pauses.
+    own_markup: ClassVar[re.Pattern[str] | None] = None
 
     def __init__(self, base_url: str, client: PoliteClient) -> None:
         # Relative links and endpoints are joined onto the base, so it must end with a slash.
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.client = client
+        if isinstance(client, PoliteClient):
+            # Redirects may stay on the register as the operator added it, and nowhere else.
+            client.allow_origin(self.base_url)
+            client.own_markup = self.own_markup
 
     @abstractmethod
     def list_day(self, day: date) -> DayListing:
@@ -68,11 +78,14 @@ class Connector(ABC):
             raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; withdrawn or never public")
         if response.status_code != 200:
             raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
+        content_type = response.headers.get("Content-Type", "")
+        if content_type and not _PAGE_CONTENT_TYPE.search(content_type):
+            raise SourceChanged(f"{url}: the document page came as {content_type!r}, not a page; not stored")
         return RawCapture(
             url=url,
             status=response.status_code,
             body=response.content,
-            content_type=response.headers.get("Content-Type", ""),
+            content_type=content_type,
             fetched_at=datetime.now(UTC),
             source_id=source_id,
             etag=response.headers.get("ETag", ""),

@@ -81,6 +81,7 @@ def _client_trusting_shipped_cas(client: PoliteClient, base_url: str) -> PoliteC
         transport=client.transport,
         backoff=client.backoff,
         max_retry_after=client.max_retry_after,
+        max_page_bytes=client.max_page_bytes,
         verify=tls_context(),
     )
 
@@ -96,6 +97,7 @@ class SearchPage:
 
 class RiigikantseleiConnector(Connector):
     family = "riigikantselei"
+    own_markup = re.compile(r"<entries\b|<document\b", re.IGNORECASE)
     page_size = PAGE_SIZE
 
     def __init__(self, base_url: str, client: PoliteClient) -> None:

@@ -57,6 +57,7 @@ class ListPage:
 
 class RiigikoguConnector(Connector):
     family = "riigikogu"
+    own_markup = re.compile(r"\bpage-content\b|/wpcms/", re.IGNORECASE)
 
     # --- listing -------------------------------------------------------------------------------
     def list_day(self, day: date) -> DayListing:

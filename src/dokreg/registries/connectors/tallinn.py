@@ -54,6 +54,7 @@ _RELATED_LINE = re.compile(r"^(?P<day>\d{1,2}\.\d{1,2}\.\d{4})\s+(?P<rest>.*)$")
 
 class TallinnConnector(Connector):
     family = "tallinn"
+    own_markup = re.compile(r"dokumendiregist", re.IGNORECASE)
     sequential_ids = True
 
     def list_day(self, day: date) -> DayListing:
