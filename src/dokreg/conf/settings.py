@@ -51,6 +51,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last line of the public boundary: no personal code leaves a public or API response.
+    "dokreg.public.boundary.PersonalCodeBoundaryMiddleware",
 ]
 
 ROOT_URLCONF = "dokreg.conf.urls"
