@@ -203,3 +203,11 @@ def test_stream_masks_a_code_split_across_chunks(size):
     assert CODE not in out
     assert out.count(MASK) == 5 and "%20%5Bisikukood%5D" in out
     assert "1234567890123" in out and "lõpp" in out
+
+
+def test_about_page_states_what_the_public_never_sees(client):
+    estonian = client.get("/teave/").content.decode()
+    assert "Avalikkus ei näe kunagi" in estonian and "[isikukood]" in estonian
+    client.cookies["django_language"] = "en"
+    english = client.get("/teave/").content.decode()
+    assert "The public never sees" in english
