@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.utils import timezone
-from tests.public.factories import index, make_document, make_file, make_registry
+from tests.public.factories import index, make_document, make_file, make_registry, make_signature
 
 from dokreg.archive.models import Access, DocumentVersion, Matter, Relation
 from dokreg.privacy.personal_codes import check_digit
@@ -211,3 +211,16 @@ def test_about_page_states_what_the_public_never_sees(client):
     client.cookies["django_language"] = "en"
     english = client.get("/teave/").content.decode()
     assert "The public never sees" in english
+
+
+def test_a_container_signed_with_a_personal_code_is_withheld_but_its_clean_files_are_served(client):
+    doc = make_document(make_registry(), title="Leping")
+    container = make_file(doc, name="leping.asice", text="", kind="asice")
+    inner = make_file(doc, name="leping.pdf", text="Lepingu tekst", parent=container)
+    make_signature(container, signer_name="MARI MAASIKAS", personal_code=CODE)
+    assert client.get(f"/fail/{container.pk}/leping.asice").status_code == 403
+    assert client.get(f"/fail/{inner.pk}/leping.pdf").status_code == 200
+    page = client.get(f"/dokument/{doc.pk}/").content.decode()
+    assert f'href="/fail/{inner.pk}/leping.pdf"' in page
+    assert f'href="/fail/{container.pk}/' not in page
+    assert "MARI MAASIKAS" in page and CODE not in page
