@@ -16,7 +16,7 @@ from tests.public.factories import index, make_document, make_file, make_registr
 
 from dokreg.archive.models import Access, DocumentVersion, Matter, Relation
 from dokreg.privacy.personal_codes import check_digit
-from dokreg.public.boundary import mask_stream
+from dokreg.public.boundary import mask_public_text, mask_stream
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +159,8 @@ def test_cli_export_masks_every_string(archive, tmp_path, capsys):
     rows = [json.loads(line) for line in text.splitlines()]
     assert f"Taotlus {MASK} kohta" in [r["title"] for r in rows]
     assert f"AvTS § 35 lg 1 p 12 ({MASK})" in [r["restriction_basis"] for r in rows]
+    exported = {f["sha256"] for r in rows for f in r["files"]}
+    assert exported == {archive[k].blob_id for k in ("coded", "in_text", "clean")}
 
 
 def test_originals_holding_a_personal_code_are_withheld(client, archive):
@@ -224,3 +226,14 @@ def test_a_container_signed_with_a_personal_code_is_withheld_but_its_clean_files
     assert f'href="/fail/{inner.pk}/leping.pdf"' in page
     assert f'href="/fail/{container.pk}/' not in page
     assert "MARI MAASIKAS" in page and CODE not in page
+
+
+def test_a_sha256_that_happens_to_hold_a_code_like_run_is_not_corrupted():
+    sha = "ab" + CODE + "c" * 51
+    assert len(sha) == 64
+    text = f'{{"sha256": "{sha}", "title": "Taotlus {CODE}"}}'
+    assert mask_public_text(text) == f'{{"sha256": "{sha}", "title": "Taotlus {MASK}"}}'
+    for size in (3, 7, 16):
+        data = text.encode()
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        assert b"".join(mask_stream(chunks)).decode() == mask_public_text(text)

@@ -71,7 +71,8 @@ def masked_deep(value):
     if isinstance(value, str):
         return mask_personal_codes(value)
     if isinstance(value, dict):
-        return {key: masked_deep(item) for key, item in value.items()}
+        # A content address is a hash, not text: masking a chance match would corrupt it.
+        return {key: item if key == "sha256" else masked_deep(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [masked_deep(item) for item in value]
     return value

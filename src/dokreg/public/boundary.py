@@ -45,8 +45,22 @@ _ESCAPED_CODE = re.compile(r"(%[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})([0-9]{11})(?![0
 _QUOTED_MASK = "%5Bisikukood%5D"
 
 
+# A SHA-256 (a file's content address in the API and exports) is a hash, not personal data; an
+# 11-digit run inside one can pass the code check by chance, and masking it would corrupt the address.
+_SHA256 = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])")
+
+
 def mask_public_text(text: str) -> str:
     """``text`` as the public may see it: every personal code masked, also inside URLs and escapes."""
+    parts, start = [], 0
+    for sha in _SHA256.finditer(text):
+        parts += [_mask_plain(text[start : sha.start()]), sha.group()]
+        start = sha.end()
+    parts.append(_mask_plain(text[start:]))
+    return "".join(parts)
+
+
+def _mask_plain(text: str) -> str:
     return mask_personal_codes(_ESCAPED_CODE.sub(_mask_escaped, text))
 
 
@@ -119,7 +133,8 @@ def _last_hard(text: str) -> int:
     """Index of the last character a code cannot span, not inside an escape (``%20``, ``\\u00e4``)."""
     for i in range(len(text) - 1, -1, -1):
         c = text[i]
-        if c.isdigit() or c.isspace() or c in "-./_:,":
+        # Hex letters too, so a SHA-256 is never split and stays recognisable as one.
+        if c.isdigit() or c.isspace() or c in "-./_:,abcdefABCDEF":
             continue
         if "%" in text[max(0, i - 5) : i + 1] or "\\" in text[max(0, i - 5) : i + 1]:
             continue
