@@ -237,3 +237,27 @@ def test_a_sha256_that_happens_to_hold_a_code_like_run_is_not_corrupted():
         data = text.encode()
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
         assert b"".join(mask_stream(chunks)).decode() == mask_public_text(text)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/html; charset=utf-8",
+        "application/problem+json",
+        "application/x-ndjson",
+        "text/csv",
+        "text/x-weird",
+    ],
+)
+def test_the_middleware_masks_any_text_body(rf, content_type):
+    from django.http import HttpResponse
+
+    from dokreg.public.boundary import PersonalCodeBoundaryMiddleware
+
+    request = rf.get("/otsi/")
+    middleware = PersonalCodeBoundaryMiddleware(
+        lambda r: HttpResponse(f"Nimi {CODE}", content_type=content_type)
+    )
+    assert middleware(request).content.decode() == f"Nimi {MASK}"
+    admin = rf.get("/admin/archive/document/")
+    assert middleware(admin).content.decode() == f"Nimi {CODE}"

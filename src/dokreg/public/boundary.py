@@ -84,7 +84,7 @@ class PersonalCodeBoundaryMiddleware:
         if response.streaming:
             response.streaming_content = mask_stream(response.streaming_content)
             return response
-        charset = response.charset or "utf-8"
+        charset = _known_charset(response.charset)
         body = response.content.decode(charset, errors="surrogateescape")
         masked = mask_public_text(body)
         if masked != body:
@@ -94,16 +94,28 @@ class PersonalCodeBoundaryMiddleware:
         return response
 
 
+def _known_charset(charset: str | None) -> str:
+    try:
+        return codecs.lookup(charset or "utf-8").name
+    except LookupError:
+        return "utf-8"
+
+
 def _masked_route(request: HttpRequest) -> bool:
-    if request.path.startswith(UNMASKED_PREFIXES):
+    if request.path_info.startswith(UNMASKED_PREFIXES):
         return False
     match = getattr(request, "resolver_match", None)
     return match is None or match.view_name not in UNMASKED_ROUTES
 
 
 def _is_text(response: HttpResponse) -> bool:
+    """Any text a reader or client parses: text/*, JSON and XML in all their +json/+xml forms."""
     content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
-    return content_type in TEXT_TYPES
+    return (
+        content_type in TEXT_TYPES
+        or content_type.startswith("text/")
+        or content_type.endswith(("+json", "+xml", "json"))
+    )
 
 
 def mask_stream(chunks: Iterable[bytes | str]) -> Iterator[bytes]:
