@@ -251,6 +251,7 @@ def test_a_sha256_that_happens_to_hold_a_code_like_run_is_not_corrupted():
 )
 def test_the_middleware_masks_any_text_body(rf, content_type):
     from django.http import HttpResponse
+    from django.urls import resolve
 
     from dokreg.public.boundary import PersonalCodeBoundaryMiddleware
 
@@ -261,3 +262,10 @@ def test_the_middleware_masks_any_text_body(rf, content_type):
     assert middleware(request).content.decode() == f"Nimi {MASK}"
     admin = rf.get("/admin/archive/document/")
     assert middleware(admin).content.decode() == f"Nimi {CODE}"
+    # The staff status view shows what a register really sent; the public status page does not.
+    staff_view = rf.get("/olek/varske/")
+    staff_view.resolver_match = resolve("/olek/varske/")
+    assert middleware(staff_view).content.decode() == f"Nimi {CODE}"
+    public_status = rf.get("/olek/")
+    public_status.resolver_match = resolve("/olek/")
+    assert middleware(public_status).content.decode() == f"Nimi {MASK}"
