@@ -14,6 +14,7 @@ from django.db.models import F
 from dokreg.archive.models import Access
 from dokreg.archive.selectors import publishable_documents, publishable_files
 from dokreg.archive.services import TRACKED_FIELDS
+from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.registries.models import Registry
 
 # What the register says of a document (one list with the versioning in services), framed by its
@@ -61,7 +62,20 @@ def export_documents(*, registry: Registry, year: int | None = None, chunk: int 
             for r in document.relations.all()
         ]
         row["files"] = _files(document)
-        yield row
+        # Every export (CLI and HTTP) is public output: no personal code in any string of it.
+        yield masked_deep(row)
+
+
+def masked_deep(value):
+    """``value`` with personal codes masked in every string, however deep in dicts and lists."""
+    if isinstance(value, str):
+        return mask_personal_codes(value)
+    if isinstance(value, dict):
+        # A content address is a hash, not text: masking a chance match would corrupt it.
+        return {key: item if key == "sha256" else masked_deep(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked_deep(item) for item in value]
+    return value
 
 
 def _files(document) -> list[dict]:

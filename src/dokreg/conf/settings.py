@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "dokreg.conf.security.ContentSecurityPolicyMiddleware",
+    # Last line of the public boundary: no personal code leaves a public or API response.
+    "dokreg.public.boundary.PersonalCodeBoundaryMiddleware",
 ]
 
 

@@ -306,6 +306,8 @@ class FileNode:
     pages: list[tuple[int, str]] = field(default_factory=list)
     text: str = ""
     text_cut: bool = False
+    # The original bytes hold a personal code (its own text or name, or a file inside it): not served.
+    original_withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -374,7 +376,28 @@ def _file_tree(doc: Document) -> list[FileNode]:
         elif f.parent_id in nodes:
             nodes[f.parent_id].children.append(nodes[f.pk])
         # A child whose container is not public is not shown at all.
+    signed_by_person = _signed_with_personal_code(list(nodes))
+    for root in roots:
+        _mark_withheld(root, signed_by_person)
     return roots
+
+
+def _mark_withheld(node: FileNode, signed_by_person: set[int]) -> bool:
+    """Mark ``node`` withheld when it or any file inside it holds a personal code; say whether it does."""
+    inner = [_mark_withheld(child, signed_by_person) for child in node.children]
+    node.original_withheld = holds_personal_code(node.file) or node.file.pk in signed_by_person or any(inner)
+    return node.original_withheld
+
+
+def holds_personal_code(f: File) -> bool:
+    """True when the file's name or extracted text holds a personal code (the mask would change it)."""
+    return mask_personal_codes(f.name) != f.name or mask_personal_codes(f.text) != f.text
+
+
+def _signed_with_personal_code(file_ids: list[int]) -> set[int]:
+    """Files whose signatures carry a signer's personal code: their certificates are in the bytes."""
+    rows = Signature.objects.filter(file_id__in=file_ids).exclude(personal_code="")
+    return set(rows.values_list("file_id", flat=True))
 
 
 def _file_node(f: File) -> FileNode:
@@ -568,3 +591,24 @@ def download_name(name: str) -> str:
 
 def downloadable_file(pk: int) -> File | None:
     return publishable_files().select_related("blob").filter(pk=pk, blob__isnull=False).first()
+
+
+def original_withheld(f: File) -> bool:
+    """The original bytes of ``f`` are not served: it, or a file found inside it, holds a personal code.
+
+    Signed containers (.asice/.bdoc/.ddoc) are no exception: their bytes carry whatever their files
+    carry, and the signers' certificates carry the signers' personal codes, so a container with such a
+    signature is withheld too; the default must not leak. The files inside stay downloadable when they
+    hold no code, and their text stays readable, masked, on the document page.
+    """
+    pending = [f]
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop()
+        if current.pk in seen:
+            continue
+        seen.add(current.pk)
+        if holds_personal_code(current) or _signed_with_personal_code([current.pk]):
+            return True
+        pending.extend(File.objects.filter(parent_id=current.pk).only("pk", "name", "text"))
+    return False
