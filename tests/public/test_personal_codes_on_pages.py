@@ -24,3 +24,36 @@ def test_file_text_and_snippets_mask_personal_codes():
     assert [h.doc_id for h in result.hits] == [document.pk]
     assert CODE not in result.hits[0].snippet
     assert search(CODE).total == 0
+
+
+SPLIT = f"{CODE[:7]} {CODE[7:]}"
+INVISIBLE = f"{CODE[:4]}\u200b{CODE[4:]}"
+FULL_WIDTH = CODE.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+
+
+def test_the_index_holds_no_code_from_any_field():
+    """Codes in metadata, file names and file text (in any spelling) are masked before indexing."""
+    document = make_document(
+        make_registry(),
+        title=f"Maasikas {CODE} taotlus",
+        correspondent=f"Mari Maasikas {SPLIT}",
+        responsible=f"Jaan {INVISIBLE}",
+        series=f"1-1 {FULL_WIDTH}",
+        function=f"f {CODE}",
+        case_file=f"t {CODE}",
+        sender_reference=f"{CODE}/1",
+    )
+    make_file(document, name=f"avaldus {CODE}.pdf", text=f"Isikukood {SPLIT}. Teine kord {FULL_WIDTH}.")
+    index_documents(doc_ids=[document.pk])
+    assert [h.doc_id for h in search("Maasikas").hits] == [document.pk]  # indexed, findable
+    client = Client()
+    found = client.get("/otsi/", {"q": "Maasikas"}).content.decode()
+    assert f'href="/dokument/{document.pk}/"' in found
+    for query in (CODE, CODE[:7], CODE[7:], CODE[:4], CODE[4:], FULL_WIDTH):
+        assert search(query).total == 0, "a code (or a part of it) is in the index"
+        api = client.get("/api/v1/documents", {"q": query})
+        assert api.status_code in (200, 400)
+        assert api.status_code == 400 or api.json()["total"] == 0
+        page = client.get("/otsi/", {"q": query})
+        assert page.status_code == 200
+        assert f'href="/dokument/{document.pk}/"' not in page.content.decode()
