@@ -57,3 +57,44 @@ def test_the_index_holds_no_code_from_any_field():
         page = client.get("/otsi/", {"q": query})
         assert page.status_code == 200
         assert f'href="/dokument/{document.pk}/"' not in page.content.decode()
+
+
+def _indexed_document_with_a_code():
+    document = make_document(make_registry(), title=f"Maasikas {CODE} taotlus")
+    index_documents(doc_ids=[document.pk])
+    return document
+
+
+@pytest.mark.parametrize("query", [CODE, SPLIT, INVISIBLE, FULL_WIDTH, f" {CODE} "])
+def test_a_query_of_only_a_personal_code_searches_nothing(query):
+    _indexed_document_with_a_code()
+    result = search(query)
+    assert result.personal_code_only and result.total == 0 and result.hits == ()
+    assert CODE not in result.query
+    client = Client()
+    api = client.get("/api/v1/documents", {"q": query})
+    assert api.status_code == 400
+    assert api.json()["error"]["code"] == "personal_code_query"
+    assert CODE not in api.content.decode()
+    page = client.get("/otsi/", {"q": query})
+    assert page.status_code == 200
+    assert "Isikukoodi järgi ei otsita" in page.content.decode()
+    assert "Leitud 0 dokumenti" in page.content.decode()
+
+
+def test_a_code_is_taken_out_of_a_query_and_the_other_words_are_searched():
+    document = _indexed_document_with_a_code()
+    result = search(f"Maasikas {SPLIT}")
+    assert result.personal_code_removed and not result.personal_code_only
+    assert [h.doc_id for h in result.hits] == [document.pk]
+    api = Client().get("/api/v1/documents", {"q": f"Maasikas {CODE}"})
+    assert api.status_code == 200 and [i["id"] for i in api.json()["items"]] == [document.pk]
+    page = Client().get("/otsi/", {"q": f"Maasikas {CODE}"}).content.decode()
+    assert "Isikukoodi järgi ei otsita" in page and f'href="/dokument/{document.pk}/"' in page
+
+
+def test_an_ordinary_query_carries_no_personal_code_notice():
+    _indexed_document_with_a_code()
+    result = search("Maasikas 12345")
+    assert not result.personal_code_removed
+    assert "Isikukoodi järgi ei otsita" not in Client().get("/otsi/", {"q": "Maasikas"}).content.decode()
