@@ -94,3 +94,35 @@ def test_feeds_answer_for_a_document_stored_with_control_characters_before_clean
         assert titles == [f"Maasikas {CLEAN}"], url
     response = client.get(f"/asutus/{registry.slug}/atom/", {"sari": "1-1\x1b Kirjad"})
     assert response.status_code == 200
+
+
+def test_the_migration_cleans_rows_stored_before_and_marks_them_for_reindexing():
+    import importlib
+
+    from django.apps import apps
+
+    from dokreg.archive.models import Document, DocumentVersion, Relation
+
+    migration = importlib.import_module("dokreg.archive.migrations.0006_clean_control_characters")
+    old = DIRTY.replace("\ud800", "")
+    document = make_document(make_registry(), title=old, source_fields=[["Pealkiri", old]])
+    untouched = make_document(make_registry(), title="Puhas pealkiri")
+    Document.objects.filter(pk__in=[document.pk, untouched.pk]).update(index_dirty=False)
+    file = make_file(document, name="kiri\x1b.pdf", text=old, pages=[{"number": 1, "text": old}])
+    Relation.objects.create(document=document, kind="Vastus", title=old)
+    DocumentVersion.objects.create(
+        document=document,
+        kind=DocumentVersion.Kind.CHANGED,
+        seen_at=document.first_seen_at,
+        changes={"title": [old, "uus"]},
+    )
+    migration.clean(apps, None)
+    document.refresh_from_db()
+    file.refresh_from_db()
+    assert document.title == CLEAN and document.source_fields == [["Pealkiri", CLEAN]]
+    assert (file.name, file.text, file.pages) == ("kiri.pdf", CLEAN, [{"number": 1, "text": CLEAN}])
+    assert document.relations.get().title == CLEAN
+    assert document.versions.get(kind=DocumentVersion.Kind.CHANGED).changes == {"title": [CLEAN, "uus"]}
+    assert document.index_dirty
+    untouched.refresh_from_db()
+    assert not untouched.index_dirty and untouched.title == "Puhas pealkiri"
