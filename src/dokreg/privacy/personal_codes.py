@@ -94,9 +94,10 @@ def personal_code_spans(text: str):
     A chain of digits splits into groups at its spaces; a code is a run of whole groups holding
     exactly 11 digits, so a code is never cut out of a longer number ("376050302991" is no code).
     """
+    first_rlo = text.find(_RLO)  # found once: slicing the text per chain would be quadratic
     for chain in _CHAIN.finditer(text):
         groups = _digit_groups(chain.group(), chain.start())
-        reversed_display = _RLO in text[: chain.start()]
+        reversed_display = 0 <= first_rlo < chain.start()
         i = 0
         while i < len(groups):
             digits: list[tuple[str, int]] = []
