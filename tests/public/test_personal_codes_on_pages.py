@@ -2,6 +2,7 @@
 
 import pytest
 from django.test import Client
+from lxml import etree
 from tests.public.factories import make_document, make_file, make_registry
 
 from dokreg.pipeline.indexing import index_documents
@@ -98,3 +99,12 @@ def test_an_ordinary_query_carries_no_personal_code_notice():
     result = search("Maasikas 12345")
     assert not result.personal_code_removed
     assert "Isikukoodi järgi ei otsita" not in Client().get("/otsi/", {"q": "Maasikas"}).content.decode()
+
+
+def test_the_search_feeds_title_never_shows_a_code_from_its_query():
+    """The feed's links keep the reader's own query string; its title, shown by readers, is masked."""
+    _indexed_document_with_a_code()
+    response = Client().get("/otsi/atom/", {"q": f"Maasikas {SPLIT}"})
+    assert response.status_code == 200
+    title = etree.fromstring(response.content).findtext("{http://www.w3.org/2005/Atom}title")
+    assert title == "Otsing: Maasikas [isikukood]"
