@@ -116,3 +116,58 @@ def test_signers_code_is_on_the_signature_info_and_masked(fixtures_dir):
     line = f"{signature.signer_name} ({signature.personal_code})"
     masked_as_expected = mask_personal_codes(line) == f"{signature.signer_name} ({MASK})"
     assert masked_as_expected, "the signer's code was not masked"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("Isik 3800108 5718 kohal", "split by a space"),
+        ("Isik 380 0108 5718 kohal", "split by two spaces"),
+        ("Isik 3800108\u00a05718 kohal", "split by a no-break space"),
+        ("Isik 3800\u200b108\u200d5718 kohal", "zero-width space and joiner"),
+        ("Isik 38\ufeff001\u206008571\u20608 kohal", "BOM and word joiner"),
+        ("Isik 380010\u202e85718 kohal", "right-to-left override inside"),
+        ("Isik 3800108 \u200b5718 kohal", "a space and a zero-width space"),
+        ("Isik ３８００１０８５７１８ kohal", "full-width digits"),
+        ("Isik ٣٨٠٠١٠٨٥٧١٨ kohal", "Arabic-Indic digits"),
+    ],
+)
+def test_variants_are_found_and_the_whole_span_masked(text, why):
+    assert find_personal_codes(text) == ["38001085718"], why
+    assert mask_personal_codes(text) == f"Isik {MASK} kohal", why
+
+
+def test_a_code_reversed_behind_a_right_to_left_override_is_masked():
+    text = "Isik \u202e81758010083 kohal"  # displayed as 38001085718
+    assert find_personal_codes(text) == ["38001085718"]
+    assert mask_personal_codes(text) == f"Isik \u202e{MASK} kohal"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "telefon +372 5341 2345",
+        "telefon 5341 2345 ja 5341\u200b2346",
+        "registrikood 70000898 10137319",
+        "vale 3800108 5719",  # wrong check digit
+        "vale ３８００１０８５７１９",
+        "arve 3800108 57181",  # a longer number
+        "kaks tühikut 3800108  5718",
+        "tabel 3800108\t5718",
+        "viide 380-0108-5718/1",
+        "\u202e 12345 \u200b",
+    ],
+)
+def test_non_codes_stay_untouched(text):
+    assert find_personal_codes(text) == []
+    assert mask_personal_codes(text) == text
+
+
+def test_a_code_next_to_other_numbers_is_cut_at_group_edges():
+    text = "tel 5341 2345 38001085718 lk 12"
+    assert mask_personal_codes(text) == f"tel 5341 2345 {MASK} lk 12"
+
+
+def test_hostile_runs_of_format_characters_stay_fast():
+    text = "1" + "\u200b" * 200_000 + " " + "\u200b" * 200_000 + "x"
+    assert mask_personal_codes(text) == text

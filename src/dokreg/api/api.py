@@ -1,7 +1,8 @@
 """The ``/api/v1/`` NinjaAPI: routers, per-IP limits, and errors in the one shape clients parse.
 
 Every error is ``{"error": {"code": "...", "message": "..."}}`` with the codes of ``dokreg.errors``:
-400 ``bad_input`` for parameters (including what ninja's own validation rejects), 404 ``not_found``
+400 ``bad_input`` for parameters (including what ninja's own validation rejects), 400
+``personal_code_query`` for a search for nothing but a personal code, 404 ``not_found``
 for unknown or hidden ids alike, 429 ``rate_limited`` with ``Retry-After``, 503 for a search index
 that cannot answer.
 """
@@ -37,7 +38,7 @@ api.add_router("", registries.router)
 api.add_router("", changes.router)
 api.add_router("", export.router)
 
-STATUS = {BadInput.code: 400, documents.ApiNotFound.code: 404}
+STATUS = {BadInput.code: 400, documents.PersonalCodeQuery.code: 400, documents.ApiNotFound.code: 404}
 
 
 def error_response(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

@@ -31,6 +31,7 @@ from dokreg.archive.models import (
 from dokreg.archive.references import reference_root
 from dokreg.archive.restrictions import access_level, parse_bases
 from dokreg.archive.storage import blob_delete_unused
+from dokreg.archive.text import xml_safe_all
 from dokreg.errors import DokregError
 from dokreg.registries.models import Registry
 from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEntry
@@ -124,6 +125,7 @@ def _version_kind(changes: dict) -> str:
 @transaction.atomic
 def document_listed(*, registry: Registry, listed: ListedEntry, seen_at: datetime) -> Document:
     """Make sure a listed document has a row before it is fetched, so a failed fetch never loses it."""
+    listed = xml_safe_all(listed)
     document, created = Document.objects.get_or_create(
         registry=registry,
         source_id=listed.source_id,
@@ -148,6 +150,7 @@ def document_upsert(
     seen_at: datetime | None = None,
 ) -> UpsertOutcome:
     seen_at = seen_at or timezone.now()
+    entry = xml_safe_all(entry)  # every string of it: metadata, file names, relations, source fields
     values = _values(entry)
     document = (
         Document.objects.select_for_update().filter(registry=registry, source_id=entry.source_id).first()

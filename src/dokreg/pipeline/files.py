@@ -17,6 +17,7 @@ from dokreg.archive.models import Access, Document, File, Signature
 from dokreg.archive.selectors import FILE_ACCESS_WITHHELD
 from dokreg.archive.services import problem_record
 from dokreg.archive.storage import blob_put, blob_read
+from dokreg.archive.text import xml_safe_all
 from dokreg.errors import DokregError, SourcePaused, Unsupported
 from dokreg.extract.limits import limits_from_settings
 from dokreg.extract.types import Extraction
@@ -175,6 +176,8 @@ def _extraction_copy(*, source: File, target: File) -> None:
 
 @transaction.atomic
 def extraction_store(*, file: File, extraction: Extraction, ocr_pending: bool = False) -> None:
+    # Text, pages, metadata, signer names, child names: whatever the file held, stored XML-safe.
+    extraction = xml_safe_all(extraction)
     File.objects.filter(pk=file.pk).update(
         kind=extraction.kind,
         text=extraction.text,

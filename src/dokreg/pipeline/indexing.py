@@ -1,7 +1,7 @@
 """The index stage: the search index is derived from the database through the publication rule.
 
 Documents the public may not see are deleted from the index; file text enters it only from
-``publishable_files()`` and with personal codes masked.
+``publishable_files()``; the index writer masks personal codes in every field it is given.
 """
 
 from __future__ import annotations
@@ -13,22 +13,21 @@ from django.db import transaction
 
 from dokreg.archive.models import Document, RestrictionBasis
 from dokreg.archive.selectors import publishable_documents, publishable_files
-from dokreg.privacy.personal_codes import mask_personal_codes
 
 BATCH = 500
 
 
 def _file_pages(raw: object, text: str) -> tuple[tuple[int | None, str], ...]:
-    """A file's text as (page, text) with personal codes masked; one unnumbered page without pages."""
+    """A file's text as (page, text); one unnumbered page without pages."""
     pages = []
     for i, item in enumerate(raw if isinstance(raw, list) else [], start=1):
         if isinstance(item, dict) and item.get("text"):
             number = item.get("number")
             page = number if isinstance(number, int) and not isinstance(number, bool) else i
-            pages.append((page, mask_personal_codes(str(item["text"]))))
+            pages.append((page, str(item["text"])))
     if pages:
         return tuple(pages)
-    return ((None, mask_personal_codes(text)),) if text else ()
+    return ((None, text),) if text else ()
 
 
 def _basis_citations(doc_ids: list[int]) -> dict[int, list[str]]:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from dokreg.archive.models import Document, Matter
 from dokreg.archive.selectors import publishable_documents
+from dokreg.archive.text import xml_safe_all
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.public import selectors
@@ -34,6 +35,14 @@ class DocumentFeed(Feed):
     """What every feed's items look like: title, our page, reference · type · body, update time."""
 
     feed_type = Atom1Feed
+
+    def get_feed(self, obj: Any, request: HttpRequest) -> Atom1Feed:
+        """The feed with every string XML-safe: a control character stored before the archive
+        cleaned its input, or one in a query parameter, must not turn the whole feed into a 500."""
+        feed = super().get_feed(obj, request)
+        feed.feed = xml_safe_all(feed.feed)
+        feed.items = xml_safe_all(feed.items)
+        return feed
 
     def item_title(self, item: Document) -> str:
         return mask_personal_codes(item.title or item.reference or _("(pealkirjata)"))
@@ -85,7 +94,8 @@ class SearchFeed(DocumentFeed):
 
     def title(self, obj: tuple[SearchParams, str]) -> str:
         params = obj[0]
-        return _("Otsing: %(q)s") % {"q": params.q} if params.q else _("Uusimad dokumendid")
+        q = mask_personal_codes(params.q)
+        return _("Otsing: %(q)s") % {"q": q} if params.q else _("Uusimad dokumendid")
 
     def link(self, obj: tuple[SearchParams, str]) -> str:
         return reverse("public:results") + (f"?{obj[1]}" if obj[1] else "")
@@ -110,7 +120,7 @@ class RegistryFeed(DocumentFeed):
 
     def title(self, obj: tuple[Registry, str]) -> str:
         body, series = obj
-        return f"{body.name}: {series}" if series else body.name
+        return f"{body.name}: {mask_personal_codes(series)}" if series else body.name
 
     def link(self, obj: tuple[Registry, str]) -> str:
         return reverse("public:registry", args=[obj[0].slug])

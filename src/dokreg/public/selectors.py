@@ -113,6 +113,7 @@ class ResultPage:
     corrected: str | None = None
     facets: tuple[FacetGroup, ...] = ()
     corrected_query: str = ""  # the query string of the corrected search, filters kept
+    personal_code_removed: bool = False  # the index is never asked about a personal code
 
 
 class SearchUnavailable(DokregError):
@@ -248,6 +249,7 @@ def _index_results(params: SearchParams, per_page: int, today: date, facets: boo
         corrected=result.corrected,
         facets=facet_groups(params, result.facets) if facets else (),
         corrected_query=params_query(params, q=result.corrected) if result.corrected else "",
+        personal_code_removed=result.personal_code_removed,
     )
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import tantivy
 
 from dokreg.errors import BadInput
+from dokreg.privacy.personal_codes import replace_personal_codes
 from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
 from dokreg.search.facets import count_facets
@@ -78,13 +79,23 @@ def run_search(
 ) -> SearchResult:
     """search() with the analyser's lemma matching switchable (``lemmas=False``: surface forms only)."""
     query = query if isinstance(query, str) else ""
+    asked = query
+    query = replace_personal_codes(asked, " ")
+    removed = query != asked
     tree = parse(query)  # before opening the index: a query over budget is refused at once
     searcher = _searcher(s.resolve_dir(index_dir))
     if searcher is None:
-        return SearchResult(total=0, hits=(), query=query, facets={})
+        only = removed and not query.strip()
+        return SearchResult(
+            total=0, hits=(), query=query, personal_code_removed=removed, personal_code_only=only
+        )
     analyser = analyser or default_analyser()
     today = today or date.today()
     built = Builder(analyser, lemmas=lemmas).build(tree)
+    if removed and not built.positive:
+        return SearchResult(
+            total=0, hits=(), query=query.strip(), personal_code_removed=True, personal_code_only=True
+        )
     clauses = filter_clauses(filters, today)
     full = with_filters(built.query, clauses)
     offset = min(max(0, _whole(offset, "offset")), MAX_OFFSET)
@@ -100,7 +111,14 @@ def run_search(
     hits = tuple(_hit(searcher, score, address, snippets) for score, address in page)
     suggestion = corrected(query, tree, searcher, analyser) if total == 0 and built.positive else None
     counted = count_facets(searcher, built.query, clauses, today) if facets else {}
-    return SearchResult(total=total, hits=hits, query=query, corrected=suggestion, facets=counted)
+    return SearchResult(
+        total=total,
+        hits=hits,
+        query=query,
+        corrected=suggestion,
+        facets=counted,
+        personal_code_removed=removed,
+    )
 
 
 def _whole(value: object, name: str) -> int:

@@ -104,3 +104,7 @@ class SearchResult:
     corrected: str | None = None
     # Facet name (FACET_NAMES) → counts, largest first; empty unless search(facets=True).
     facets: dict[str, tuple[FacetCount, ...]] = field(default_factory=dict)
+    # A personal code was taken out of the query: the index holds none, and no one may look one up.
+    personal_code_removed: bool = False
+    # ... and nothing else was asked, so nothing was searched (an empty query would list everything).
+    personal_code_only: bool = False

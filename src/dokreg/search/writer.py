@@ -6,6 +6,7 @@ the batch); the writer commits on exit, or when the caller calls ``commit()`` be
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Sequence
@@ -15,10 +16,11 @@ from types import TracebackType
 import tantivy
 
 from dokreg.errors import BadInput
+from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.search import schema as s
 from dokreg.search.analyser import MAX_TOKEN_CHARS, Analyser, default_analyser, exact_form, raw_tokens
 from dokreg.search.errors import IndexBroken, IndexBusy
-from dokreg.search.types import ACCESS_VALUES, IndexDoc
+from dokreg.search.types import ACCESS_VALUES, FileText, IndexDoc
 
 DEFAULT_BATCH = 500
 HEAP_BYTES = 256_000_000
@@ -73,9 +75,9 @@ class IndexWriter:
             writer.wait_merging_threads()
 
     def add(self, doc: IndexDoc) -> None:
-        """Add or replace the document with ``doc.doc_id``."""
+        """Add or replace the document with ``doc.doc_id``; personal codes in any text are masked."""
         _check(doc)
-        self._pending.append(doc)
+        self._pending.append(without_personal_codes(doc))
         if len(self._pending) >= self._batch_size:
             self._flush()
 
@@ -108,6 +110,28 @@ def _doc_id(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise BadInput(f"search document id {value!r} is not a non-negative integer")
     return value
+
+
+def without_personal_codes(doc: IndexDoc) -> IndexDoc:
+    """``doc`` with every personal code masked in every text it carries.
+
+    Done here, at the one door into the index, so no caller can put a code where a search finds it.
+    """
+    changes: dict[str, object] = {}
+    for field in dataclasses.fields(doc):
+        value = getattr(doc, field.name)
+        if isinstance(value, str):
+            changes[field.name] = mask_personal_codes(value)
+        elif isinstance(value, tuple) and field.name == "files":
+            changes[field.name] = tuple(_file_without_codes(f) for f in value)
+        elif isinstance(value, tuple):
+            changes[field.name] = tuple(mask_personal_codes(v) if isinstance(v, str) else v for v in value)
+    return dataclasses.replace(doc, **changes)
+
+
+def _file_without_codes(f: FileText) -> FileText:
+    pages = tuple((page, mask_personal_codes(text)) for page, text in f.pages)
+    return FileText(name=mask_personal_codes(f.name), pages=pages)
 
 
 def _check(doc: IndexDoc) -> None:

@@ -48,6 +48,12 @@ class ApiNotFound(DokregError):
     code = "not_found"
 
 
+class PersonalCodeQuery(BadInput):
+    """A query that is nothing but a personal code: the archive is not a lookup service for people."""
+
+    code = "personal_code_query"
+
+
 @router.get("/documents", response={200: DocumentList, 400: ErrorOut, 503: ErrorOut})
 def documents_search(
     request: HttpRequest,
@@ -104,6 +110,8 @@ def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: 
     if offset > MAX_INDEX_OFFSET:
         raise BadInput("cursor: too deep into the results; narrow the search with filters")
     result = index_search(params, offset=offset, limit=limit, facets=True, today=timezone.localdate())
+    if result.personal_code_only:
+        raise PersonalCodeQuery("q: personal codes cannot be searched for; the query held nothing else")
     rows = recheck_hits(result.hits)
     following = offset + len(result.hits)
     more = len(result.hits) == limit and following < result.total
