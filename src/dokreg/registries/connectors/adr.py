@@ -22,7 +22,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnavailable
 from dokreg.registries.connectors.base import Connector
-from dokreg.registries.connectors.markup import node_text, page_text
+from dokreg.registries.connectors.markup import complete_page, node_text, page_text
 from dokreg.registries.http import PoliteClient
 from dokreg.registries.types import (
     DayListing,
@@ -335,11 +335,7 @@ def field_for_label(label: str) -> str | None:
 
 def parse_document(raw: RawCapture) -> RegisterEntry:
     """A document page → RegisterEntry. Pure; unknown labels are kept, never fatal."""
-    text = page_text(raw)
-    if "</html>" not in text[-4096:].lower():
-        # A page cut short can still parse, with its later rows (title, type, files) silently missing.
-        raise SourceChanged(f"{raw.url}: the page ends before </html> (cut short in transfer)")
-    tree = LexborHTMLParser(text)
+    tree = LexborHTMLParser(complete_page(page_text(raw), raw.url))
     pairs = _label_rows(tree)
     if not pairs:
         raise SourceChanged(f"{raw.url}: no document table (table.form with label rows)")

@@ -7,6 +7,7 @@ import re
 
 from selectolax.lexbor import LexborNode
 
+from dokreg.errors import SourceChanged
 from dokreg.registries.types import RawCapture
 
 _SPACE = re.compile(r"\s+")
@@ -22,6 +23,16 @@ def page_text(raw: RawCapture) -> str:
         return raw.body.decode(charset, errors="replace")
     except LookupError:  # a charset name Python does not know
         return raw.body.decode("utf-8", errors="replace")
+
+
+def complete_page(text: str, url: str) -> str:
+    """``text`` when the page arrived whole; SourceChanged when it ends before ``</html>``.
+
+    A page cut short in transfer still parses, with its later rows (title, type, files) silently
+    missing: stored, it would blank fields that the register never blanked."""
+    if "</html>" not in text[-4096:].lower():
+        raise SourceChanged(f"{url}: the page ends before </html> (cut short in transfer)")
+    return text
 
 
 def node_text(node: LexborNode | None) -> str:

@@ -27,7 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, SourceUnavailable
 from dokreg.registries.connectors.base import Connector
-from dokreg.registries.connectors.markup import node_text
+from dokreg.registries.connectors.markup import complete_page, node_text
 from dokreg.registries.types import DayListing, FileRef, ListedEntry, RawCapture, RegisterEntry, Validators
 
 PARSER = "riigikogu/1"
@@ -131,7 +131,7 @@ def is_public(access: str) -> bool:
 # --- pure parsing: the list ---------------------------------------------------------------------
 def parse_list_page(html: str, url: str) -> ListPage:
     """One list page; SourceChanged when it has neither a result count nor an honest "nothing found"."""
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(complete_page(html, url))
     table = _table_with_headers(tree, "pealkiri", "liik")
     rows = tuple(_list_rows(table)) if table is not None else ()
     content = node_text(tree.css_first("main") or tree.body)
@@ -197,7 +197,7 @@ _KEPT_ONLY = frozenset({"kuupäev", "jõustumise kuupäev", "seisund", "autori k
 
 
 def parse_document(raw: RawCapture) -> RegisterEntry:
-    html = raw.body.decode("utf-8", errors="replace")
+    html = complete_page(raw.body.decode("utf-8", errors="replace"), raw.url)
     tree = LexborHTMLParser(html)
     meta = _metadata_table(tree)
     if meta is None:

@@ -20,7 +20,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from dokreg.errors import BadInput, NotFoundAtSource, SourceChanged, Unsupported
 from dokreg.registries.connectors.adr import field_for_label, parse_date
 from dokreg.registries.connectors.base import Connector
-from dokreg.registries.connectors.markup import node_text, page_text
+from dokreg.registries.connectors.markup import complete_page, node_text, page_text
 from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, RelationRef, Validators
 
 PARSER = "tallinn/1"
@@ -81,7 +81,7 @@ class TallinnConnector(Connector):
 # --- pure parsing --------------------------------------------------------------------------
 def document_rows(raw: RawCapture) -> list[tuple[str, LexborNode]]:
     """The page's (label, value node) rows; NotFoundAtSource for the empty page, SourceChanged for new markup."""
-    tree = LexborHTMLParser(page_text(raw))
+    tree = LexborHTMLParser(complete_page(page_text(raw), raw.url))
     container = tree.css_first("#document_container")
     if container is None:
         raise SourceChanged(f"{raw.url}: no #document_container on the document page")
