@@ -5,8 +5,8 @@
 An archive of simulated documents is built (bench/web_search.py's build_archive), `dokreg serve` starts on
 127.0.0.1, and a reader fetches document pages one after another: first alone (idle p50), then while 8
 attackers, each from its own loopback address (127.0.0.2-9), loop over the costliest searches the query
-budget still allows, for a bounded time and count. Three runs: per-IP limits on, limits off (the search
-slots and the query-cost budget protect), and neither limits nor slots (the budget alone). BENCH_WORKERS sets
+budget still allows, for a bounded time and count. Two runs: per-IP limits on, and limits off (the search
+slots and the query-cost budget protect). BENCH_WORKERS sets
 granian's worker processes (default 1). The attackers run in this process, on the same 2 cores as the
 server: a real attacker's CPU would not be ours. Loopback only; every loop is bounded.
 """
