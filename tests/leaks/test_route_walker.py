@@ -1,0 +1,204 @@
+"""Every public route, found from the URL conf and the OpenAPI schema (so a new route is walked without
+anyone remembering to add it), against a hostile register's documents: valid personal codes in every
+spelling, markup, ``javascript:`` links, control characters and RTL overrides in every field.
+
+Nothing may leak a code in any spelling, answer 500, or put the register's markup on a page unescaped;
+a search for any of the codes finds nothing."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from urllib.parse import unquote
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+from tests.public.factories import index, make_document, make_file, make_registry
+
+from dokreg.archive.models import Access, DocumentVersion, Matter, Relation
+from dokreg.privacy.personal_codes import check_digit, contains_personal_code
+
+pytestmark = pytest.mark.django_db
+
+
+def code(born: str) -> str:
+    return born + str(check_digit(born))
+
+
+CODES = [code("3800108571"), code("4920229123"), code("5030303004"), code("6111111111")]
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# The spellings a register (or a hostile one) may use; each must be caught everywhere.
+SPELLINGS = [
+    CODES[0],
+    f"{CODES[1][:7]} {CODES[1][7:]}",
+    "\u200b".join(CODES[2]),
+    CODES[3].translate(FULLWIDTH),
+]
+MARKUP = '<script>alert("dokreg")</script><img src=x onerror=alert(1)>'
+HOSTILE = f"\u202e{MARKUP}\x1b[31m\x08"
+
+
+def hostile(label: str, i: int) -> str:
+    return f"{label} {SPELLINGS[i % len(SPELLINGS)]} {HOSTILE}"
+
+
+@pytest.fixture
+def archive():
+    body = make_registry(slug="vaenulik", name=hostile("Vaenulik amet", 0))
+    matter = Matter.objects.create(registry=body, root="6-6/66")
+    docs = []
+    for n, access in enumerate((Access.PUBLIC, Access.AK, Access.PUBLIC)):
+        doc = make_document(
+            body,
+            reference=f"6-6/66-{n + 1}",
+            matter=matter,
+            url="javascript:alert(1)",
+            registered=date(2024, 2, 29),
+            access=access,
+            access_text="AK" if access == Access.AK else "Avalik",
+            title=hostile("Taotlus", n),
+            correspondent=hostile("Mari Maasikas", n + 1),
+            responsible=hostile("Jaan Tamm", n + 2),
+            function=hostile("1 Juhtimine", n + 3),
+            series=hostile("1-1 Kirjavahetus", n),
+            case_file=hostile("Toimik", n + 1),
+            sender_reference=hostile("S", n + 2),
+            channel=hostile("e-post", n + 3),
+            doc_type=hostile("Kiri", n),
+            restriction_basis=hostile("AvTS § 35 lg 1 p 12", n) if access == Access.AK else "",
+        )
+        make_file(doc, name=f"avaldus {SPELLINGS[n]}.txt", kind="txt", text=hostile("Avalduse tekst", n + 1))
+        DocumentVersion.objects.create(
+            document=doc,
+            kind="changed",
+            seen_at=timezone.now(),
+            changes={"title": [hostile("Vana", n + 2), doc.title]},
+        )
+        docs.append(doc)
+    Relation.objects.create(
+        document=docs[0],
+        kind=hostile("alusdokument", 1),
+        reference="6-6/66-3",
+        title=hostile("Seos", 2),
+        target=docs[2],
+    )
+    index(*docs)
+    return {"body": body, "matter": matter, "docs": docs}
+
+
+# Values for the URL conf's parameters, by name; a route with a parameter not named here fails the walk,
+# so whoever adds a route extends this table.
+def parameter_values(archive) -> dict[str, list[str]]:
+    doc = archive["docs"][0]
+    return {
+        "pk": [str(doc.pk), str(archive["docs"][1].pk), str(archive["matter"].pk)],
+        "slug": [archive["body"].slug],
+        "year": ["2024"],
+        "month": ["2"],
+        "key": ["1-1"],
+        "name": [f"{f.pk}/{f.name}" for f in doc.files.all()],
+        "section": ["vaenulik-2024"],
+    }
+
+
+def public_routes(archive) -> list[str]:
+    values = parameter_values(archive)
+    urls: list[str] = []
+    for route in _routes(get_resolver().url_patterns, ""):
+        if route.startswith(("admin/", "api/", "i18n/", "static/")):
+            continue  # the operator's, the API (walked from its schema below), the language switch
+        names = re.findall(r"<(?:\w+:)?(\w+)>", route)
+        unknown = [n for n in names if n not in values]
+        assert not unknown, f"the walker has no value for {unknown} in route {route!r}: add one"
+        urls += _fill(route, names, values)
+    return urls
+
+
+def _routes(patterns, prefix: str):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            yield from _routes(p.url_patterns, prefix + str(p.pattern))
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern)
+
+
+def _fill(route: str, names: list[str], values: dict[str, list[str]]) -> list[str]:
+    urls = [route.lstrip("^").rstrip("$")]
+    for name in names:
+        urls = [re.sub(rf"<(?:\w+:)?{name}>", v, u, count=1) for u in urls for v in values[name]]
+    if "fail/" in route:  # /fail/<pk>/<name>: "name" carries its pk
+        urls = [u.split("/", 1)[0] + "/" + u.split("/", 2)[-1] for u in urls]
+    return ["/" + u for u in urls]
+
+
+def api_routes(client, archive) -> list[str]:
+    schema = client.get("/api/v1/openapi.json").json()
+    doc, matter, body = archive["docs"][0], archive["matter"], archive["body"]
+    fill = {"doc_id": str(doc.pk), "matter_id": str(matter.pk), "slug": body.slug}
+    urls = []
+    for path, methods in schema["paths"].items():
+        if "get" not in methods:
+            continue
+        names = re.findall(r"{(\w+)}", path)
+        unknown = [n for n in names if n not in fill]
+        assert not unknown, f"the walker has no value for {unknown} in API path {path!r}: add one"
+        for name in names:
+            path = path.replace("{" + name + "}", fill[name])
+        urls.append(path)
+    return urls
+
+
+def read(client, url: str) -> tuple[int, str, str]:
+    response = client.get(url)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code, response.get("Content-Type", ""), content.decode("utf-8", errors="replace")
+
+
+def assert_nothing_leaks(url: str, status: int, content_type: str, body: str) -> None:
+    assert status < 500, f"{url} answered {status}"
+    for reading in (body, unquote(body), _json_unescaped(body)):
+        assert not contains_personal_code(reading), f"{url} leaks a personal code"
+    if "html" in content_type:
+        assert "<script>alert" not in body and "<img src=x" not in body, f"{url} shows the register's markup"
+        assert 'href="javascript:' not in body.lower(), f"{url} links to javascript:"
+
+
+def _json_unescaped(body: str) -> str:
+    try:
+        return json.dumps(json.loads(body), ensure_ascii=False)
+    except ValueError:
+        return body
+
+
+def test_every_public_route_and_api_endpoint(client, archive):
+    urls = public_routes(archive) + api_routes(client, archive)
+    urls += [
+        "/otsi/?q=Taotlus",
+        "/otsi/?q=Maasikas&sort=date",
+        "/otsi/atom/?q=Taotlus",
+        "/api/v1/documents?q=Taotlus",
+    ]
+    walked = set()
+    for url in urls:
+        status, content_type, body = read(client, url)
+        assert_nothing_leaks(url, status, content_type, body)
+        walked.add(url.split("?")[0])
+        # Follow the page's own links one step (series, facet and filter links carry stored values).
+        if "html" in content_type:
+            for link in set(re.findall(r'href="(/(?:otsi|asutus|asi|dokument)[^"]*)"', body)):
+                link = link.replace("&amp;", "&")
+                if link not in walked:
+                    walked.add(link)
+                    assert_nothing_leaks(link, *read(client, link))
+    assert len(walked) > 40  # the walk really went through the archive
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_search_for_any_code_finds_nothing(client, archive, spelling):
+    page = client.get("/otsi/", {"q": spelling})
+    assert page.status_code in (200, 400)
+    assert not contains_personal_code(page.content.decode())
+    api = client.get("/api/v1/documents", {"q": spelling})
+    assert api.status_code == 400 or api.json()["total"] == 0
