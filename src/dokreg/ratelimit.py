@@ -67,9 +67,26 @@ def current_rate(name: str = "DOKREG_API_RATE") -> tuple[int, int] | None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Only the socket's address: X-Forwarded-For is the client's to invent, and trusting it would let
-    # anyone start a fresh window per request. Behind a proxy, let the proxy set REMOTE_ADDR.
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The address a limit counts against.
+
+    X-Forwarded-For is the client's to invent, and trusting it would let anyone start a fresh window per
+    request; so it is read only when the socket's address is one of DOKREG_TRUSTED_PROXIES (the reverse
+    proxy in front of granian), and then its last entry not itself a trusted proxy is the client. Without
+    this, every reader behind the proxy would share the proxy's one window."""
+    remote = str(request.META.get("REMOTE_ADDR") or "unknown")
+    trusted = _trusted_proxies()
+    if remote not in trusted:
+        return remote
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    for address in reversed(forwarded):
+        if address not in trusted:
+            return address
+    return remote
+
+
+def _trusted_proxies() -> frozenset[str]:
+    value = getattr(settings, "DOKREG_TRUSTED_PROXIES", os.environ.get("DOKREG_TRUSTED_PROXIES", ""))
+    return frozenset(a.strip() for a in str(value).split(",") if a.strip())
 
 
 def window_allows(bucket: str, request: HttpRequest, rate: tuple[int, int] | None) -> bool:
