@@ -96,6 +96,8 @@ def personal_code_spans(text: str):
     """
     first_rlo = text.find(_RLO)  # found once: slicing the text per chain would be quadratic
     for chain in _CHAIN.finditer(text):
+        if chain.end() - chain.start() < CODE_LENGTH:
+            continue  # fewer characters than a code has digits: most numbers in a text end here
         groups = _digit_groups(chain.group(), chain.start())
         reversed_display = 0 <= first_rlo < chain.start()
         i = 0

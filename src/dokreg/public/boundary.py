@@ -62,13 +62,15 @@ def mask_public_text(text: str) -> str:
 
 
 def _mask_plain(text: str) -> str:
-    text = _PERCENT_RUN.sub(_mask_percent_run, text)
+    if "%" in text:
+        text = _PERCENT_RUN.sub(_mask_percent_run, text)
     return mask_personal_codes(_ESCAPED_CODE.sub(_mask_escaped, text))
 
 
 # A percent-encoded value in a link (a filter or series link carries stored values): a code in it may be
 # spelt with encoded spaces, zero-width characters or full-width digits, none of which the plain pass sees.
-_PERCENT_RUN = re.compile(r"[^\s\"'<>&=?#]*%[0-9A-Fa-f]{2}[^\s\"'<>&=?#]*")
+# The lookbehind starts a run only at its first character, so the scan stays linear.
+_PERCENT_RUN = re.compile(r"(?<![^\s\"'<>&=?#])[^\s\"'<>&=?#]*%[0-9A-Fa-f]{2}[^\s\"'<>&=?#]*")
 
 
 def _mask_percent_run(match: re.Match) -> str:
