@@ -46,3 +46,40 @@ def _fresh_extraction_sandbox():
     sandbox_reset()
     yield
     sandbox_reset()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server on loopback; Django sends to it through its SMTP backend.
+
+    Yields the list of received messages (``email.message.EmailMessage``), newest last.
+    """
+    import email
+    import email.policy
+
+    from aiosmtpd.controller import Controller
+
+    received: list = []
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+            received.append(message)
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:  # aiosmtpd's start-up self-check cannot use port 0
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        from dokreg.conf.email import email_settings
+
+        for name, value in email_settings(f"smtp+plain://127.0.0.1:{port}").items():
+            setattr(settings, name, value)
+        yield received
+    finally:
+        controller.stop()

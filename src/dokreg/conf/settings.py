@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 
 from dokreg import __version__
+from dokreg.conf.email import email_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DOKREG_DATA_DIR", "dokreg-data")).resolve()
@@ -168,6 +169,13 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Tallinn"
 USE_I18N = True
 USE_TZ = True
+
+# Operator alerts, removal-request codes and saved-search mails: see dokreg.conf.email for the URL forms.
+globals().update(email_settings(os.environ.get("DOKREG_EMAIL_URL", "console://")))
+DEFAULT_FROM_EMAIL = os.environ.get("DOKREG_EMAIL_FROM", "dokreg <dokreg@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where operator alerts go (comma-separated); empty means staff users' own addresses.
+DOKREG_OPERATOR_EMAILS = [a.strip() for a in os.environ.get("DOKREG_OPERATOR_EMAILS", "").split(",") if a.strip()]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
