@@ -136,3 +136,8 @@ def test_takedown_hides_a_document_everywhere_at_once_and_undo_brings_it_back(sy
     assert Client().get(f"/dokument/{doc.pk}/").status_code == 200
     assert doc.pk in {h.doc_id for h in search(doc.reference).hits}
     assert File.objects.filter(document=doc, parent=None, download_state=File.Download.PENDING).exists()
+    from dokreg.desk.audit import trail
+
+    acts = [(e.action, e.actor_name) for e in trail(doc)]
+    assert acts == [("takedown_undo", "cli:takedown"), ("takedown", "cli:takedown")]
+    assert "isikuandmed tekstis" in trail(doc).get(action="takedown").summary

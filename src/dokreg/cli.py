@@ -309,12 +309,12 @@ def cmd_takedown(args) -> int:
     if document is None:
         raise SystemExit(f"dokreg: no document {args.document}")
     if args.undo:
-        document_take_down_undo(document=document)
+        document_take_down_undo(document=document, actor="cli:takedown")
         print(f"document {document.pk} is public again (files return with the next sync)")
     else:
         if not args.reason:
             raise SystemExit("dokreg: a takedown needs --reason (it is kept for the audit)")
-        document_take_down(document=document, reason=args.reason)
+        document_take_down(document=document, reason=args.reason, actor="cli:takedown")
         print(f"document {document.pk} taken down: {args.reason}")
     index_documents(doc_ids=[document.pk])  # off (or back on) the index at once, not at the next sync
     return 0

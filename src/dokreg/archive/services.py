@@ -364,18 +364,24 @@ def document_withdrawn(*, document: Document, seen_at: datetime | None = None) -
 
 
 @transaction.atomic
-def document_take_down(*, document: Document, reason: str) -> None:
+def document_take_down(*, document: Document, reason: str, actor=None) -> None:
     """An operator's takedown: the document leaves every public route; the history stays."""
+    from dokreg.desk import audit
+
     document.taken_down_at = timezone.now()
     document.takedown_reason = reason
     document.index_dirty = True
     document.save(update_fields=["taken_down_at", "takedown_reason", "index_dirty"])
     files_withhold(document=document)
+    audit.record(actor, "takedown", document, f"taken down: {reason}", reason=reason)
 
 
 @transaction.atomic
-def document_take_down_undo(*, document: Document) -> None:
+def document_take_down_undo(*, document: Document, actor=None) -> None:
     """Back on the public routes; purged files are fetched again by the next sync or re-visit."""
+    from dokreg.desk import audit
+
+    audit.record(actor, "takedown_undo", document, "public again", reason=document.takedown_reason)
     document.taken_down_at = None
     document.takedown_reason = ""
     document.index_dirty = True

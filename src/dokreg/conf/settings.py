@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "dokreg.registries",
     "dokreg.archive",
     "dokreg.public",
+    "dokreg.desk",
 ]
 
 MIDDLEWARE = [
