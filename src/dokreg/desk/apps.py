@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class DeskConfig(AppConfig):
     name = "dokreg.desk"
     label = "desk"
-    verbose_name = _("Privacy desk")
+    verbose_name = _("Andmekaitse töölaud")

@@ -22,13 +22,13 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="when")),
-                ("actor_name", models.CharField(max_length=150, verbose_name="who (as recorded)")),
-                ("action", models.CharField(db_index=True, max_length=40, verbose_name="action")),
-                ("target_type", models.CharField(max_length=40, verbose_name="target type")),
-                ("target_id", models.CharField(db_index=True, max_length=64, verbose_name="target id")),
-                ("summary", models.TextField(verbose_name="summary")),
-                ("detail", models.JSONField(blank=True, default=dict, verbose_name="detail")),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True, verbose_name="aeg")),
+                ("actor_name", models.CharField(max_length=150, verbose_name="kes (nagu salvestati)")),
+                ("action", models.CharField(db_index=True, max_length=40, verbose_name="toiming")),
+                ("target_type", models.CharField(max_length=40, verbose_name="objekti liik")),
+                ("target_id", models.CharField(db_index=True, max_length=64, verbose_name="objekti id")),
+                ("summary", models.TextField(verbose_name="kokkuvõte")),
+                ("detail", models.JSONField(blank=True, default=dict, verbose_name="üksikasjad")),
                 (
                     "actor",
                     models.ForeignKey(
@@ -36,13 +36,13 @@ class Migration(migrations.Migration):
                         null=True,
                         on_delete=django.db.models.deletion.SET_NULL,
                         to=settings.AUTH_USER_MODEL,
-                        verbose_name="who",
+                        verbose_name="kes",
                     ),
                 ),
             ],
             options={
-                "verbose_name": "audit entry",
-                "verbose_name_plural": "audit trail",
+                "verbose_name": "auditikirje",
+                "verbose_name_plural": "auditilogi",
                 "ordering": ["-at", "-id"],
                 "indexes": [
                     models.Index(fields=["target_type", "target_id"], name="desk_audite_target__c03ca2_idx")
