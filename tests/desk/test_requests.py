@@ -104,7 +104,9 @@ def test_request_code_confirm_decision_answer_with_tracking_at_each_step(client,
     assert "Mari Maasikas" in staff.get(decide).content.decode()
     no_reason = staff.post(decide, {"status": "granted", "answer": "  "})
     assert no_reason.status_code == 200 and RemovalRequest.objects.get().status == "pending"
-    done = staff.post(decide, {"status": "granted", "answer": "Avaldus sisaldas teie aadressi; dokument on eemaldatud."})
+    done = staff.post(
+        decide, {"status": "granted", "answer": "Avaldus sisaldas teie aadressi; dokument on eemaldatud."}
+    )
     assert done.status_code == 302
 
     removal.refresh_from_db()

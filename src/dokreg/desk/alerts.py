@@ -180,7 +180,9 @@ def _task_queue(now: datetime) -> tuple[int, timedelta | None]:
     from django_tasks_db.models import DBTaskResult
 
     stalled = DBTaskResult.objects.running().filter(started_at__lt=now - STALLED_AFTER).count()
-    oldest = DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+    oldest = (
+        DBTaskResult.objects.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+    )
     waiting = now - oldest if oldest and now - oldest > STALLED_AFTER else None
     return stalled, waiting
 
