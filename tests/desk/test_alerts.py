@@ -186,3 +186,19 @@ def test_digest_without_any_operator_address_says_so(settings, capsys):
     settings.DOKREG_OPERATOR_EMAILS = []
     assert run("digest") == 1
     assert "no operator address" in capsys.readouterr().err
+
+
+def test_a_long_sync_keeps_the_heartbeat_fresh(monkeypatch):
+    """A first sync of a big register runs for hours inside one cycle; its progress beats the heart."""
+    from dokreg.pipeline import follow as follow_module
+    from dokreg.pipeline.progress import Reporter
+
+    beating = follow_module._Beating(Reporter())
+    beating.beat(stage="cycle started")
+    first = AlertState.objects.get(name=alerts.FOLLOW)
+    beating.advance()  # within BEAT_EVERY of the last beat: no write per document
+    assert AlertState.objects.get(name=alerts.FOLLOW).at == first.at
+    monkeypatch.setattr(follow_module, "BEAT_EVERY", 0.0)
+    beating.advance()
+    beat = AlertState.objects.get(name=alerts.FOLLOW)
+    assert beat.at > first.at and beat.detail == {"stage": "sync"}
