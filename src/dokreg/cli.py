@@ -320,6 +320,61 @@ def cmd_takedown(args) -> int:
     return 0
 
 
+def cmd_requests(args) -> int:
+    from django.utils import timezone
+
+    from dokreg.desk.models import RemovalRequest
+    from dokreg.desk.services import removal_requests_purge, retention_days
+
+    if args.purge:
+        report = removal_requests_purge()
+        print(
+            f"{report.anonymised} decided requests anonymised (older than {retention_days()} days after the "
+            f"decision), {report.deleted} unconfirmed requests deleted"
+        )
+        return 0
+    now = timezone.now()
+    queue = RemovalRequest.objects.filter(status=RemovalRequest.Status.PENDING).order_by("due_at")
+    for r in queue:
+        late = " OVERDUE" if r.due_at and r.due_at < now else ""
+        print(
+            f"#{r.pk}\tdue {timezone.localtime(r.due_at):%Y-%m-%d}{late}\t{r.get_basis_display()}\t{r.document_label}"
+        )
+    print(f"{queue.count()} pending removal requests")
+    return 0
+
+
+def cmd_digest(args) -> int:
+    from dokreg.desk.alerts import digest_build, digest_send
+
+    if args.dry_run:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        now = timezone.now()
+        digest = digest_build(since=now - timedelta(days=1), now=now)
+        print(f"last 24 h: {digest.attention} items want attention (nothing mailed)")
+        return 0
+    digest, mailed = digest_send()
+    if not mailed:
+        print(
+            "dokreg digest: no operator address (set DOKREG_OPERATOR_EMAILS or give a staff user an e-mail)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"digest mailed: {digest.attention} items want attention")
+    return 0
+
+
+def cmd_alerts(args) -> int:
+    from dokreg.desk.alerts import heartbeat_check
+
+    result = heartbeat_check()
+    print(result.message)
+    return 1 if result.stale and not result.mailed and "already" not in result.message else 0
+
+
 def cmd_reindex(args) -> int:
     from dokreg.archive.models import Document
     from dokreg.pipeline.indexing import index_rebuild
@@ -543,6 +598,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reason", help="why (kept with the document for the audit)")
     p.add_argument("--undo", action="store_true", help="put a taken-down document back")
     p.set_defaults(func=cmd_takedown)
+
+    p = sub.add_parser(
+        "requests",
+        help="the removal-request queue by deadline, or --purge personal data past retention",
+        description="List pending removal requests, soonest deadline first (overdue ones marked). With "
+        "--purge: erase requesters' names, addresses and explanations DOKREG_REQUEST_RETENTION_DAYS after "
+        "the decision (the anonymised decision stays) and delete requests never confirmed within 7 days.",
+    )
+    p.add_argument(
+        "--purge", action="store_true", help="erase request personal data past the retention period"
+    )
+    p.set_defaults(func=cmd_requests)
+
+    p = sub.add_parser(
+        "digest",
+        help="mail the operators the daily digest",
+        description="Mail the operators what happened since the last digest: new and overdue removal "
+        "requests, new personal-data restrictions, paused registers, stalled tasks, failed extractions.",
+    )
+    p.add_argument("--dry-run", action="store_true", help="count the last 24 hours, mail nothing")
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser(
+        "alerts",
+        help="mail the operators if the follow loop has stopped (run every few minutes)",
+        description="Check the heartbeat of `dokreg sync --follow`; when it is older than "
+        "DOKREG_HEARTBEAT_STALE_MINUTES, mail the operators once (not again until it has beaten anew).",
+    )
+    p.set_defaults(func=cmd_alerts)
 
     p = sub.add_parser(
         "reindex",

@@ -25,7 +25,15 @@ from ninja.throttling import BaseThrottle
 
 from dokreg.errors import DokregError
 
-DEFAULT_RATES = {"DOKREG_API_RATE": "120/min", "DOKREG_SEARCH_RATE": "60/min", "DOKREG_PAGE_RATE": "600/min"}
+DEFAULT_RATES = {
+    "DOKREG_API_RATE": "120/min",
+    "DOKREG_SEARCH_RATE": "60/min",
+    "DOKREG_PAGE_RATE": "600/min",
+    # Removal requests (dokreg.desk): each one mails a code, so a sender's address and the mailbox
+    # it targets are each limited, or the form becomes a way to flood someone's inbox.
+    "DOKREG_REMOVAL_RATE_IP": "10/day",
+    "DOKREG_REMOVAL_RATE_EMAIL": "3/day",
+}
 # Paths no limit applies to: the API counts itself (JSON 429), monitors and staff must always get in.
 UNLIMITED_PREFIXES = ("/api/", "/static/", "/health/", "/admin/", "/i18n/")
 PERIODS = {
@@ -91,11 +99,16 @@ def _trusted_proxies() -> frozenset[str]:
 
 def window_allows(bucket: str, request: HttpRequest, rate: tuple[int, int] | None) -> bool:
     """Count this request in its client's current window of ``bucket``; False once over the limit."""
+    return subject_allows(bucket, client_ip(request), rate)
+
+
+def subject_allows(bucket: str, subject: str, rate: tuple[int, int] | None) -> bool:
+    """Count one act of ``subject`` (an address, or a hash of an e-mail address) in its current window."""
     if rate is None:
         return True
     limit, period = rate
     window = int(time.time() // period)
-    key = f"dokreg:{bucket}:rate:{client_ip(request)}:{period}:{window}"
+    key = f"dokreg:{bucket}:rate:{subject}:{period}:{window}"
     # add() only sets a missing key, so the first request of a window starts it at 1 atomically
     # enough for a counter; incr() then counts (a lost race costs one extra request, no more).
     if cache.add(key, 1, timeout=period + 1):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from tests.public.factories import index, make_document, make_file, make_registry
 
 from dokreg.archive.models import Access, DocumentVersion, Matter, Relation
+from dokreg.desk.models import RemovalRequest
 from dokreg.privacy.personal_codes import check_digit, contains_personal_code
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,25 @@ def archive():
         target=docs[2],
     )
     index(*docs)
-    return {"body": body, "matter": matter, "docs": docs}
+    # Removal requests: one unconfirmed about a public document, one granted about a document since taken
+    # down (its hostile title must stay off the tracking page); walked by token.
+    gone = make_document(body, title=hostile("Maha võetud", 1), taken_down_at=timezone.now())
+    requests = [
+        RemovalRequest.objects.create(
+            token=f"walker-token-{n}",
+            document=doc,
+            document_label=doc.registry.name,
+            basis="gdpr_17",
+            name=hostile("Mari", n),
+            email="mari@example.ee",
+            explanation=hostile("Selgitus", n),
+            status=status,
+            answer=hostile("Vastus", n) if status == "granted" else "",
+            decided_at=timezone.now() if status == "granted" else None,
+        )
+        for n, (doc, status) in enumerate(((docs[0], "unconfirmed"), (gone, "granted")))
+    ]
+    return {"body": body, "matter": matter, "docs": docs, "requests": requests}
 
 
 # Values for the URL conf's parameters, by name; a route with a parameter not named here fails the walk,
@@ -100,6 +119,7 @@ def parameter_values(archive) -> dict[str, list[str]]:
         "key": ["1-1"],
         "name": [f"{f.pk}/{f.name}" for f in doc.files.all()],
         "section": ["vaenulik-2024"],
+        "token": [r.token for r in archive["requests"]] + ["no-such-token"],
     }
 
 
