@@ -98,9 +98,9 @@ def s3_server(tmp_path_factory):
 
 @pytest.fixture
 def s3_file_store(s3_server, settings, monkeypatch):
-    """This test's files in a bucket of its own on the S3 server (DOKREG_FILE_STORE=s3://…)."""
+    """This test's files in a folder of its own on the S3 server (DOKREG_FILE_STORE=s3://…); its key prefix."""
     for name, value in s3_server.env().items():
         monkeypatch.setenv(name, value)
-    bucket = s3_server.bucket()
-    settings.FILE_STORE_URL = s3_server.url(bucket, "files")
-    return bucket
+    prefix = s3_server.place() + "files/"
+    settings.FILE_STORE_URL = s3_server.url(prefix)
+    return prefix

