@@ -124,3 +124,13 @@ def test_a_file_missing_from_the_bucket_is_404_and_an_unreachable_store_503(
     )
     response = client.get(f"/fail/{file.pk}/kadunud.pdf")
     assert response.status_code == 503 and response["Retry-After"] == "60"
+
+
+def test_check_names_an_object_store_that_refuses_us(s3_server, s3_file_store, settings, monkeypatch):
+    from dokreg.conf.security import deployment_findings
+
+    assert not [f for f in deployment_findings() if f.code == "file_store_unreachable"]
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "wrong")
+    settings.FILE_STORE_URL = s3_server.url(s3_file_store) + "&region=eu-check-1"  # a client of its own
+    [finding] = [f for f in deployment_findings() if f.code == "file_store_unreachable"]
+    assert finding.level == "error" and s3_server.bucket in finding.message
