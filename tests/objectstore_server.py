@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ class S3Server:
     endpoint: str
     process: subprocess.Popen
     folder: Path
+    ports: tuple[int, ...] = ()
     bucket: str = "dokreg-test"
 
     def env(self) -> dict[str, str]:
@@ -101,6 +103,10 @@ class S3Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        # SeaweedFS leaves its gRPC and S3 unix sockets in /tmp, named by port: remove ours.
+        for port in self.ports:
+            for sock in Path(tempfile.gettempdir()).glob(f"seaweedfs-*-{port}.sock"):
+                sock.unlink(missing_ok=True)
 
 
 def s3_server_start(folder: Path, *, timeout: float = 60) -> S3Server:
@@ -125,7 +131,8 @@ def s3_server_start(folder: Path, *, timeout: float = 60) -> S3Server:
     ]  # fmt: skip
     log = (folder / "weed.log").open("wb")
     process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    server = S3Server(endpoint=f"http://127.0.0.1:{s3}", process=process, folder=folder)
+    ports = (master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc)
+    server = S3Server(endpoint=f"http://127.0.0.1:{s3}", process=process, folder=folder, ports=ports)
     deadline = time.monotonic() + timeout
     last: Exception | None = None
     while time.monotonic() < deadline:
