@@ -303,7 +303,7 @@ def cmd_reprocess(args) -> int:
 def cmd_takedown(args) -> int:
     from dokreg.archive.models import Document
     from dokreg.archive.services import document_take_down, document_take_down_undo
-    from dokreg.pipeline.indexing import index_documents
+    from dokreg.pipeline.indexing import index_documents, index_publish
 
     document = Document.objects.filter(pk=args.document).first()
     if document is None:
@@ -317,6 +317,7 @@ def cmd_takedown(args) -> int:
         document_take_down(document=document, reason=args.reason, actor="cli:takedown")
         print(f"document {document.pk} taken down: {args.reason}")
     index_documents(doc_ids=[document.pk])  # off (or back on) the index at once, not at the next sync
+    index_publish()  # and off the web hosts' copies at their next pull
     return 0
 
 
@@ -384,6 +385,30 @@ def cmd_reindex(args) -> int:
         task = progress.add_task("reindex", total=total)
         done = index_rebuild(progress=lambda n: progress.advance(task, n))
     print(f"{done} documents re-indexed")
+    return 0
+
+
+def cmd_index(args) -> int:
+    from dokreg.search.snapshots import snapshot_follow, snapshot_publish, snapshot_pull
+
+    def said(snapshot, verb: str) -> None:
+        print(
+            f"generation {snapshot.generation} (published {snapshot.published_at}): {snapshot.files} files, "
+            f"{snapshot.moved} {verb} ({snapshot.moved_bytes / 1e6:.1f} MB)",
+            flush=True,
+        )
+
+    if args.action == "publish":
+        said(snapshot_publish(), "uploaded")
+        return 0
+    if args.follow:
+        snapshot_follow(interval=args.interval, on_pull=lambda snapshot: said(snapshot, "downloaded"))
+        return 0
+    pulled = snapshot_pull()
+    if pulled is None:
+        print("nothing published yet")
+    else:
+        said(pulled, "downloaded")
     return 0
 
 
@@ -636,6 +661,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser(
+        "index",
+        help="publish the search index to an object store, or pull it (web hosts on other machines)",
+        description="publish: upload the index's new files and a manifest to DOKREG_INDEX_SNAPSHOTS "
+        "(the indexer's host; `dokreg worker --indexer` does it after every index task). pull: download "
+        "the newest snapshot into DOKREG_INDEX_DIR and swap it in atomically (web hosts); --follow "
+        "keeps pulling. See docs/deployment.md.",
+    )
+    p.add_argument("action", choices=["publish", "pull"])
+    p.add_argument("--follow", action="store_true", help="pull: keep pulling every --interval seconds")
+    p.add_argument("--interval", type=float, default=10.0, help="seconds between pulls (default 10)")
+    p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser(
         "registry", help="list, add or update registers", description="Manage the catalogue of registers."
     )
     p.add_argument(
@@ -680,7 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-NEEDS_NO_DATABASE = {"simulate", "extract"}
+NEEDS_NO_DATABASE = {"simulate", "extract", "index"}
 
 
 def main(argv: list[str] | None = None) -> int:

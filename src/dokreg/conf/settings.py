@@ -15,8 +15,14 @@ from dokreg.conf.email import email_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DOKREG_DATA_DIR", "dokreg-data")).resolve()
-FILE_STORE_DIR = Path(os.environ.get("DOKREG_FILE_STORE", DATA_DIR / "files")).resolve()
+_file_store = os.environ.get("DOKREG_FILE_STORE", "")
+# s3://bucket/prefix keeps files in an S3-compatible object store (dokreg.archive.objectstore), shared by
+# workers on several hosts; anything else names a local folder (the default: DATA_DIR/files).
+FILE_STORE_URL = _file_store if _file_store.startswith("s3://") else ""
+FILE_STORE_DIR = Path(_file_store if _file_store and not FILE_STORE_URL else DATA_DIR / "files").resolve()
 INDEX_DIR = Path(os.environ.get("DOKREG_INDEX_DIR", DATA_DIR / "index")).resolve()
+# Where the one indexer publishes index snapshots and web hosts pull them from (`dokreg index publish|pull`).
+INDEX_SNAPSHOTS_URL = os.environ.get("DOKREG_INDEX_SNAPSHOTS", "")
 
 # The development key is public (it is in this file): `dokreg serve` and `dokreg check` refuse it unless
 # DOKREG_DEBUG=1, so a public instance cannot start with it by accident. The demo (loopback only) may.

@@ -6,6 +6,7 @@ Documents the public may not see are deleted from the index; file text enters it
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
@@ -15,6 +16,7 @@ from dokreg.archive.models import Document, RestrictionBasis
 from dokreg.archive.selectors import publishable_documents, publishable_files
 
 BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 def _file_pages(raw: object, text: str) -> tuple[tuple[int | None, str], ...]:
@@ -94,6 +96,8 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
             Document.objects.filter(index_dirty=True).order_by("pk").values_list("pk", flat=True)[:BATCH]
         )
         if not ids:
+            if done:
+                index_publish()  # web hosts on other machines see it at their next pull
             return done
         index_documents(doc_ids=ids)
         done += len(ids)
@@ -114,6 +118,25 @@ def index_documents(*, doc_ids: Iterable[int]) -> None:
             writer.delete(doc_id)
     with transaction.atomic():
         Document.objects.filter(pk__in=doc_ids).update(index_dirty=False)
+
+
+def index_publish() -> None:
+    """Publish the index for web hosts on other machines, when DOKREG_INDEX_SNAPSHOTS is set.
+
+    A store that fails is logged, not raised: the index itself is written, and the next index task
+    publishes everything this one did not.
+    """
+    from django.conf import settings
+
+    from dokreg.errors import DokregError
+    from dokreg.search.snapshots import snapshot_publish
+
+    if not settings.INDEX_SNAPSHOTS_URL:
+        return
+    try:
+        snapshot_publish()
+    except DokregError as error:
+        logger.warning("index snapshot not published: %s", error.message)
 
 
 def index_rebuild(*, progress: Callable[[int], None] | None = None) -> int:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-import re
-from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from dokreg.archive.storage import blob_open
 from dokreg.errors import BadInput, DokregError
 from dokreg.public import body as body_stats
 from dokreg.public import browse, selectors
@@ -22,7 +21,6 @@ from dokreg.registries.models import Registry
 # Types a browser may show in place; everything else (HTML, SVG, XML, …) downloads, so a
 # file from a register can never run script on our origin.
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
-SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @require_safe
@@ -136,30 +134,28 @@ def file_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             status=403,
             content_type="text/plain; charset=utf-8",
         )
-    path = _blob_path(file.blob_id)
-    if path is None or not path.is_file():
+    try:
+        opened = blob_open(file.blob_id)
+    except DokregError:
+        # The object store is unreachable: a passing outage, said as such, never a 500.
+        return HttpResponse(
+            _("Faili ei saa praegu lugeda, proovige hiljem uuesti."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": "60"},
+        )
+    if opened is None:
         raise Http404("the file's bytes are not in the store")
+    stream, size = opened
     filename = selectors.download_name(file.name)
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(
-        path.open("rb"),
+        stream,
         content_type=content_type,
         as_attachment=content_type not in INLINE_TYPES,
         filename=filename,
     )
+    # An object store's stream cannot seek, so FileResponse cannot measure it: the store told us.
+    response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _blob_path(sha256: str) -> Path | None:
-    if not SHA256.fullmatch(sha256 or ""):
-        return None
-    try:
-        # The store module may land later than this page; its layout is the documented one.
-        from dokreg.archive.storage import blob_path
-    except ImportError:
-        return Path(settings.FILE_STORE_DIR) / sha256[:2] / sha256[2:4] / sha256
-    try:
-        return blob_path(sha256)
-    except DokregError:
-        return None
