@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
-
 from dokreg.archive.models import Document, RestrictionBasis
 from dokreg.archive.selectors import publishable_documents, publishable_files
+from dokreg.archive.services import documents_index_all_dirty, documents_indexed
 
 BATCH = 500
 
@@ -112,8 +111,7 @@ def index_documents(*, doc_ids: Iterable[int]) -> None:
             writer.add(doc)
         for doc_id in hidden:
             writer.delete(doc_id)
-    with transaction.atomic():
-        Document.objects.filter(pk__in=doc_ids).update(index_dirty=False)
+    documents_indexed(doc_ids=doc_ids)
 
 
 def index_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
@@ -121,5 +119,5 @@ def index_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
     from dokreg.search import index_clear
 
     index_clear()
-    Document.objects.update(index_dirty=True)
+    documents_index_all_dirty()
     return index_pending(progress=progress)
