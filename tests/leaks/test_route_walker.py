@@ -11,6 +11,7 @@ import json
 import re
 from datetime import date
 from urllib.parse import unquote
+from xml.etree import ElementTree
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -163,6 +164,13 @@ def assert_nothing_leaks(url: str, status: int, content_type: str, body: str) ->
     if "html" in content_type:
         assert "<script>alert" not in body and "<img src=x" not in body, f"{url} shows the register's markup"
         assert 'href="javascript:' not in body.lower(), f"{url} links to javascript:"
+    if "atom" in content_type:
+        # A feed reader renders an element of type="html" as HTML: its (XML-unescaped) text must hold no markup.
+        for element in ElementTree.fromstring(body.encode()).iter():
+            if element.get("type") == "html" and element.text:
+                assert "<script" not in element.text and "<img" not in element.text, (
+                    f"{url} feeds markup as HTML"
+                )
 
 
 def _json_unescaped(body: str) -> str:
