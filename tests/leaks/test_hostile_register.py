@@ -19,6 +19,7 @@ from tests.leaks.test_route_walker import (
 )
 
 from dokreg.archive.models import Access, Document, File, Matter
+from dokreg.archive.selectors import publishable_files
 from dokreg.cli import main
 from dokreg.pipeline.sync import registry_sync, registry_sync_ids
 from dokreg.privacy.personal_codes import contains_personal_code, find_personal_codes
@@ -126,6 +127,13 @@ def test_a_synced_hostile_register_leaks_nothing_anywhere(client, synced_family,
     page = client.get(f"/dokument/{archive['docs'][0].pk}/").content.decode()
     assert "[isikukood]" in page and "&lt;script&gt;" in page  # the values arrived, masked and escaped
     assert any(u.startswith("/fail/") for u in walked)
+
+    # Every file the publication rule lets through, nested ones included: never a 500, no code in a header
+    # (a download name is the register's file name).
+    for file in publishable_files().filter(document__registry=registry):
+        response = client.get(f"/fail/{file.pk}/{file.name}")
+        assert response.status_code < 500
+        assert not contains_personal_code(" ".join(f"{k}: {v}" for k, v in response.items()))
 
     exported = tmp_path / "export.ndjson"
     with pytest.raises(SystemExit) as exited:
