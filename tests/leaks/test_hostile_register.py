@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from urllib.parse import unquote
 
 import pytest
 from tests.leaks.test_route_walker import (
@@ -18,7 +19,7 @@ from tests.leaks.test_route_walker import (
     walk,
 )
 
-from dokreg.archive.models import Access, Document, File, Matter
+from dokreg.archive.models import Access, Document, File, Matter, Problem
 from dokreg.archive.selectors import publishable_files
 from dokreg.cli import main
 from dokreg.pipeline.sync import registry_sync, registry_sync_ids
@@ -26,6 +27,7 @@ from dokreg.privacy.personal_codes import contains_personal_code, find_personal_
 from dokreg.registries.services import registry_save
 from dokreg.simulator import Corpus, CorpusConfig, SimulatorServer
 from dokreg.simulator.cli import SITES
+from dokreg.simulator.faults import Faults
 from dokreg.simulator.hostile import HOSTILE_BODY, MARKUP, all_spellings, hostile_codes, spellings
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -153,3 +155,21 @@ def test_a_search_for_any_spelling_of_the_codes_finds_nothing(client, synced, se
         api = client.get("/api/v1/documents", {"q": spelled})
         assert api.status_code == 400 or api.json()["total"] == 0, repr(spelled)
         assert_nothing_leaks("/otsi/atom/", *read(client, f"/otsi/atom/?q={spelled}"))
+
+
+def test_the_registers_failures_show_no_code_on_the_status_pages(client, settings):
+    """Failed fetches are recorded with the register's own URLs and file names (codes in them, percent-encoded);
+    the public status pages and the API show the register's health without them."""
+    settings.DOKREG_REQUEST_RETRIES = 0  # every injected 500 sticks: problems, a last error, failed rows
+    corpus = Corpus(CONFIG)
+    slug = HOSTILE_BODY.slug
+    with SimulatorServer(corpus, faults=Faults(seed=2, error_500=0.3)) as server:
+        registry = registry_save(slug=slug, family="adr", base_url=server.base_url(slug))
+        report = registry_sync(registry=registry, since=START, until=date(2024, 2, 29), isolate=False)
+    assert report.failed or report.incomplete_days
+    problems = Problem.objects.filter(registry=registry)
+    assert any(contains_personal_code(unquote(p.subject + p.message)) for p in problems)
+    walked = walk(
+        client, ["/olek/", f"/olek/{slug}/", "/api/v1/registries", f"/api/v1/registries/{slug}", "/"]
+    )
+    assert f"/olek/{slug}/" in walked
