@@ -102,3 +102,39 @@ def test_selectors_import_cleanly_before_services():
     import dokreg.archive.selectors  # noqa: F401
 
     assert "dokreg.archive.services" not in sys.modules
+
+
+WRITE_METHODS = {
+    "save",
+    "create",
+    "update",
+    "delete",
+    "bulk_create",
+    "bulk_update",
+    "update_or_create",
+    "get_or_create",
+}
+# Write-named calls in the pipeline that touch no archive table: the search index writer, the progress bar,
+# and django-tasks' own queue table (its stale-task recovery).
+NOT_ARCHIVE = {("indexing.py", "writer"), ("progress.py", "self"), ("tasks.py", "DBTaskResult")}
+
+
+def _root(node: ast.expr) -> str:
+    while isinstance(node, ast.Attribute | ast.Call | ast.Subscript):
+        node = node.func if isinstance(node, ast.Call) else node.value
+    return node.id if isinstance(node, ast.Name) else "?"
+
+
+def test_pipeline_modules_call_no_orm_writes():
+    """The same rule read from the source, so stages no sync walks (OCR, retries) are held to it too."""
+    found = []
+    for module in sorted((SRC / "pipeline").glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in WRITE_METHODS
+                and (module.name, _root(node.func.value)) not in NOT_ARCHIVE
+            ):
+                found.append(f"{module.name}:{node.lineno} {ast.unparse(node.func)}")
+    assert not found, f"writes in the pipeline belong in archive.services: {found}"
