@@ -11,6 +11,7 @@ import json
 import re
 from datetime import date
 from urllib.parse import unquote
+from xml.etree import ElementTree
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -123,8 +124,8 @@ def parameter_values(archive) -> dict[str, list[str]]:
     }
 
 
-def public_routes(archive) -> list[str]:
-    values = parameter_values(archive)
+def public_routes(archive, values: dict[str, list[str]] | None = None) -> list[str]:
+    values = values or parameter_values(archive)
     urls: list[str] = []
     for route in _routes(get_resolver().url_patterns, ""):
         if route.startswith(("admin/", "api/", "i18n/", "static/")):
@@ -183,6 +184,13 @@ def assert_nothing_leaks(url: str, status: int, content_type: str, body: str) ->
     if "html" in content_type:
         assert "<script>alert" not in body and "<img src=x" not in body, f"{url} shows the register's markup"
         assert 'href="javascript:' not in body.lower(), f"{url} links to javascript:"
+    if "atom" in content_type:
+        # A feed reader renders an element of type="html" as HTML: its (XML-unescaped) text must hold no markup.
+        for element in ElementTree.fromstring(body.encode()).iter():
+            if element.get("type") == "html" and element.text:
+                assert "<script" not in element.text and "<img" not in element.text, (
+                    f"{url} feeds markup as HTML"
+                )
 
 
 def _json_unescaped(body: str) -> str:
@@ -200,6 +208,12 @@ def test_every_public_route_and_api_endpoint(client, archive):
         "/otsi/atom/?q=Taotlus",
         "/api/v1/documents?q=Taotlus",
     ]
+    walked = walk(client, urls)
+    assert len(walked) > 40  # the walk really went through the archive
+
+
+def walk(client, urls: list[str]) -> set[str]:
+    """Read every URL and, one step on, every archive link its HTML pages hold; returns what was read."""
     walked = set()
     for url in urls:
         status, content_type, body = read(client, url)
@@ -212,7 +226,7 @@ def test_every_public_route_and_api_endpoint(client, archive):
                 if link not in walked:
                     walked.add(link)
                     assert_nothing_leaks(link, *read(client, link))
-    assert len(walked) > 40  # the walk really went through the archive
+    return walked
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)

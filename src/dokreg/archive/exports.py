@@ -13,7 +13,7 @@ from django.db.models import F
 
 from dokreg.archive.models import Access
 from dokreg.archive.selectors import publishable_documents, publishable_files
-from dokreg.archive.services import TRACKED_FIELDS
+from dokreg.archive.versions import TRACKED_FIELDS
 from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.registries.models import Registry
 

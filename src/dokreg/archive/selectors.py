@@ -12,6 +12,7 @@ from datetime import date, datetime
 from django.db.models import Count, Q, QuerySet
 
 from dokreg.archive.models import Access, Document, FetchState, File, Problem, SyncDay, SyncRange
+from dokreg.archive.versions import TRACKED_FIELDS
 from dokreg.registries.models import Registry
 
 # A document the public may see at all: fetched, still at the source, not taken down.
@@ -115,8 +116,6 @@ def registry_status(*, slug: str | None = None, covered_only: bool = True) -> li
 
 def version_changes(version) -> list[tuple[str, object]]:
     """A version's changed fields in the document page's order (JSON objects keep no order on PostgreSQL)."""
-    from dokreg.archive.services import TRACKED_FIELDS
-
     changes = version.changes if isinstance(version.changes, dict) else {}
     order = {name: i for i, name in enumerate(TRACKED_FIELDS)}
     return sorted(changes.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))

@@ -10,10 +10,9 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
-
 from dokreg.archive.models import Document, RestrictionBasis
 from dokreg.archive.selectors import publishable_documents, publishable_files
+from dokreg.archive.services import documents_index_all_dirty, documents_indexed
 
 BATCH = 500
 logger = logging.getLogger(__name__)
@@ -116,8 +115,7 @@ def index_documents(*, doc_ids: Iterable[int]) -> None:
             writer.add(doc)
         for doc_id in hidden:
             writer.delete(doc_id)
-    with transaction.atomic():
-        Document.objects.filter(pk__in=doc_ids).update(index_dirty=False)
+    documents_indexed(doc_ids=doc_ids)
 
 
 def index_publish() -> None:
@@ -144,5 +142,5 @@ def index_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
     from dokreg.search import index_clear
 
     index_clear()
-    Document.objects.update(index_dirty=True)
+    documents_index_all_dirty()
     return index_pending(progress=progress)

@@ -24,40 +24,18 @@ from dokreg.archive.models import (
     FetchState,
     File,
     Matter,
-    Problem,
     Relation,
     RestrictionBasis,
 )
 from dokreg.archive.references import reference_root
 from dokreg.archive.restrictions import access_level, parse_bases
+from dokreg.archive.selectors import publishable_documents
 from dokreg.archive.storage import blob_delete_unused
 from dokreg.archive.text import xml_safe_all
+from dokreg.archive.versions import TRACKED_FIELDS
 from dokreg.errors import DokregError
 from dokreg.registries.models import Registry
 from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEntry
-
-# Fields whose change at the source is a new version of the document.
-TRACKED_FIELDS = (
-    "reference",
-    "registered",
-    "doc_type",
-    "title",
-    "function",
-    "series",
-    "case_file",
-    "access",
-    "access_text",
-    "restriction_basis",
-    "restriction_change_basis",
-    "restriction_begins",
-    "restriction_ends",
-    "sender_reference",
-    "correspondent",
-    "channel",
-    "responsible",
-    "due_date",
-    "sent_at",
-)
 
 
 @dataclass
@@ -419,29 +397,6 @@ def files_withhold(*, document: Document) -> int:
     return len(files)
 
 
-def problem_record(
-    *,
-    registry: Registry,
-    stage: str,
-    subject: str,
-    error: Exception,
-    document: Document | None = None,
-    file: File | None = None,
-) -> Problem:
-    code = error.code if isinstance(error, DokregError) else "internal"
-    message = (error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}")[:4000]
-    return Problem.objects.create(
-        registry=registry,
-        document=document,
-        file=file,
-        stage=stage,
-        subject=subject[:1000],
-        code=code,
-        message=message,
-        seen_at=timezone.now(),
-    )
-
-
 def document_fetch_failed(*, document: Document, error: Exception) -> None:
     code = error.code if isinstance(error, DokregError) else "internal"
     message = error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}"
@@ -456,17 +411,25 @@ def document_fetch_failed(*, document: Document, error: Exception) -> None:
     Document.objects.filter(pk=document.pk).update(**updates)
 
 
-def problems_resolve(*, registry: Registry, subject: str) -> None:
-    Problem.objects.filter(registry=registry, subject=subject, resolved_at__isnull=True).update(
-        resolved_at=timezone.now()
-    )
-
-
 def registry_counts_refresh(*, registry: Registry) -> None:
     """Denormalise per-body counts so public pages never count the documents table per request."""
-    from dokreg.archive.selectors import publishable_documents
-
     docs = publishable_documents().filter(registry=registry)
     registry.document_count = docs.count()
     registry.newest_registered = docs.aggregate(m=Max("registered"))["m"]
     registry.save(update_fields=["document_count", "newest_registered"])
+
+
+def document_checked(*, document: Document) -> None:
+    """The source answered "not modified": only when it was last asked changes."""
+    Document.objects.filter(pk=document.pk).update(last_checked_at=timezone.now())
+
+
+def documents_indexed(*, doc_ids: list[int]) -> None:
+    """The index holds these documents as they are now (or has dropped them)."""
+    with transaction.atomic():
+        Document.objects.filter(pk__in=doc_ids).update(index_dirty=False)
+
+
+def documents_index_all_dirty() -> int:
+    """Every document waits for the index again (`dokreg reindex`)."""
+    return Document.objects.update(index_dirty=True)
