@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "dokreg.archive",
     "dokreg.public",
     "dokreg.desk",
+    "dokreg.review",
 ]
 
 MIDDLEWARE = [

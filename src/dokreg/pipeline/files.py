@@ -23,6 +23,7 @@ from dokreg.extract.limits import limits_from_settings
 from dokreg.extract.types import Extraction
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.types import FileRef
+from dokreg.review.redaction import files_reapply
 
 log = logging.getLogger(__name__)
 
@@ -172,6 +173,7 @@ def _extraction_copy(*, source: File, target: File) -> None:
         extracted_at=timezone.now(),
         ocr_pending=source.ocr_pending,
     )
+    files_reapply(document_id=target.document_id)
 
 
 @transaction.atomic
@@ -236,6 +238,7 @@ def extraction_store(*, file: File, extraction: Extraction, ocr_pending: bool = 
             if depth < MAX_DEPTH
             else f"nested deeper than {MAX_DEPTH} levels: not extracted",
         )
+    files_reapply(document_id=file.document_id)  # a redacted name must not come back with the text
     Document.objects.filter(pk=file.document_id).update(index_dirty=True)
 
 
