@@ -24,7 +24,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def registry():
-    return Registry.objects.create(slug="t-som", name="Sotsiaalministeerium", family="adr", base_url="http://127.0.0.1:1/som/")
+    return Registry.objects.create(
+        slug="t-som", name="Sotsiaalministeerium", family="adr", base_url="http://127.0.0.1:1/som/"
+    )
 
 
 def entry(source_id: str = "1", **changes) -> RegisterEntry:
@@ -46,7 +48,9 @@ AK_17 = {"access": "AK", "restriction_basis": "AvTS § 35 lg 1 p 17"}
 
 
 def rows(document: Document) -> list[str]:
-    return list(ReviewItem.objects.filter(document=document).order_by("id").values_list("transition", flat=True))
+    return list(
+        ReviewItem.objects.filter(document=document).order_by("id").values_list("transition", flat=True)
+    )
 
 
 def test_first_sight_queues_nothing(registry):
@@ -145,7 +149,9 @@ def test_a_real_revisit_of_a_simulated_register_queues_its_transitions():
     from dokreg.simulator.rmk import RmkSite
 
     corpus = Corpus(
-        CorpusConfig(bodies=1, days=1, start=date(2025, 12, 1), docs_per_day=6, big_day_every=0, files="pdf", seed=5)
+        CorpusConfig(
+            bodies=1, days=1, start=date(2025, 12, 1), docs_per_day=6, big_day_every=0, files="pdf", seed=5
+        )
     )
     slug = corpus.bodies[0].slug
     site = RmkSite(corpus, slug=slug)

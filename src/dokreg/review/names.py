@@ -163,7 +163,7 @@ class Replacer:
                 initial = "".join(rf"{re.escape(w[0])}\.\s?" for w in p["given"].split())
                 for body in (
                     rf"{given}{_SEP}{surname}",
-                    rf"{surname},?{_SEP}{given}",
+                    rf"{surname}(?:,\s*|{_SEP}){given}",
                     rf"{initial}\s*{surname}",
                 ):
                     full.append((re.compile(_NOT_LETTER_BEFORE + body + _NOT_LETTER_AFTER, flags), label))

@@ -97,6 +97,7 @@ def redaction_apply(
             _restore(document, previous.before)
             previous.reverted_at, previous.reverted_by = timezone.now(), _actor_name(actor)
             previous.save(update_fields=["reverted_at", "reverted_by"])
+            document.refresh_from_db()  # the restored values, not the redacted ones held in memory
         wanted = known + [
             p for p in persons if (p.given, p.surname) not in {(k.given, k.surname) for k in known}
         ]
@@ -132,9 +133,15 @@ def redaction_apply(
     return redaction
 
 
-@transaction.atomic
 def redaction_revert(*, redaction: Redaction, actor: Any, reason: str = "") -> Redaction:
     """Put back every value the redaction replaced; the files' originals are public again."""
+    redaction = _revert(redaction, actor, reason)
+    _reindex(redaction.document_id)
+    return redaction
+
+
+@transaction.atomic
+def _revert(redaction: Redaction, actor: Any, reason: str) -> Redaction:
     redaction = Redaction.objects.select_for_update().get(pk=redaction.pk)
     if redaction.reverted_at is not None:
         raise BadInput(f"redaction {redaction.pk}: already reverted")
@@ -150,7 +157,6 @@ def redaction_revert(*, redaction: Redaction, actor: Any, reason: str = "") -> R
         redaction=redaction.pk,
         labels=[p["label"] for p in redaction.persons],
     )
-    transaction.on_commit(lambda: _reindex(redaction.document_id))
     return redaction
 
 
