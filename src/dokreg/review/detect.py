@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from dokreg.archive.models import Document, File, Signature
 from dokreg.review.names import Person, initials
 
@@ -119,7 +121,7 @@ def _proper_names(text: str) -> list[tuple[str, str]]:
     """Pairs of adjacent capitalised words both read as proper nouns, as (given, surname) lemmas."""
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     pairs = []
-    for (s1, e1, w1), (s2, _e2, w2) in zip(words, words[1:], strict=False):
+    for (_s1, e1, w1), (s2, _e2, w2) in zip(words, words[1:], strict=False):
         if text[e1:s2].strip() == "" and "\n" not in text[e1:s2] and w1 not in _NEVER and w2 not in _NEVER:
             pairs.append((w1, w2))
     if not pairs:
@@ -177,20 +179,20 @@ def _decide(
     near = " ".join(whole[max(0, s - CONTEXT_CHARS) : s + CONTEXT_CHARS] for s in spots[:10])
     mark = initials(candidate.person).replace(".", "").replace(" ", "").replace("-", "")
     if candidate.surname.lower() in (document.responsible or "").lower():
-        candidate.role, candidate.reason = "official", "vastutaja (asutuse ametnik)"
+        candidate.role, candidate.reason = "official", _("vastutaja (asutuse ametnik)")
     elif mark in masked:
-        candidate.role, candidate.reason = "private", "register näitab sama isikut initsiaalidega"
+        candidate.role, candidate.reason = "private", _("register näitab sama isikut initsiaalidega")
     elif candidate.surname.lower() in (document.correspondent or "").lower() and not _organisation(
         document.correspondent
     ):
-        candidate.role, candidate.reason = "private", "adressaat on isik, mitte asutus"
+        candidate.role, candidate.reason = "private", _("adressaat on isik, mitte asutus")
     elif any(OFFICIAL_WORDS.search(whole[s : s + 60].split("\n")[0]) for s in spots[:10]):
         # "Peeter Kuusk, osakonna juhataja": a job title on the name's own line, after it.
-        candidate.role, candidate.reason = "official", "ametinimetus nime järel"
+        candidate.role, candidate.reason = "official", _("ametinimetus nime järel")
     elif OFFICIAL_WORDS.search(near) and not PRIVATE_WORDS.search(near):
-        candidate.role, candidate.reason = "official", "ametinimetus nime juures"
+        candidate.role, candidate.reason = "official", _("ametinimetus nime juures")
     elif PRIVATE_WORDS.search(near) or private_field:
-        candidate.role, candidate.reason = "private", "eraisikule viitavad sõnad nime juures"
+        candidate.role, candidate.reason = "private", _("eraisikule viitavad sõnad nime juures")
 
 
 _ORGANISATION = re.compile(
