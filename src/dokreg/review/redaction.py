@@ -314,12 +314,17 @@ def _restore(document: Document, before: dict) -> None:
 def entry_redact(*, registry_id: int, entry: Any) -> Any:
     """A re-visit's register entry with the active redaction applied, so the source's unredacted
     values are never stored again (and are not mistaken for a change at the source)."""
-    redaction = Redaction.objects.filter(
-        document__registry_id=registry_id, document__source_id=entry.source_id, reverted_at__isnull=True
-    ).first()
-    if redaction is None:
+    # One indexed query per re-visit, no ordering: almost every document has no redaction.
+    persons = list(
+        Redaction.objects.filter(
+            document__registry_id=registry_id, document__source_id=entry.source_id, reverted_at__isnull=True
+        )
+        .order_by()
+        .values_list("persons", flat=True)[:1]
+    )
+    if not persons:
         return entry
-    return _walk(entry, replacer_of(redaction))
+    return _walk(entry, Replacer(tuple(persons[0])))
 
 
 def _walk(value: Any, replacer: Replacer, field: str = "") -> Any:
@@ -366,10 +371,10 @@ def files_reapply(*, document_id: int) -> None:
 
 def relations_reapply(*, document: Document) -> None:
     """This document's relation titles copy redacted documents' titles: redact them again after an upsert."""
-    targets = (
-        Relation.objects.filter(document=document).exclude(target=None).values_list("target_id", flat=True)
-    )
-    for redaction in Redaction.objects.filter(document_id__in=list(targets), reverted_at__isnull=True):
+    # One query: the active redactions of the documents this one relates to (usually none).
+    targets = Relation.objects.filter(document=document, target__isnull=False).values("target_id")
+    redactions = Redaction.objects.filter(document_id__in=targets, reverted_at__isnull=True).order_by()
+    for redaction in redactions:
         replacer = replacer_of(redaction)
         before = redaction.before
         for relation in Relation.objects.filter(document=document, target_id=redaction.document_id):
