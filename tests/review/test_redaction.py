@@ -285,3 +285,27 @@ def test_nothing_to_redact_without_a_person(archive, operator):
 
     with pytest.raises(BadInput):
         service.redaction_apply(document=archive["doc"], persons=[], actor=operator)
+
+
+def test_a_failed_addition_keeps_the_earlier_redaction(archive, operator, monkeypatch):
+    doc = archive["doc"]
+    first = service.redaction_apply(document=doc, persons=[MARI], actor=operator)
+    monkeypatch.setattr(service, "redaction_verify", lambda redaction: ["/dokument/1/: Mets"])
+    with pytest.raises(service.RedactionIncomplete, match="Mets"):
+        service.redaction_apply(document=doc, persons=[Person("Mihkel", "Mets")], actor=operator)
+    first.refresh_from_db()
+    assert first.active and Redaction.objects.filter(document=doc, reverted_at=None).get() == first
+    doc.refresh_from_db()
+    assert doc.title == "M. M. avaldus"
+    service.redaction_revert(redaction=first, actor=operator)
+    doc.refresh_from_db()
+    assert doc.title == "Mari Maasikase avaldus"
+
+
+def test_verification_reads_pages_behind_the_tls_proxy(archive, operator, settings):
+    """With DOKREG_HTTPS and DOKREG_SSL_REDIRECT on, the verification must still read the pages."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.ALLOWED_HOSTS = ["dokreg.example.ee"]
+    redaction = service.redaction_apply(document=archive["doc"], persons=[MARI], actor=operator)
+    assert redaction.active and not redaction.leftovers

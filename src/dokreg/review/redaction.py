@@ -125,9 +125,9 @@ def redaction_apply(
         return redaction
     left = redaction_verify(redaction)
     if left:
-        _roll_back(redaction, left, actor)
+        _roll_back(redaction, left, actor, previous)
         raise RedactionIncomplete(
-            f"document {document.pk}: the redaction was rolled back, these forms are still public: "
+            f"document {document.pk}: the redaction was rolled back; still public, or not verifiable: "
             + "; ".join(left[:20])
         )
     return redaction
@@ -160,12 +160,18 @@ def _revert(redaction: Redaction, actor: Any, reason: str) -> Redaction:
     return redaction
 
 
-def _roll_back(redaction: Redaction, left: list[str], actor: Any) -> None:
+def _roll_back(redaction: Redaction, left: list[str], actor: Any, previous: Redaction | None) -> None:
     with transaction.atomic():
         _restore(redaction.document, redaction.before)
         Redaction.objects.filter(pk=redaction.pk).update(
             reverted_at=timezone.now(), reverted_by="verification", leftovers=left
         )
+        if previous is not None:
+            # Adding a person failed: the persons redacted before stay redacted.
+            document = Document.objects.get(pk=redaction.document_id)
+            previous.before = _rewrite(document, replacer_of(previous), {})
+            previous.reverted_at, previous.reverted_by = None, ""
+            previous.save(update_fields=["before", "reverted_at", "reverted_by"])
         Document.objects.filter(pk=redaction.document_id).update(index_dirty=True)
         audit.record(
             actor,
