@@ -230,10 +230,9 @@ class RedactionAdmin(admin.ModelAdmin):
 
     def _suggestions(self, request) -> dict:
         """Candidates for the document named in ?document= (shown, never applied)."""
+        wanted = request.GET.get("document", "")
         document = (
-            Document.objects.filter(pk=request.GET.get("document") or 0).first()
-            if str(request.GET.get("document", "")).isdigit()
-            else None
+            Document.objects.filter(pk=int(wanted)).first() if wanted.isdigit() and len(wanted) < 19 else None
         )
         if document is None:
             return {"suggestions": None}

@@ -88,22 +88,23 @@ def redaction_apply(
     """
     if not persons:
         raise BadInput(f"document {document.pk}: name at least one person to redact")
+    # Forms are made before the write lock is taken: Vabamorf may take seconds on its first call.
+    previous = active_redaction(document.pk)
+    known = [Person(given=p["given"], surname=p["surname"]) for p in (previous.persons if previous else [])]
+    wanted = known + [p for p in persons if (p.given, p.surname) not in {(k.given, k.surname) for k in known}]
+    prepared = persons_prepare(wanted)
     with transaction.atomic():
         document = Document.objects.select_for_update().get(pk=document.pk)
-        previous = active_redaction(document.pk)
-        known = []
+        if getattr(active_redaction(document.pk), "pk", None) != getattr(previous, "pk", None):
+            raise BadInput(f"document {document.pk}: its redaction changed meanwhile; try again")
         if previous is not None:
-            known = [Person(given=p["given"], surname=p["surname"]) for p in previous.persons]
             _restore(document, previous.before)
             previous.reverted_at, previous.reverted_by = timezone.now(), _actor_name(actor)
             previous.save(update_fields=["reverted_at", "reverted_by"])
             document.refresh_from_db()  # the restored values, not the redacted ones held in memory
-        wanted = known + [
-            p for p in persons if (p.given, p.surname) not in {(k.given, k.surname) for k in known}
-        ]
         redaction = Redaction(
             document=document,
-            persons=persons_prepare(wanted),
+            persons=prepared,
             reason=reason,
             created_by=_actor_name(actor),
         )
