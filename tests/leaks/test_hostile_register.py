@@ -10,14 +10,8 @@ from datetime import date
 from urllib.parse import unquote
 
 import pytest
-from tests.leaks.test_route_walker import (
-    api_routes,
-    assert_nothing_leaks,
-    parameter_values,
-    public_routes,
-    read,
-    walk,
-)
+from tests.leaks.test_route_walker import api_parameter_values, assert_nothing_leaks, parameter_values
+from tests.leaks.walker import read, walk, walk_urls
 
 from dokreg.archive.models import Access, Document, File, Matter, Problem
 from dokreg.archive.selectors import publishable_files
@@ -112,8 +106,7 @@ def test_a_synced_hostile_register_leaks_nothing_anywhere(client, synced_family,
     values = parameter_values(archive)
     values["key"] = sorted({d.series.split(" ", 1)[0] for d in stored})[:3]
     values["name"] = [f"{f.pk}/{f.name}" for d in archive["docs"] for f in d.files.all()]
-    urls = public_routes(archive, values) + api_routes(client, archive)
-    urls += [
+    extra = [
         "/otsi/?q=leping",
         "/otsi/?q=taotlus&sort=date",
         "/otsi/atom/?q=leping",
@@ -125,7 +118,13 @@ def test_a_synced_hostile_register_leaks_nothing_anywhere(client, synced_family,
         f"/sitemap-{registry.slug}-2024.xml",
         "/api/v1/changes",
     ]
-    walked = walk(client, urls)
+    walked = walk(
+        client,
+        values=values,
+        api_values=api_parameter_values(archive),
+        extra=extra,
+        check=assert_nothing_leaks,
+    )
     assert len(walked) > 40
     page = client.get(f"/dokument/{archive['docs'][0].pk}/").content.decode()
     assert "[isikukood]" in page and "&lt;script&gt;" in page  # the values arrived, masked and escaped
@@ -170,7 +169,9 @@ def test_the_registers_failures_show_no_code_on_the_status_pages(client, setting
     assert report.failed or report.incomplete_days
     problems = Problem.objects.filter(registry=registry)
     assert any(contains_personal_code(unquote(p.subject + p.message)) for p in problems)
-    walked = walk(
-        client, ["/olek/", f"/olek/{slug}/", "/api/v1/registries", f"/api/v1/registries/{slug}", "/"]
+    walked = walk_urls(
+        client,
+        ["/olek/", f"/olek/{slug}/", "/api/v1/registries", f"/api/v1/registries/{slug}", "/"],
+        assert_nothing_leaks,
     )
     assert f"/olek/{slug}/" in walked

@@ -8,14 +8,13 @@ a search for any of the codes finds nothing."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import date
 from urllib.parse import unquote
 from xml.etree import ElementTree
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from tests.leaks.walker import walk
 from tests.public.factories import index, make_document, make_file, make_registry
 
 from dokreg.archive.models import Access, DocumentVersion, Matter, Relation
@@ -124,59 +123,6 @@ def parameter_values(archive) -> dict[str, list[str]]:
     }
 
 
-def public_routes(archive, values: dict[str, list[str]] | None = None) -> list[str]:
-    values = values or parameter_values(archive)
-    urls: list[str] = []
-    for route in _routes(get_resolver().url_patterns, ""):
-        if route.startswith(("admin/", "api/", "i18n/", "static/")):
-            continue  # the operator's, the API (walked from its schema below), the language switch
-        names = re.findall(r"<(?:\w+:)?(\w+)>", route)
-        unknown = [n for n in names if n not in values]
-        assert not unknown, f"the walker has no value for {unknown} in route {route!r}: add one"
-        urls += _fill(route, names, values)
-    return urls
-
-
-def _routes(patterns, prefix: str):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            yield from _routes(p.url_patterns, prefix + str(p.pattern))
-        elif isinstance(p, URLPattern):
-            yield prefix + str(p.pattern)
-
-
-def _fill(route: str, names: list[str], values: dict[str, list[str]]) -> list[str]:
-    urls = [route.lstrip("^").rstrip("$")]
-    for name in names:
-        urls = [re.sub(rf"<(?:\w+:)?{name}>", v, u, count=1) for u in urls for v in values[name]]
-    if "fail/" in route:  # /fail/<pk>/<name>: "name" carries its pk
-        urls = [u.split("/", 1)[0] + "/" + u.split("/", 2)[-1] for u in urls]
-    return ["/" + u for u in urls]
-
-
-def api_routes(client, archive) -> list[str]:
-    schema = client.get("/api/v1/openapi.json").json()
-    doc, matter, body = archive["docs"][0], archive["matter"], archive["body"]
-    fill = {"doc_id": str(doc.pk), "matter_id": str(matter.pk), "slug": body.slug}
-    urls = []
-    for path, methods in schema["paths"].items():
-        if "get" not in methods:
-            continue
-        names = re.findall(r"{(\w+)}", path)
-        unknown = [n for n in names if n not in fill]
-        assert not unknown, f"the walker has no value for {unknown} in API path {path!r}: add one"
-        for name in names:
-            path = path.replace("{" + name + "}", fill[name])
-        urls.append(path)
-    return urls
-
-
-def read(client, url: str) -> tuple[int, str, str]:
-    response = client.get(url)
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    return response.status_code, response.get("Content-Type", ""), content.decode("utf-8", errors="replace")
-
-
 def assert_nothing_leaks(url: str, status: int, content_type: str, body: str) -> None:
     assert status < 500, f"{url} answered {status}"
     for reading in (body, unquote(body), _json_unescaped(body)):
@@ -200,33 +146,25 @@ def _json_unescaped(body: str) -> str:
         return body
 
 
+def api_parameter_values(archive) -> dict[str, str]:
+    doc, matter, body = archive["docs"][0], archive["matter"], archive["body"]
+    return {"doc_id": str(doc.pk), "matter_id": str(matter.pk), "slug": body.slug}
+
+
 def test_every_public_route_and_api_endpoint(client, archive):
-    urls = public_routes(archive) + api_routes(client, archive)
-    urls += [
-        "/otsi/?q=Taotlus",
-        "/otsi/?q=Maasikas&sort=date",
-        "/otsi/atom/?q=Taotlus",
-        "/api/v1/documents?q=Taotlus",
-    ]
-    walked = walk(client, urls)
+    walked = walk(
+        client,
+        values=parameter_values(archive),
+        api_values=api_parameter_values(archive),
+        extra=[
+            "/otsi/?q=Taotlus",
+            "/otsi/?q=Maasikas&sort=date",
+            "/otsi/atom/?q=Taotlus",
+            "/api/v1/documents?q=Taotlus",
+        ],
+        check=assert_nothing_leaks,
+    )
     assert len(walked) > 40  # the walk really went through the archive
-
-
-def walk(client, urls: list[str]) -> set[str]:
-    """Read every URL and, one step on, every archive link its HTML pages hold; returns what was read."""
-    walked = set()
-    for url in urls:
-        status, content_type, body = read(client, url)
-        assert_nothing_leaks(url, status, content_type, body)
-        walked.add(url.split("?")[0])
-        # Follow the page's own links one step (series, facet and filter links carry stored values).
-        if "html" in content_type:
-            for link in set(re.findall(r'href="(/(?:otsi|asutus|asi|dokument)[^"]*)"', body)):
-                link = link.replace("&amp;", "&")
-                if link not in walked:
-                    walked.add(link)
-                    assert_nothing_leaks(link, *read(client, link))
-    return walked
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "dokreg.archive",
     "dokreg.public",
     "dokreg.desk",
+    "dokreg.review",
 ]
 
 MIDDLEWARE = [

@@ -25,6 +25,7 @@ from dokreg.public.facets import FacetGroup, facet_groups
 from dokreg.public.paging import Pager
 from dokreg.public.params import EXPIRED_AK, SearchParams, params_query
 from dokreg.registries.models import Registry
+from dokreg.review.redaction import document_redacted
 
 PER_PAGE = 20
 NEWEST_ON_HOME = 20
@@ -346,6 +347,8 @@ class DocumentPage:
     relations: list[RelationRow]
     same_matter: list[Document]
     history: list[HistoryRow]
+    # An operator replaced private persons' names by initials: the files' originals are withheld.
+    redacted: bool = False
 
 
 def document_page(pk: int) -> DocumentPage | None:
@@ -355,6 +358,10 @@ def document_page(pk: int) -> DocumentPage | None:
     files_public = doc.access == Access.PUBLIC
     file_count = doc.files.filter(parent__isnull=True).count()
     tree = _file_tree(doc) if files_public else []
+    redacted = document_redacted(doc.pk)
+    if redacted:
+        for node in _walk_nodes(tree):
+            node.original_withheld = True
     return DocumentPage(
         document=doc,
         files_public=files_public,
@@ -364,7 +371,14 @@ def document_page(pk: int) -> DocumentPage | None:
         relations=_relations(doc),
         same_matter=_same_matter(doc),
         history=_history(doc, show_values=files_public),
+        redacted=redacted,
     )
+
+
+def _walk_nodes(nodes: list[FileNode]):
+    for node in nodes:
+        yield node
+        yield from _walk_nodes(node.children)
 
 
 def _file_tree(doc: Document) -> list[FileNode]:
@@ -603,6 +617,8 @@ def original_withheld(f: File) -> bool:
     signature is withheld too; the default must not leak. The files inside stay downloadable when they
     hold no code, and their text stays readable, masked, on the document page.
     """
+    if document_redacted(f.document_id):
+        return True
     pending = [f]
     seen: set[int] = set()
     while pending:

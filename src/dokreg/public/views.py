@@ -129,6 +129,10 @@ def file_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if selectors.original_withheld(file):
         return HttpResponse(
             _(
+                "Faili originaali ei avaldata, sest dokumendis on eraisiku nimi asendatud initsiaalidega. Faili tekst on dokumendi lehel."
+            )
+            if selectors.document_redacted(file.document_id)
+            else _(
                 "Faili originaali ei avaldata, sest see sisaldab isikuandmeid (isikukoodi). Faili tekst on dokumendi lehel, isikukoodid varjatud."
             ),
             status=403,

@@ -144,6 +144,12 @@ class Lemmatiser:
                 return {}
         return {c["text"]: tuple(c.get("suggestions") or ()) for c in checked if not c.get("spelling", True)}
 
+    def call(self, fn):
+        """``fn(vabamorf)`` under this lemmatiser's lock: other modules (name redaction) share the one
+        Vabamorf instance, which is not thread-safe, through here."""
+        with self._lock:
+            return fn(self._morf())
+
     def _remember(self, word: str, lemmas: tuple[str, ...]) -> None:
         self._cache[word] = lemmas
         if len(self._cache) > self._size:

@@ -129,6 +129,7 @@ def document_upsert(
 ) -> UpsertOutcome:
     seen_at = seen_at or timezone.now()
     entry = xml_safe_all(entry)  # every string of it: metadata, file names, relations, source fields
+    entry = _redacted(registry, entry)
     values = _values(entry)
     document = (
         Document.objects.select_for_update().filter(registry=registry, source_id=entry.source_id).first()
@@ -174,19 +175,38 @@ def document_upsert(
         kind = "new"
     elif changes or returned:
         if returned:
-            DocumentVersion.objects.create(
-                document=document, kind=DocumentVersion.Kind.RETURNED, seen_at=seen_at
+            _review(
+                DocumentVersion.objects.create(
+                    document=document, kind=DocumentVersion.Kind.RETURNED, seen_at=seen_at
+                )
             )
         if changes:
-            DocumentVersion.objects.create(
-                document=document, kind=_version_kind(changes), seen_at=seen_at, changes=changes
+            _review(
+                DocumentVersion.objects.create(
+                    document=document, kind=_version_kind(changes), seen_at=seen_at, changes=changes
+                )
             )
         kind = "changed"
     else:
         kind = "unchanged"
     if document.access != Access.PUBLIC:
         files_withhold(document=document)
+    _redactions_reapply(document)
     return UpsertOutcome(document=document, kind=kind, changes=changes)
+
+
+def _redacted(registry: Registry, entry: RegisterEntry) -> RegisterEntry:
+    """An operator replaced private persons' names in this document: the source's values come back
+    on every re-visit and must be redacted before they are stored or compared."""
+    from dokreg.review.redaction import entry_redact
+
+    return entry_redact(registry_id=registry.pk, entry=entry)
+
+
+def _redactions_reapply(document: Document) -> None:
+    from dokreg.review.redaction import relations_reapply
+
+    relations_reapply(document=document)
 
 
 def _matter(registry: Registry, reference: str) -> Matter | None:
@@ -336,9 +356,18 @@ def document_withdrawn(*, document: Document, seen_at: datetime | None = None) -
     document.last_checked_at = seen_at
     document.index_dirty = True
     document.save(update_fields=["withdrawn_at", "last_checked_at", "index_dirty"])
-    DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.WITHDRAWN, seen_at=seen_at)
+    _review(
+        DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.WITHDRAWN, seen_at=seen_at)
+    )
     files_withhold(document=document)
     return True
+
+
+def _review(version: DocumentVersion) -> None:
+    """A transition seen at the source goes to the operator's review queue (the hiding is already done)."""
+    from dokreg.review.queue import review_enqueue
+
+    review_enqueue(version=version, document=version.document)
 
 
 @transaction.atomic

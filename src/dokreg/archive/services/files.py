@@ -98,6 +98,7 @@ def extraction_copy(*, source: File, target: File) -> None:
         extracted_at=timezone.now(),
         ocr_pending=source.ocr_pending,
     )
+    _redactions_reapply(target.document_id)
 
 
 @transaction.atomic
@@ -162,7 +163,15 @@ def extraction_store(*, file: File, extraction: Extraction, ocr_pending: bool = 
             if depth < MAX_DEPTH
             else f"nested deeper than {MAX_DEPTH} levels: not extracted",
         )
+    _redactions_reapply(file.document_id)
     Document.objects.filter(pk=file.document_id).update(index_dirty=True)
+
+
+def _redactions_reapply(document_id: int) -> None:
+    """A redacted name must not come back with a new extraction of the document's files."""
+    from dokreg.review.redaction import files_reapply  # review builds on archive: imported late
+
+    files_reapply(document_id=document_id)
 
 
 def _depth(file: File) -> int:
