@@ -148,6 +148,12 @@ def index_exists(index_dir: Path) -> bool:
     return (index_dir / "meta.json").is_file()
 
 
+def index_outdated(index_dir: Path | None = None) -> bool:
+    """True when an index exists at ``index_dir`` with another schema version (it must be rebuilt)."""
+    path = resolve_dir(index_dir)
+    return index_exists(path) and stored_version(path) != SCHEMA_VERSION
+
+
 def open_index(index_dir: Path, *, create: bool) -> tantivy.Index | None:
     """Open the index at ``index_dir``; create it when missing and ``create``; else None when missing.
 

@@ -22,6 +22,9 @@ FEW_HITS = 3
 # Words shorter than this have too many neighbours one edit away to guess from.
 MIN_WORD_CHARS = 4
 MAX_WORD_CHARS = 30
+# A word one edit away is offered only when several documents hold it: a word of a single document
+# (a name in one letter, a document the index has not yet dropped) is no guess at what was meant.
+MIN_EDIT_DOCS = 2
 # The fields whose terms say that a word (in any of its forms) occurs in the archive at all.
 _EVIDENCE = (s.TITLE.lemma, s.BODY.lemma, s.PARTY.lemma)
 _PARTS = (s.TITLE.part, s.BODY.part, s.PARTY.part)
@@ -66,8 +69,8 @@ def _best(
         lower = word.lower()
         for candidate in _one_edit(lower):
             if candidate not in scored:
-                found = max(searcher.doc_freq(f, candidate) for f in _EVIDENCE)
-                if found:
+                found = max(searcher.doc_freq(f, candidate) for f in (*_EVIDENCE, *_PARTS))
+                if found >= MIN_EDIT_DOCS:
                     scored[candidate] = (found, 0, -len(suggested))
     if not scored:
         return None
