@@ -112,3 +112,16 @@ def test_correspondent_filter_matches_words_within_the_party(corpus):
     assert by("Tallinna") == {4, 5, 8, 9}
     assert by("Tartu Linnavalitsus", "Tallinna Vesi") == {2, 4, 5, 8}
     assert by("Tallinna Tartu") == set()
+
+
+def test_a_typo_of_a_word_held_only_by_types_and_compounds_is_suggested():
+    # The demo's case: "Leping" is a document type and the end of compounds, in no title on its own.
+    with IndexWriter() as writer:
+        writer.add(doc(1, "Töövõtuleping", doc_type="Leping"))
+        writer.add(doc(2, "Hankeleping", doc_type="Leping"))
+        writer.add(doc(3, "Saneerimisabi taotlus"))
+        writer.add(doc(4, "Saneerimiskava"))
+    assert search("lepng").corrected == "leping"
+    assert {1, 2} <= set(ids("leping"))
+    assert set(ids("saneerimine")) == {3, 4}
+    assert set(ids("saneerimisest")) == {3, 4}

@@ -284,6 +284,12 @@ class Analyser:
             # The parts' own lemmas ("kooli" → "kool"): parts repeat far more than compounds, so cached too.
             parts = {p for r in readings.values() for p in r.parts}
             part_readings = self.lemmatiser.readings(parts) if parts else {}
+            for part in parts:
+                # "saneerimis" (of "saneerimisabi") is the compound form of "saneerimine", which
+                # Vabamorf does not say of the part alone.
+                if part.endswith("mis") and len(part) > 5:
+                    had = part_readings.get(part, _NOTHING)
+                    part_readings[part] = Reading((*had.lemmas, part[:-1] + "ne"), had.parts)
             fresh = {raw: _analysed(raw, readings, part_readings) for raw in missing}
             table.update(fresh)
             with self._lock:
@@ -339,32 +345,44 @@ class Analyser:
 
     def restored(self, word: str) -> list[str]:
         """Spellings of ``word`` with diacritics restored that Vabamorf knows, when it knows ``word``
-        itself not at all; [] otherwise."""
+        itself not at all; [] otherwise.
+
+        Short words: every spelling is tried (teabenouded → teabenõuded). Long ones have too many
+        (tuleohutusnouetest: 1 152), so Vabamorf's spelling suggestions that differ from the word
+        only by diacritics are taken instead; they cover compounds the enumeration cannot.
+        """
         lower = word.lower()
         if is_code(word) or not lower.isascii() or not _ANALYSABLE.match(lower):
             return []
-        candidates = _diacritic_spellings(lower)
-        if len(candidates) <= 1 or self.lemmatiser.known([lower]):
+        if not any(ch in _RESTORE for ch in lower) or self.lemmatiser.known([lower]):
             return []
-        return sorted(self.lemmatiser.known(candidates[1:]))
+        candidates = _diacritic_spellings(lower)
+        found = self.lemmatiser.known(candidates[1:]) if candidates else set()
+        if not found:
+            suggested = self.lemmatiser.suggestions([lower]).get(lower, ())
+            found = {w.lower() for w in suggested if fold(w.lower()) == lower}
+        return sorted(found)
 
 
 _RESTORE = {"o": "oõö", "a": "aä", "u": "uü", "s": "sš", "z": "zž"}
+_RESTORE_VOWELS = {"o": "oõö", "a": "aä", "u": "uü"}
 
 
 def _diacritic_spellings(word: str) -> list[str]:
     """Every spelling of an ASCII word with o/a/u/s/z read as õ/ö/ä/ü/š/ž; the word itself first.
 
-    [] when there would be more than MAX_RESTORE_CANDIDATES (long words full of vowels)."""
-    count = 1
-    for ch in word:
-        count *= len(_RESTORE.get(ch, ch))
-        if count > MAX_RESTORE_CANDIDATES:
-            return []
-    out = [""]
-    for ch in word:
-        out = [head + alt for head in out for alt in _RESTORE.get(ch, ch)]
-    return out
+    š and ž (loanwords only) are left out when they would take the count past
+    MAX_RESTORE_CANDIDATES; [] when even the vowels alone would."""
+    for table in (_RESTORE, _RESTORE_VOWELS):
+        count = 1
+        for ch in word:
+            count *= len(table.get(ch, ch))
+        if count <= MAX_RESTORE_CANDIDATES:
+            out = [""]
+            for ch in word:
+                out = [head + alt for head in out for alt in table.get(ch, ch)]
+            return out
+    return []
 
 
 def _analysed(raw: str, readings: dict[str, Reading], part_readings: dict[str, Reading]) -> Analysed:

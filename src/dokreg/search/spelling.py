@@ -26,9 +26,10 @@ MAX_WORD_CHARS = 30
 # (a name in one letter, a document the index has not yet dropped) is no guess at what was meant.
 MIN_EDIT_DOCS = 2
 # The fields whose terms say that a word (in any of its forms) occurs in the archive at all.
-_EVIDENCE = (s.TITLE.lemma, s.BODY.lemma, s.PARTY.lemma)
+# The document type counts: a register's "Leping" may be in no title but the type ("lepng" → "leping").
+_EVIDENCE = (s.TITLE.lemma, s.BODY.lemma, s.PARTY.lemma, s.DOCTYPE.lemma)
 _PARTS = (s.TITLE.part, s.BODY.part, s.PARTY.part)
-_EXACT = (s.TITLE.exact, s.BODY.exact, s.PARTY.exact)
+_EXACT = (s.TITLE.exact, s.BODY.exact, s.PARTY.exact, s.DOCTYPE.exact)
 _ALPHABET = "abcdefghijklmnopqrstuvwxyzõäöüšž"
 
 
@@ -59,23 +60,23 @@ def corrected(
 def _best(
     searcher: tantivy.Searcher, analyser: Analyser, word: str, suggested: tuple[str, ...], known: int
 ) -> str | None:
-    """The candidate found in most documents, if it beats ``known``; on ties the one occurring as
-    written, then Vabamorf's order."""
-    scored: dict[str, tuple[int, int, int]] = {}
-    for rank, candidate in enumerate(suggested):
-        as_written, by_lemma = _frequency(searcher, analyser, candidate)
-        scored[candidate] = (max(as_written, by_lemma), as_written, -rank)
+    """The candidate most often found as written, then by lemma, if it beats ``known``.
+
+    Vabamorf's suggestions are inflected words; words one edit away come from the index's own
+    lemma, folded-word and compound-part terms, so a word the dictionary lacks is found too.
+    """
+    candidates = list(dict.fromkeys(suggested))
     if MIN_WORD_CHARS <= len(word) <= MAX_WORD_CHARS:
         lower = word.lower()
-        for candidate in _one_edit(lower):
-            if candidate not in scored:
-                found = max(searcher.doc_freq(f, candidate) for f in (*_EVIDENCE, *_PARTS))
-                if found >= MIN_EDIT_DOCS:
-                    scored[candidate] = (found, 0, -len(suggested))
+        for candidate in sorted(_one_edit(lower)):
+            found = max(searcher.doc_freq(f, candidate) for f in (*_EVIDENCE, *_PARTS))
+            if found >= MIN_EDIT_DOCS and candidate not in candidates:
+                candidates.append(candidate)
+    scored = {c: (*_frequency(searcher, analyser, c), -rank) for rank, c in enumerate(candidates)}
     if not scored:
         return None
     best = max(scored, key=scored.__getitem__)
-    if scored[best][0] <= known:
+    if max(scored[best][:2]) <= known:
         return None
     return best if word[:1].islower() else best[:1].upper() + best[1:]
 
@@ -90,15 +91,16 @@ def _known(searcher: tantivy.Searcher, analyser: Analyser, word: str) -> int:
 
 
 def _frequency(searcher: tantivy.Searcher, analyser: Analyser, word: str) -> tuple[int, int]:
-    """(documents with the word as written, documents with its best-known lemma).
+    """(documents with the word as written, documents with its best-known lemma or as a part).
 
     Several suggestions often share a lemma (ministeeriumel, ministeeriumile); the one that occurs
     as written wins, and an inflected suggestion that never occurs as written still counts by lemma.
     """
-    exact, lemmas = analyser.query_forms(word)
-    as_written = sum(searcher.doc_freq(f, exact) for f in _EXACT)
-    by_lemma = max((sum(searcher.doc_freq(f, lemma) for f in _EVIDENCE) for lemma in lemmas), default=0)
-    return as_written, by_lemma
+    forms = analyser.query_analysis(word)
+    as_written = sum(searcher.doc_freq(f, forms.exact) for f in _EXACT)
+    by_lemma = max((sum(searcher.doc_freq(f, lemma) for f in _EVIDENCE) for lemma in forms.lemmas), default=0)
+    as_part = max((sum(searcher.doc_freq(f, tok) for f in _PARTS) for tok in forms.part_tokens), default=0)
+    return as_written, max(by_lemma, as_part)
 
 
 def _one_edit(word: str) -> set[str]:
