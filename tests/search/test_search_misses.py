@@ -125,3 +125,8 @@ def test_a_typo_of_a_word_held_only_by_types_and_compounds_is_suggested():
     assert {1, 2} <= set(ids("leping"))
     assert set(ids("saneerimine")) == {3, 4}
     assert set(ids("saneerimisest")) == {3, 4}
+
+
+def test_snippets_mark_the_compound_a_part_found(corpus):
+    assert search("šokolaad").hits[0].snippet == "<mark>Šokolaaditööstuse</mark> aruanne"
+    assert search("teabenouded").hits[0].snippet.count("<mark>") == 1

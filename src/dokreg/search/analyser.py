@@ -314,8 +314,8 @@ class Analyser:
             (
                 " ".join(map(exact.__getitem__, toks)),
                 " ".join(map(lemma.__getitem__, toks)),
-                # Most words are not compounds: only the tokens with parts are looked at.
-                " ".join(part[t] for t in toks if t in part) if part else "",
+                # Most words are not compounds: part.get gives None for them, and filter drops it.
+                " ".join(filter(None, map(part.get, toks))) if part else "",
             )
             for toks in tokenised
         ]
