@@ -37,6 +37,7 @@ ANALYSE_CHUNK = 2_000
 MIN_PART_CHARS = 3
 # Restoring diacritics tries every spelling of o/a/u/s/z; beyond this many the word is left as typed.
 MAX_RESTORE_CANDIDATES = 256
+SUGGESTION_CACHE_SIZE = 10_000
 
 _UPPER = "A-ZÕÄÖÜŠŽÅÉ"
 _WORDCH = r"[^\W_]"
@@ -144,6 +145,7 @@ class Lemmatiser:
         self._size = size
         self._cache: OrderedDict[str, Reading] = OrderedDict()
         self._known: OrderedDict[str, bool] = OrderedDict()
+        self._suggested: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._lock = threading.Lock()
         self._vm = None
 
@@ -190,16 +192,28 @@ class Lemmatiser:
         return out
 
     def suggestions(self, words: list[str]) -> dict[str, tuple[str, ...]]:
-        """Vabamorf's spelling suggestions for the words it finds misspelt (none for the others)."""
-        asked = [w for w in words if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
+        """Vabamorf's spelling suggestions for the words it finds misspelt (none for the others).
+
+        Cached: spell-checking a long unknown word takes Vabamorf tens of milliseconds, and a search
+        may ask twice (restoring diacritics, then "did you mean").
+        """
+        asked = [w for w in dict.fromkeys(words) if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
         if not asked:
             return {}
         with self._lock:
-            try:
-                checked = self._morf().spellcheck(asked, suggestions=True)
-            except Exception:  # noqa: BLE001 - a suggestion is a nicety; never fail a search for it
-                return {}
-        return {c["text"]: tuple(c.get("suggestions") or ()) for c in checked if not c.get("spelling", True)}
+            missing = [w for w in asked if w not in self._suggested]
+            if missing:
+                try:
+                    checked = self._morf().spellcheck(missing, suggestions=True)
+                except Exception:  # noqa: BLE001 - a suggestion is a nicety; never fail a search for it
+                    return {}
+                for c in checked:
+                    wrong = not c.get("spelling", True)
+                    self._suggested[c["text"]] = tuple(c.get("suggestions") or ()) if wrong else ()
+                while len(self._suggested) > SUGGESTION_CACHE_SIZE:
+                    self._suggested.popitem(last=False)
+            found = {w: self._suggested.get(w, ()) for w in asked}
+        return {w: found[w] for w in asked if found[w]}
 
     def _remember(self, word: str, reading: Reading) -> None:
         self._cache[word] = reading
@@ -347,9 +361,9 @@ class Analyser:
         """Spellings of ``word`` with diacritics restored that Vabamorf knows, when it knows ``word``
         itself not at all; [] otherwise.
 
-        Short words: every spelling is tried (teabenouded → teabenõuded). Long ones have too many
-        (tuleohutusnouetest: 1 152), so Vabamorf's spelling suggestions that differ from the word
-        only by diacritics are taken instead; they cover compounds the enumeration cannot.
+        Every spelling is tried (teabenouded → teabenõuded; only õ/ä/ö/ü when š/ž would make too
+        many). Words with too many even so take Vabamorf's spelling suggestions that differ from
+        the word only by diacritics (slower: a spell-check).
         """
         lower = word.lower()
         if is_code(word) or not lower.isascii() or not _ANALYSABLE.match(lower):
@@ -357,11 +371,10 @@ class Analyser:
         if not any(ch in _RESTORE for ch in lower) or self.lemmatiser.known([lower]):
             return []
         candidates = _diacritic_spellings(lower)
-        found = self.lemmatiser.known(candidates[1:]) if candidates else set()
-        if not found:
-            suggested = self.lemmatiser.suggestions([lower]).get(lower, ())
-            found = {w.lower() for w in suggested if fold(w.lower()) == lower}
-        return sorted(found)
+        if candidates:
+            return sorted(self.lemmatiser.known(candidates[1:]))
+        suggested = self.lemmatiser.suggestions([lower]).get(lower, ())
+        return sorted({w.lower() for w in suggested if fold(w.lower()) == lower})
 
 
 _RESTORE = {"o": "oõö", "a": "aä", "u": "uü", "s": "sš", "z": "zž"}
