@@ -33,9 +33,9 @@ MAX_TOKEN_CHARS = 60
 MAX_ANALYSED_CHARS = 40
 CACHE_SIZE = 200_000
 ANALYSE_CHUNK = 2_000
-# Compound parts shorter than this ("ja", "üle" prefixes are kept at 3) would match everything.
+# Compound parts shorter than this are not indexed: a two-letter part would match nearly everything.
 MIN_PART_CHARS = 3
-# Restoring diacritics tries every spelling of o/a/u/s/z; beyond this many the word is left as typed.
+# Restoring diacritics tries every spelling of o/a/u/s/z up to this many; beyond, a spell-check.
 MAX_RESTORE_CANDIDATES = 256
 SUGGESTION_CACHE_SIZE = 10_000
 
@@ -175,7 +175,6 @@ class Lemmatiser:
     def known(self, words: list[str]) -> set[str]:
         """The words Vabamorf knows from its lexicon (no guessing), for restoring diacritics."""
         asked = [w for w in dict.fromkeys(words) if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
-        out: set[str] = set()
         with self._lock:
             missing = [w for w in asked if w not in self._known]
             if missing:
@@ -188,8 +187,7 @@ class Lemmatiser:
                     self._known[word] = verdict
                 while len(self._known) > self._size:
                     self._known.popitem(last=False)
-            out = {w for w in asked if self._known.get(w)}
-        return out
+            return {w for w in asked if self._known.get(w)}
 
     def suggestions(self, words: list[str]) -> dict[str, tuple[str, ...]]:
         """Vabamorf's spelling suggestions for the words it finds misspelt (none for the others).
