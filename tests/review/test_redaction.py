@@ -17,6 +17,7 @@ from tests.public.factories import make_document, make_file, make_registry, make
 from dokreg.archive.models import Document, DocumentVersion, File, Matter, Relation, Signature
 from dokreg.archive.services import document_upsert
 from dokreg.desk.audit import trail
+from dokreg.desk.models import RemovalRequest
 from dokreg.extract.types import Extraction, Page, SignatureInfo
 from dokreg.pipeline.files import extraction_store
 from dokreg.pipeline.indexing import index_documents
@@ -88,6 +89,21 @@ def walk_values(archive) -> tuple[dict, dict]:
         "key": ["1-1"],
         "name": [f"{f.pk}/{f.name}" for f in File.objects.filter(document=doc)],
         "section": ["testamet-2024"],
+        # A removal request about the redacted document: its tracking page must not name the person either.
+        "token": [
+            RemovalRequest.objects.get_or_create(
+                token="redaction-walk",
+                defaults=dict(
+                    document=doc,
+                    document_label=doc.registry.name,
+                    basis="gdpr_17",
+                    name="Mari Maasikas",
+                    email="mari@example.ee",
+                    explanation="Palun eemaldage",
+                    status="pending",
+                ),
+            )[0].token
+        ],
     }
     return values, {
         "doc_id": str(doc.pk),

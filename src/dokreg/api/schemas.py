@@ -46,6 +46,9 @@ class DocumentList(Schema):
     # registry, doc_type, year, access, series → counts for the same query and filters, each facet
     # counted without its own filter (multi-select); only documents the public may see are counted.
     facets: dict[str, list[FacetOut]] = {}
+    # "Did you mean": the query with doubtful words replaced by the nearest ones the index knows, when a
+    # search with words finds nothing or little (the results page's "Kas mõtlesite"); else null.
+    corrected: str | None = None
 
 
 class BasisOut(Schema):

@@ -88,7 +88,17 @@ def _index_docs(documents: list[Document]):
 
 
 def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
-    """Bring the index in line with every document marked dirty; returns how many were handled."""
+    """Bring the index in line with every document marked dirty; returns how many were handled.
+
+    An index built by an older dokreg (another schema version) is rebuilt here, so the next sync
+    or reprocess heals it without an operator running `dokreg reindex`; searches meanwhile see it
+    as outdated (the public pages say search is unavailable), then empty, then filling.
+    """
+    from dokreg.search import index_clear, index_outdated
+
+    if index_outdated():
+        index_clear()
+        documents_index_all_dirty()
     done = 0
     while True:
         ids = list(

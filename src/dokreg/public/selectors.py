@@ -169,11 +169,12 @@ def filtered_documents(
         ("function", params.functions),
         ("series", params.series),
         ("case_file", params.case_files),
-        ("correspondent", params.correspondents),
         ("channel", params.channels),
     ):
         if values:
             qs = qs.filter(_any_iexact(name, values))
+    if params.correspondents:
+        qs = qs.filter(_any_party(params.correspondents))
     if params.access:
         qs = qs.filter(_access_q(params.access, today or timezone.localdate()))
     if params.restriction_bases:
@@ -192,6 +193,20 @@ def _any_iexact(name: str, values: tuple[str, ...]) -> Q:
     q = Q()
     for value in values:
         q |= Q(**{f"{name}__iexact": value})
+    return q
+
+
+def _any_party(values: tuple[str, ...]) -> Q:
+    """As the index's correspondent filter: the party whole, or one holding every word of the value
+    ("Tallinna Vesi" finds "AS Tallinna Vesi"); words compare case-insensitively, diacritics kept."""
+    q = Q()
+    for value in values:
+        words = Q()
+        for word in re.findall(r"[^\W_]+", value):
+            words &= Q(correspondent__iregex=rf"(^|\W){re.escape(word)}(\W|$)")
+        q |= Q(correspondent__iexact=value)
+        if words:
+            q |= words
     return q
 
 

@@ -6,11 +6,12 @@ analyser, query parser, filters, facets, ranking and snippets are private.
 
 Schema versions: when ``SCHEMA_VERSION`` changes, opening an older index (to search or to write)
 raises ``IndexOutdated`` with "run dokreg reindex"; the rebuild calls ``index_clear()`` and then
-writes every document with ``IndexWriter``. A directory with no index yet searches as empty.
+writes every document with ``IndexWriter``; ``index_outdated()`` tells the indexing stage to rebuild
+on its own. A directory with no index yet searches as empty.
 """
 
 from dokreg.search.errors import IndexBroken, IndexBusy, IndexOutdated, QueryTooCostly
-from dokreg.search.schema import SCHEMA_VERSION, index_clear
+from dokreg.search.schema import SCHEMA_VERSION, index_clear, index_outdated
 from dokreg.search.services import search
 from dokreg.search.types import (
     EXPIRED_AK,
@@ -40,5 +41,6 @@ __all__ = [
     "SearchFilters",
     "SearchResult",
     "index_clear",
+    "index_outdated",
     "search",
 ]

@@ -26,7 +26,7 @@ from dokreg.search.filters import filter_clauses, with_filters
 from dokreg.search.query import Builder, parse
 from dokreg.search.ranking import boosted_page
 from dokreg.search.snippets import Snippets
-from dokreg.search.spelling import corrected
+from dokreg.search.spelling import FEW_HITS, corrected
 from dokreg.search.types import Hit, SearchFilters, SearchResult
 
 MAX_LIMIT = 1_000
@@ -109,7 +109,8 @@ def run_search(
         total, page = boosted_page(searcher, full, offset=offset, limit=limit, today=today)
     snippets = Snippets(built.highlight, analyser)
     hits = tuple(_hit(searcher, score, address, snippets) for score, address in page)
-    suggestion = corrected(query, tree, searcher, analyser) if total == 0 and built.positive else None
+    few = total <= FEW_HITS and built.positive
+    suggestion = corrected(query, tree, searcher, analyser, total) if few else None
     counted = count_facets(searcher, built.query, clauses, today) if facets else {}
     return SearchResult(
         total=total,

@@ -68,7 +68,9 @@ def documents_search(
     function: list[str] = Query([], description="function (repeatable)"),  # noqa: B008
     series: list[str] = Query([], description="series, e.g. '1-1 Kirjavahetus' (repeatable)"),  # noqa: B008
     case_file: list[str] = Query([], description="case file (repeatable)"),  # noqa: B008
-    correspondent: list[str] = Query([], description="addressee or sender, whole (repeatable)"),  # noqa: B008
+    correspondent: list[str] = Query(  # noqa: B008
+        [], description="addressee or sender, whole or by its words: 'Tallinna Vesi' (repeatable)"
+    ),
     channel: list[str] = Query([], description="arrival or sending channel (repeatable)"),  # noqa: B008
     restriction: list[str] = Query(  # noqa: B008
         [], description="restriction basis, e.g. 'AvTS § 35 lg 1 p 12'; 'AvTS § 35' matches all below it"
@@ -120,6 +122,7 @@ def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: 
         "items": [document_item(request, row.document, snippet=row.snippet) for row in rows],
         "next_cursor": cursor_encode("documents.search", {"o": following, "f": key}) if more else None,
         "facets": _facets_out(facet_groups(params, result.facets)),
+        "corrected": result.corrected,
     }
 
 
