@@ -1,12 +1,14 @@
 from django.urls import path
 
-from dokreg.public import browse_views, status_views, views
+from dokreg.public import browse_views, export_views, status_views, views
 
 app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("otsi/", views.results, name="results"),
+    path("otsi/eksport.csv", export_views.results_csv, name="results_csv"),
+    path("otsi/eksport.ndjson", export_views.results_ndjson, name="results_ndjson"),
     path("dokument/<int:pk>/", views.document, name="document"),
     path("asutus/<slug:slug>/", views.registry, name="registry"),
     path("asutus/<slug:slug>/sarjad/", browse_views.series_tree, name="series_tree"),

@@ -16,7 +16,9 @@ from django.views.decorators.http import require_safe
 from dokreg.errors import BadInput, DokregError
 from dokreg.public import body as body_stats
 from dokreg.public import browse, selectors
-from dokreg.public.params import SearchForm, parse_page, parse_search
+from dokreg.public.ordering import sort_links
+from dokreg.public.params import SearchForm, params_query, parse_page, parse_search
+from dokreg.public.snippet_files import with_file_urls
 from dokreg.registries.models import Registry
 
 # Types a browser may show in place; everything else (HTML, SVG, XML, …) downloads, so a
@@ -53,7 +55,9 @@ def results(request: HttpRequest) -> HttpResponse:
     except DokregError:
         context["errors"] = [_("Otsing ei ole praegu kättesaadav. Palun proovige hiljem uuesti.")]
         return render(request, "public/results.html", context, status=503)
-    context["result"] = result
+    context["result"] = with_file_urls(result)
+    context["sorts"] = sort_links(params)
+    context["export_query"] = params_query(params)
     if result.pager.beyond_end and result.pager.total:
         context["errors"] = [
             _("Sellist lehekülge ei ole: tulemusi on %(n)s lehekülge.") % {"n": result.pager.num_pages}
