@@ -100,6 +100,8 @@ def parameter_values(archive) -> dict[str, list[str]]:
         "key": ["1-1"],
         "name": [f"{f.pk}/{f.name}" for f in doc.files.all()],
         "section": ["vaenulik-2024"],
+        # Saved-search links (dokreg.alerts): a forged or used token must be a plain 404 page.
+        "token": ["vale-voti", "x" * 300],
     }
 
 
@@ -177,6 +179,10 @@ def test_every_public_route_and_api_endpoint(client, archive):
     urls += [
         "/otsi/?q=Taotlus",
         "/otsi/?q=Maasikas&sort=date",
+        "/otsi/?q=Taotlus&sort=registry",
+        "/otsi/?sort=oldest",
+        "/otsi/eksport.csv?q=Taotlus&sep=semicolon",
+        "/otsi/eksport.ndjson?q=Taotlus",
         "/otsi/atom/?q=Taotlus",
         "/api/v1/documents?q=Taotlus",
     ]

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "dokreg.archive",
     "dokreg.public",
     "dokreg.desk",
+    "dokreg.alerts",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,8 @@ LOGGING = {
 
 # --- dokreg's own settings -------------------------------------------------------------
 DOKREG_VERSION = __version__
+# The archive's public address, for links in mails sent outside a request (saved-search alerts).
+DOKREG_PUBLIC_URL = os.environ.get("DOKREG_PUBLIC_URL", "http://127.0.0.1:8000")
 DOKREG_CONTACT_URL = os.environ.get("DOKREG_CONTACT_URL", "https://github.com/dokreg/dokreg")
 DOKREG_USER_AGENT = os.environ.get(
     "DOKREG_USER_AGENT", f"dokreg/{__version__} (+{DOKREG_CONTACT_URL}; open archive of public registers)"
