@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dokreg.public import browse_views, export_views, status_views, views
+from dokreg.public import browse_views, export_views, overview_views, status_views, views
 
 app_name = "public"
 
@@ -18,6 +18,7 @@ urlpatterns = [
     path("asutus/<slug:slug>/<int:year>/<int:month>/", browse_views.month, name="month"),
     path("asi/<int:pk>/", browse_views.matter, name="matter"),
     path("registrid/", views.registries, name="registries"),
+    path("ulevaade/", overview_views.national, name="overview"),
     path("olek/", status_views.status, name="status"),
     path("olek/<slug:slug>/", status_views.status_detail, name="status_detail"),
     path("teave/", views.about, name="about"),

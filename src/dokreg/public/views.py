@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from dokreg.errors import BadInput, DokregError
 from dokreg.public import body as body_stats
 from dokreg.public import browse, selectors
+from dokreg.public.body_figures import body_figures
 from dokreg.public.ordering import sort_links
 from dokreg.public.params import SearchForm, params_query, parse_page, parse_search
 from dokreg.public.snippet_files import with_file_urls
@@ -94,6 +95,7 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
         "page_error": page_error,
         **_body_extras(body),
     }
+    context.update(body_figures(body, stats, context.get("bases", [])))
     return render(request, "public/registry.html", context, status=status)
 
 
