@@ -82,7 +82,7 @@ def alerts_send(*, frequency: str, base_url: str | None = None, now: datetime | 
     subscriptions = Subscription.objects.filter(
         frequency=frequency, confirmed_at__isnull=False, cancelled_at__isnull=True
     ).order_by("id")
-    for subscription in subscriptions.iterator():
+    for subscription in list(subscriptions):
         since = subscription.checked_until or subscription.confirmed_at
         try:
             docs = new_documents(subscription, since=since, until=now, today=today)

@@ -64,8 +64,14 @@ def exported_documents(
 def _database_documents(params: SearchParams, *, today: date, limit: int) -> Iterator[Document]:
     qs: QuerySet[Document] = selectors.filtered_documents(publishable_documents(), params, today)
     qs = qs.exclude(access=Access.AK).select_related("registry")
-    order = ORDERINGS.get(params.effective_sort, ("-registered", "-id"))
-    return qs.order_by(*order)[:limit].iterator(chunk_size=BATCH)
+    qs = qs.order_by(*ORDERINGS.get(params.effective_sort, ("-registered", "-id")))
+    # Batches of plain queries, not .iterator(): a server-side cursor (PostgreSQL) would outlive a
+    # download the reader abandons half-way, and die with its transaction.
+    for start in range(0, limit, BATCH):
+        batch = list(qs[start : min(start + BATCH, limit)])
+        yield from batch
+        if len(batch) < BATCH:
+            return
 
 
 def _index_documents(params: SearchParams, *, today: date, limit: int) -> Iterator[Document]:
