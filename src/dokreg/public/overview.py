@@ -2,7 +2,8 @@
 registration to our first sight, freshness).
 
 Two grouped queries over the whole archive (counts per body; a (body, registered, first-seen day)
-histogram for the medians) — a few thousand grouped rows, not a scan per body. Precomputed statistics
+histogram for the medians) — a few thousand grouped rows, not a scan per body — kept in the cache for
+ten minutes. Precomputed statistics
 may take their place later; the page only reads ``OverviewRow``s.
 """
 
@@ -12,7 +13,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 
 from dokreg.archive.models import Access
@@ -21,6 +23,7 @@ from dokreg.public.body import LAG_WINDOW_DAYS, weighted_median
 from dokreg.registries.models import Registry
 
 SORTS = ("name", "documents", "ak", "lag", "fresh")
+OVERVIEW_CACHE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -45,13 +48,7 @@ class OverviewRow:
 
 def national_overview(*, today: date, sort: str = "name") -> list[OverviewRow]:
     bodies = list(Registry.objects.exclude(state=Registry.State.NOT_COVERED))
-    counts = {
-        r["registry"]: (r["n"], r["ak"])
-        for r in publishable_documents()
-        .values("registry")
-        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
-    }
-    lags = _median_lags(today)
+    counts, lags = _figures(today)
     rows = [
         OverviewRow(
             registry=b,
@@ -62,6 +59,25 @@ def national_overview(*, today: date, sort: str = "name") -> list[OverviewRow]:
         for b in bodies
     ]
     return sorted(rows, key=_sort_key(sort))
+
+
+def _figures(today: date) -> tuple[dict[int, tuple[int, int]], dict[int, float | None]]:
+    """Counts and median lags per body, kept OVERVIEW_CACHE_SECONDS (the grouped queries take about a
+    second at 100k documents on SQLite, see BENCHMARKS.md); a new document starts afresh."""
+    newest = publishable_documents().aggregate(m=Max("id"))["m"]
+    key = f"dokreg:overview:v1:{today.isoformat()}:{newest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    counts = {
+        r["registry"]: (r["n"], r["ak"])
+        for r in publishable_documents()
+        .values("registry")
+        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
+    }
+    figures = (counts, _median_lags(today))
+    cache.set(key, figures, OVERVIEW_CACHE_SECONDS)
+    return figures
 
 
 def _median_lags(today: date) -> dict[int, float | None]:
