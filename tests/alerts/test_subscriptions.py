@@ -229,3 +229,14 @@ def test_the_command_sends(smtp_server, body, settings, capsys):
     assert done.value.code == 0
     assert "1 mailed" in capsys.readouterr().out
     assert "https://arhiiv.example.ee/dokument/" in text_of(smtp_server[-1])
+
+
+def test_a_search_whose_filter_went_invalid_mails_nothing_rather_than_everything(client, smtp_server, body):
+    confirmed(client, smtp_server)
+    Subscription.objects.update(checked_until=timezone.now() - timedelta(seconds=1))
+    body.state = "not_covered"  # the body left the catalogue's choices: its filter no longer reads
+    body.save()
+    new_document(make_registry(slug="teine-amet"), title="Hange", reference="X-1")
+    before = len(smtp_server)
+    report = alerts_send(frequency="daily", base_url="http://testserver")
+    assert report.failed == 1 and len(smtp_server) == before

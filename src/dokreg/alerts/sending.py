@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from dokreg.alerts.errors import BadSubscription
 from dokreg.alerts.models import Subscription
 from dokreg.alerts.services import cancel_url, results_url
 from dokreg.archive.models import Access, Document
@@ -55,6 +56,9 @@ def new_documents(
 ) -> list[Document]:
     """The subscription's matches first seen in (since, until], oldest first, at most MAX_PER_MAIL + 1."""
     _, params = parse_search(QueryDict(subscription.query), registry_choices=selectors.registry_choices())
+    if params.errors:
+        # A filter no longer valid (a body left the catalogue) would widen the search if dropped: mail nothing.
+        raise BadSubscription(f"subscription {subscription.pk}: {'; '.join(params.errors)}")
     params = replace(params, page=1)
     fresh = mailable_documents().filter(first_seen_at__gt=since, first_seen_at__lte=until)
     fresh = fresh.exclude(pk__in=subscription.recent_ids or [])

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+from django.db.models import F
+
 from dokreg.archive.selectors import publishable_documents
 from dokreg.public import selectors
 from dokreg.public.facets import facet_groups
@@ -19,9 +21,10 @@ from dokreg.public.paging import Pager
 from dokreg.public.params import SearchParams, params_query
 from dokreg.registries.models import Registry
 
+# Undated documents last in either order, on every database (PostgreSQL and SQLite differ by default).
 ORDERINGS = {
-    "oldest": ("registered", "id"),
-    "registry": ("registry__name", "registry_id", "-registered", "-id"),
+    "oldest": (F("registered").asc(nulls_last=True), "id"),
+    "registry": ("registry__name", "registry_id", F("registered").desc(nulls_last=True), "-id"),
 }
 
 

@@ -17,7 +17,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 
 from dokreg.archive.models import Access, Document
@@ -77,7 +77,7 @@ def exported_documents(
 def _database_documents(params: SearchParams, *, today: date, limit: int) -> Iterator[Document]:
     qs: QuerySet[Document] = selectors.filtered_documents(publishable_documents(), params, today)
     qs = qs.exclude(access=Access.AK).select_related("registry").only(*EXPORTED_FIELDS)
-    qs = qs.order_by(*ORDERINGS.get(params.effective_sort, ("-registered", "-id")))
+    qs = qs.order_by(*ORDERINGS.get(params.effective_sort, (F("registered").desc(nulls_last=True), "-id")))
     # Batches of plain queries, not .iterator(): a server-side cursor (PostgreSQL) would outlive a
     # download the reader abandons half-way, and die with its transaction.
     for start in range(0, limit, BATCH):
