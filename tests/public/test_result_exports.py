@@ -149,8 +149,7 @@ def test_snippet_names_and_links_the_file_and_page(client, archive):
     assert "lk 3" in link.text()
 
 
-def test_undated_documents_come_last_in_either_date_order(client, archive):
+def test_undated_documents_come_last_oldest_first_and_by_body(client, archive):
     make_document(archive["new"].registry, reference="U-0", title="Hanke kuupäevata", registered=None)
     assert refs(client, {"sort": "oldest"})[-1] == "U-0"
     assert refs(client, {"sort": "registry"})[-1] == "U-0"  # Zeta's last row
-    assert refs(client, {"sort": "date"})[-1] == "U-0"
