@@ -89,13 +89,16 @@ def timed(fn, rounds: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--out")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="dokreg-journalists-") as tmp:
         setup(Path(tmp))
+        from django.core.cache import cache
         from django.utils import timezone
 
         from dokreg.alerts.models import Subscription
@@ -124,11 +127,17 @@ def main(argv: list[str] | None = None) -> int:
         results = {
             "documents": args.docs,
             "build_s": round(built, 1),
-            "overview (62 bodies)": timed(lambda: overview.national_overview(today=today, sort="lag"), args.rounds),
+            "overview, cold (cache cleared)": timed(
+                lambda: (cache.clear(), overview.national_overview(today=today, sort="lag")), args.rounds
+            ),
+            "overview, cached": timed(
+                lambda: overview.national_overview(today=today, sort="lag"), args.rounds
+            ),
             "body page figures": timed(body_page, args.rounds),
             "result export, 5,000 rows CSV": timed(export, args.rounds),
             "saved search check (no words)": timed(
-                lambda: new_documents(subscription, since=since, until=timezone.now(), today=today), args.rounds
+                lambda: new_documents(subscription, since=since, until=timezone.now(), today=today),
+                args.rounds,
             ),
         }
     print(json.dumps(results, indent=2, ensure_ascii=False))
