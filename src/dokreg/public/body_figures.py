@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -106,7 +106,7 @@ def month_charts(registry: Registry, stats: RegistryStats) -> tuple[Chart, Chart
         }
 
     def share_label(v: MonthValue) -> str:
-        return f"{v.total / 10:g}" if by_volume[v.month].documents else ""
+        return number_format(v.total / 10, decimal_pos=1) if by_volume[v.month].documents else ""
 
     return (
         stacked_month_chart(

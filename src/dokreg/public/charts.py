@@ -15,7 +15,7 @@ from django.utils.formats import date_format
 
 WIDTH = 720
 HEIGHT = 220
-TOP = 16  # room for the value above the tallest bar
+TOP = 22  # room for the value above the tallest bar
 BOTTOM = 28  # room for the month labels
 LEFT = 8
 GAP = 0.25  # of a slot left empty between bars
