@@ -91,16 +91,16 @@ def _trusted_proxies() -> frozenset[str]:
 
 def window_allows(bucket: str, request: HttpRequest, rate: tuple[int, int] | None) -> bool:
     """Count this request in its client's current window of ``bucket``; False once over the limit."""
-    return key_allows(bucket, client_ip(request), rate)
+    return subject_allows(bucket, client_ip(request), rate)
 
 
-def key_allows(bucket: str, who: str, rate: tuple[int, int] | None) -> bool:
-    """Count one event of ``who`` (an address, a hashed e-mail) in its current window of ``bucket``."""
+def subject_allows(bucket: str, subject: str, rate: tuple[int, int] | None) -> bool:
+    """Count one act of ``subject`` (an address, or a hash of an e-mail address) in its current window."""
     if rate is None:
         return True
     limit, period = rate
     window = int(time.time() // period)
-    key = f"dokreg:{bucket}:rate:{who}:{period}:{window}"
+    key = f"dokreg:{bucket}:rate:{subject}:{period}:{window}"
     # add() only sets a missing key, so the first request of a window starts it at 1 atomically
     # enough for a counter; incr() then counts (a lost race costs one extra request, no more).
     if cache.add(key, 1, timeout=period + 1):

@@ -24,7 +24,7 @@ from dokreg.alerts.models import Subscription
 from dokreg.privacy.personal_codes import mask_personal_codes, replace_personal_codes
 from dokreg.public.params import params_query, parse_search
 from dokreg.public.selectors import registry_choices
-from dokreg.ratelimit import key_allows, parse_rate
+from dokreg.ratelimit import parse_rate, subject_allows
 
 # Abuse limits: confirmation mails to one address a day, and saved searches one address may keep.
 CONFIRM_MAILS_PER_DAY = int(os.environ.get("DOKREG_ALERT_CONFIRMS_PER_DAY", "3"))
@@ -68,7 +68,7 @@ def subscription_request(*, email: str, query: str, frequency: str, base_url: st
     kept = Subscription.objects.filter(email__iexact=folded, cancelled_at__isnull=True).count()
     if kept >= MAX_PER_EMAIL:
         raise TooMany(f"an address may keep at most {MAX_PER_EMAIL} saved searches")
-    if not key_allows("alert-confirm", _email_key(folded), (CONFIRM_MAILS_PER_DAY, 86400)):
+    if not subject_allows("alert-confirm", _email_key(folded), (CONFIRM_MAILS_PER_DAY, 86400)):
         raise TooMany(f"at most {CONFIRM_MAILS_PER_DAY} confirmation mails a day go to one address")
     token, token_hash = tokens.new_confirm_token()
     with transaction.atomic():
