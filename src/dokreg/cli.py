@@ -428,6 +428,18 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_subscriptions(args) -> int:
+    from dokreg.alerts.sending import alerts_send
+
+    frequency = "immediate" if args.immediate else "daily"
+    report = alerts_send(frequency=frequency, base_url=args.base_url)
+    print(
+        f"{report.checked} {frequency} subscriptions checked, {report.mailed} mailed "
+        f"({report.documents} documents), {report.failed} failed"
+    )
+    return 1 if report.failed else 0
+
+
 def cmd_extract(args) -> int:
     from dokreg.extract.report import extract_report
 
@@ -695,6 +707,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["ndjson"], default="ndjson", help="output format (ndjson)")
     p.add_argument("--output", help="file to write (default standard output)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "subscriptions",
+        help="mail saved searches their new documents",
+        description="Mail every confirmed saved search of one frequency the public documents first seen "
+        "since its last mail (run --immediate every few minutes and --daily once a day, e.g. from cron).",
+    )
+    p.add_argument("action", choices=["send"])
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--daily", action="store_true", help="the once-a-day subscriptions")
+    when.add_argument("--immediate", action="store_true", help="the as-soon-as-possible subscriptions")
+    p.add_argument("--base-url", help="the archive's public address in links (default DOKREG_PUBLIC_BASE_URL)")
+    p.set_defaults(func=cmd_subscriptions)
 
     p = sub.add_parser(
         "extract",

@@ -119,7 +119,9 @@ def parameter_values(archive) -> dict[str, list[str]]:
         "key": ["1-1"],
         "name": [f"{f.pk}/{f.name}" for f in doc.files.all()],
         "section": ["vaenulik-2024"],
-        "token": [r.token for r in archive["requests"]] + ["no-such-token"],
+        # Removal requests by token (dokreg.desk) and saved-search links (dokreg.alerts): a forged, used or
+        # overlong token must be a plain 404 page.
+        "token": [r.token for r in archive["requests"]] + ["no-such-token", "vale-voti", "x" * 300],
     }
 
 
@@ -159,6 +161,10 @@ def test_every_public_route_and_api_endpoint(client, archive):
         extra=[
             "/otsi/?q=Taotlus",
             "/otsi/?q=Maasikas&sort=date",
+            "/otsi/?q=Taotlus&sort=registry",
+            "/otsi/?sort=oldest",
+            "/otsi/eksport.csv?q=Taotlus&sep=semicolon",
+            "/otsi/eksport.ndjson?q=Taotlus",
             "/otsi/atom/?q=Taotlus",
             "/api/v1/documents?q=Taotlus",
         ],

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "dokreg.public",
     "dokreg.desk",
     "dokreg.review",
+    "dokreg.alerts",
 ]
 
 MIDDLEWARE = [
@@ -214,6 +215,7 @@ DOKREG_REQUEST_BACKOFF = float(os.environ.get("DOKREG_REQUEST_BACKOFF", "1.0"))
 # Hard size limits on what a register may send us: a file (TooLarge, recorded) and a page (list, document).
 DOKREG_MAX_DOWNLOAD_BYTES = int(os.environ.get("DOKREG_MAX_DOWNLOAD_BYTES", str(200 * 1024 * 1024)))
 DOKREG_MAX_PAGE_BYTES = int(os.environ.get("DOKREG_MAX_PAGE_BYTES", str(50 * 1024 * 1024)))
+# The archive's public address, for links made outside a request (mails, feeds' ids, exports).
 DOKREG_PUBLIC_BASE_URL = os.environ.get("DOKREG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 DOKREG_RESULTS_PER_PAGE = 20
 # OCR runs as its own stage after text-layer documents are indexed; in the embedded default the sync runs

@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include(feeds)),
     path("", include(sitemaps)),
     path("", include("dokreg.desk.urls")),
+    path("", include("dokreg.alerts.urls")),
     path("", include("dokreg.public.urls")),
 ]

@@ -105,6 +105,7 @@ class ResultRow:
     snippet: SafeString | str = ""
     file_name: str | None = None  # the public file the snippet quotes, and its page
     page: int | None = None
+    file_url: str = ""  # that file's download, at that page (public.snippet_files)
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,10 @@ def results_page(
     newest from the database. Facets always come from the index (a GROUP BY per facet over the
     whole archive on every page would not be cheap); the index holds only publishable documents."""
     today = today or timezone.localdate()
+    if params.effective_sort in ("oldest", "registry"):
+        from dokreg.public.ordering import sorted_results
+
+        return sorted_results(params, per_page=per_page, today=today, facets=facets)
     if params.q:
         return _index_results(params, per_page, today, facets)
     return _newest_results(params, per_page, today, facets)

@@ -15,7 +15,10 @@ from dokreg.archive.storage import blob_open
 from dokreg.errors import BadInput, DokregError
 from dokreg.public import body as body_stats
 from dokreg.public import browse, selectors
-from dokreg.public.params import SearchForm, parse_page, parse_search
+from dokreg.public.body_figures import body_figures
+from dokreg.public.ordering import sort_links
+from dokreg.public.params import SearchForm, params_query, parse_page, parse_search
+from dokreg.public.snippet_files import with_file_urls
 from dokreg.registries.models import Registry
 
 # Types a browser may show in place; everything else (HTML, SVG, XML, …) downloads, so a
@@ -51,7 +54,9 @@ def results(request: HttpRequest) -> HttpResponse:
     except DokregError:
         context["errors"] = [_("Otsing ei ole praegu kättesaadav. Palun proovige hiljem uuesti.")]
         return render(request, "public/results.html", context, status=503)
-    context["result"] = result
+    context["result"] = with_file_urls(result)
+    context["sorts"] = sort_links(params)
+    context["export_query"] = params_query(params)
     if result.pager.beyond_end and result.pager.total:
         context["errors"] = [
             _("Sellist lehekülge ei ole: tulemusi on %(n)s lehekülge.") % {"n": result.pager.num_pages}
@@ -88,6 +93,7 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
         "page_error": page_error,
         **_body_extras(body),
     }
+    context.update(body_figures(body, stats, context.get("bases", [])))
     return render(request, "public/registry.html", context, status=status)
 
 

@@ -47,7 +47,7 @@ def search(
     """Search the index. An empty query matches everything, newest first; no index yet gives no hits.
 
     ``sort`` is "relevance" (BM25 with a gentle recency boost, see ``ranking``) or "date"
-    (registered, newest first); anything else is relevance. ``facets=True`` also counts
+    (registered, newest first) or "oldest" (registered, oldest first); anything else is relevance. ``facets=True`` also counts
     FACET_NAMES for the same query and filters (each facet without its own filter).
     ``today`` dates the recency boost and the expired-AK filter (default: the local date).
     Raises IndexOutdated when the index was built with another schema version.
@@ -100,9 +100,10 @@ def run_search(
     full = with_filters(built.query, clauses)
     offset = min(max(0, _whole(offset, "offset")), MAX_OFFSET)
     limit = min(max(0, _whole(limit, "limit")), MAX_LIMIT)
-    if sort == "date" or not built.positive:
+    if sort in ("date", "oldest") or not built.positive:
         # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
-        order = {"order_by_field": s.REGISTERED, "order": tantivy.Order.Desc}
+        direction = tantivy.Order.Asc if sort == "oldest" else tantivy.Order.Desc
+        order = {"order_by_field": s.REGISTERED, "order": direction}
         found = searcher.search(full, max(limit, 1), count=True, offset=offset, **order)
         total, page = found.count, found.hits[:limit]
     else:

@@ -1,0 +1,164 @@
+"""The current result list as a file: CSV (UTF-8 with a BOM, comma or semicolon) or NDJSON.
+
+The rows are the results page's, in its order, through the same publication rule (hits re-checked
+against the database), bounded at EXPORT_MAX_ROWS and streamed in batches so a large export never sits
+in memory. Documents restricted for internal use (AK) are left out altogether, and no file text or
+snippet is exported: a list meant to travel (spreadsheets, newsrooms) carries only what is public.
+Every string is masked for personal codes here, and the boundary middleware masks the stream again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.urls import reverse
+
+from dokreg.archive.models import Access, Document
+from dokreg.archive.selectors import publishable_documents
+from dokreg.privacy.personal_codes import mask_personal_codes
+from dokreg.public import selectors
+from dokreg.public.ordering import ORDERINGS, registry_counts, registry_slices
+from dokreg.public.params import SearchParams
+
+EXPORT_MAX_ROWS = 5_000
+BATCH = 500
+BOM = "\ufeff"
+COLUMNS = (
+    "id",
+    "archive_url",
+    "registry",
+    "registry_name",
+    "reference",
+    "registered",
+    "doc_type",
+    "title",
+    "correspondent",
+    "access",
+    "source_url",
+)
+# What a row reads of a document (and its body): loading only these keeps a 5,000-row export cheap.
+EXPORTED_FIELDS = (
+    "id",
+    "registry__slug",
+    "registry__name",
+    "reference",
+    "registered",
+    "doc_type",
+    "title",
+    "correspondent",
+    "access",
+    "url",
+)
+# A cell starting with one of these is a formula to a spreadsheet: quoted so it stays text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DELIMITERS = {"": ",", "comma": ",", "semicolon": ";"}
+
+
+def exported_documents(
+    params: SearchParams, *, today: date, limit: int = EXPORT_MAX_ROWS
+) -> Iterator[Document]:
+    """The result list's documents in its order, at most ``limit``, AK documents left out."""
+    if params.q:
+        docs = _index_documents(params, today=today, limit=limit)
+    else:
+        docs = _database_documents(params, today=today, limit=limit)
+    for doc in docs:
+        if doc.access != Access.AK:
+            yield doc
+
+
+def _database_documents(params: SearchParams, *, today: date, limit: int) -> Iterator[Document]:
+    qs: QuerySet[Document] = selectors.filtered_documents(publishable_documents(), params, today)
+    qs = qs.exclude(access=Access.AK).select_related("registry").only(*EXPORTED_FIELDS)
+    qs = qs.order_by(*ORDERINGS.get(params.effective_sort, (F("registered").desc(nulls_last=True), "-id")))
+    # Batches of plain queries, not .iterator(): a server-side cursor (PostgreSQL) would outlive a
+    # download the reader abandons half-way, and die with its transaction.
+    for start in range(0, limit, BATCH):
+        batch = list(qs[start : min(start + BATCH, limit)])
+        yield from batch
+        if len(batch) < BATCH:
+            return
+
+
+def _index_documents(params: SearchParams, *, today: date, limit: int) -> Iterator[Document]:
+    if params.effective_sort == "registry":
+        counts, _ = registry_counts(params, today=today)
+        for slug, local, n in registry_slices(counts, offset=0, limit=limit):
+            body = replace(params, registries=(slug,), sort="relevance")
+            yield from _index_batches(body, start=local, limit=n, today=today)
+        return
+    yield from _index_batches(params, start=0, limit=limit, today=today)
+
+
+def _index_batches(params: SearchParams, *, start: int, limit: int, today: date) -> Iterator[Document]:
+    offset, end = start, start + limit
+    while offset < end:
+        size = min(BATCH, end - offset)
+        result = selectors.index_search(params, offset=offset, limit=size, facets=False, today=today)
+        for row in selectors.recheck_hits(result.hits):
+            yield row.document
+        if len(result.hits) < size:
+            return
+        offset += size
+
+
+def document_url_pattern(base_url: str) -> str:
+    """The archive URL of a document with ``{}`` for its id: reverse() once, not once a row."""
+    return base_url + reverse("public:document", args=[0]).replace("/0/", "/{}/")
+
+
+def document_row(doc: Document, *, base_url: str, url_pattern: str = "") -> dict[str, Any]:
+    return {
+        "id": doc.pk,
+        "archive_url": (url_pattern or document_url_pattern(base_url)).format(doc.pk),
+        "registry": doc.registry.slug,
+        "registry_name": mask_personal_codes(doc.registry.name),
+        "reference": mask_personal_codes(doc.reference),
+        "registered": doc.registered.isoformat() if doc.registered else None,
+        "doc_type": mask_personal_codes(doc.doc_type),
+        "title": mask_personal_codes(doc.title),
+        "correspondent": mask_personal_codes(doc.correspondent),
+        "access": doc.access,
+        "source_url": doc.url if doc.url.startswith(("https://", "http://")) else "",
+    }
+
+
+def csv_chunks(docs: Iterable[Document], *, base_url: str, delimiter: str = ",") -> Iterator[str]:
+    """A BOM (so spreadsheets read UTF-8), the header, then one line per document."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(COLUMNS)
+    yield BOM + _take(buffer)
+    pattern = document_url_pattern(base_url)
+    for doc in docs:
+        row = document_row(doc, base_url=base_url, url_pattern=pattern)
+        writer.writerow([_cell(row[name]) for name in COLUMNS])
+        yield _take(buffer)
+
+
+def ndjson_chunks(docs: Iterable[Document], *, base_url: str) -> Iterator[str]:
+    pattern = document_url_pattern(base_url)
+    for doc in docs:
+        yield json.dumps(document_row(doc, base_url=base_url, url_pattern=pattern), ensure_ascii=False) + "\n"
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _take(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
