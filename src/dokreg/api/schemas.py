@@ -41,11 +41,16 @@ class FacetOut(Schema):
 
 class DocumentList(Schema):
     total: int
+    # False when ``total`` is a lower bound: more documents match ("more than total"); counts past
+    # a bound are not taken, so a search that matches most of the archive stays cheap.
+    total_exact: bool = True
     items: list[DocumentItem]
     next_cursor: str | None
     # registry, doc_type, year, access, series → counts for the same query and filters, each facet
     # counted without its own filter (multi-select); only documents the public may see are counted.
     facets: dict[str, list[FacetOut]] = {}
+    # 0 when the facets counted every match; else how many of the newest matches they counted.
+    facet_sample: int = 0
 
 
 class BasisOut(Schema):

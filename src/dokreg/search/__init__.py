@@ -9,6 +9,7 @@ raises ``IndexOutdated`` with "run dokreg reindex"; the rebuild calls ``index_cl
 writes every document with ``IndexWriter``. A directory with no index yet searches as empty.
 """
 
+from dokreg.search import services as _services
 from dokreg.search.errors import IndexBroken, IndexBusy, IndexOutdated, QueryTooCostly
 from dokreg.search.schema import SCHEMA_VERSION, index_clear
 from dokreg.search.services import search
@@ -23,6 +24,12 @@ from dokreg.search.types import (
     SearchResult,
 )
 from dokreg.search.writer import IndexWriter
+
+
+def total_bound() -> int | None:
+    """Totals are exact up to this many matches ("more than N" beyond); None: always exact."""
+    return _services.TOTAL_BOUND
+
 
 __all__ = [
     "EXPIRED_AK",
@@ -41,4 +48,5 @@ __all__ = [
     "SearchResult",
     "index_clear",
     "search",
+    "total_bound",
 ]
