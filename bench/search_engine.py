@@ -12,6 +12,8 @@ For every query of bench/queries.txt, interleaved in each round so load drifts h
 - ``bounded, hits only``: ``search(facets=False)``;
 - ``bounded, kept``: the same search asked again within one index generation (the kept result).
 Every column but the last computes its result afresh (the per-generation cache is off for it).
+With ``--before-src DIR`` (a ``src/`` of older code, e.g. ``git archive <commit> src | tar -x -C /tmp/x``)
+a first column times that code's ``search(facets=True)`` in a child process, interleaved the same way.
 Ratios are taken per query (median over rounds) and over the whole mix (p50/p95/p99). The index is
 any dokreg index (``bench/web_search.py build`` makes one); nothing is written to it.
 """
@@ -22,6 +24,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 from datetime import date, datetime
@@ -54,7 +57,48 @@ def facet_spec() -> dict:
     }
 
 
-def run(index_dir: Path, queries, rounds: int) -> dict:
+BEFORE_CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from sync_search import load_queries
+from dokreg.search import search
+queries = load_queries(__import__("pathlib").Path(sys.argv[2]))
+for line in sys.stdin:
+    q = queries[int(line)]
+    t0 = time.perf_counter()
+    found = search(q.text, filters=q.filters, sort=q.sort, limit=20, facets=True, index_dir=sys.argv[3])
+    print(json.dumps([(time.perf_counter() - t0) * 1000, found.total]), flush=True)
+"""
+
+
+class Before:
+    """The same search in a child process running older code (``--before-src``), timed in the child.
+
+    The child waits on its pipe while the other columns run, so it takes no CPU from them."""
+
+    def __init__(self, src: Path, queries_file: Path, index_dir: Path) -> None:
+        env = {**os.environ, "PYTHONPATH": str(src)}
+        bench = str(Path(__file__).resolve().parent)
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", BEFORE_CHILD, bench, str(queries_file), str(index_dir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    def __call__(self, i: int) -> tuple[float, int]:
+        self.child.stdin.write(f"{i}\n")
+        self.child.stdin.flush()
+        ms, total = json.loads(self.child.stdout.readline())
+        return ms, total
+
+    def close(self) -> None:
+        self.child.stdin.close()
+        self.child.wait(30)
+
+
+def run(index_dir: Path, queries, rounds: int, before: Before | None = None) -> dict:
     from dokreg.search import schema as s
     from dokreg.search import search, services
 
@@ -62,7 +106,7 @@ def run(index_dir: Path, queries, rounds: int) -> dict:
     opened = services._searcher(index_dir)
     if opened is None:
         sys.exit(f"no index at {index_dir}")
-    searcher = opened[0]
+    searcher = opened[0] if isinstance(opened, tuple) else opened
     spec = facet_spec()
     built = {q.line: raw_parts(q, index_dir, today) for q in queries}
 
@@ -84,6 +128,10 @@ def run(index_dir: Path, queries, rounds: int) -> dict:
         return found.count
 
     def dokreg(q, *, bounded: bool, facets: bool, kept: bool = False):
+        if not hasattr(services, "TOTAL_BOUND"):  # older code (--before-src): no bounds, no cache
+            return search(
+                q.text, filters=q.filters, sort=q.sort, limit=20, facets=facets, index_dir=index_dir
+            )
         saved = services.TOTAL_BOUND, services.FACET_BOUND, services.CACHED_RESULTS
         if not bounded:
             services.TOTAL_BOUND = services.FACET_BOUND = None
@@ -114,6 +162,7 @@ def run(index_dir: Path, queries, rounds: int) -> dict:
     info = {}
     for q in queries:  # warm-up: opens the reader, loads Vabamorf, fills the OS cache
         exact = calls["exact"](q)
+        calls["bounded, kept"](q)
         bounded = calls["bounded"](q)
         calls["raw + count + facets"](q)
         info[q.line] = {
@@ -121,29 +170,42 @@ def run(index_dir: Path, queries, rounds: int) -> dict:
             "bounded_total": bounded.total,
             "total_exact": bounded.total_exact,
         }
-    times: dict[str, dict[str, list[float]]] = {c: {q.line: [] for q in queries} for c in COLUMNS}
+    columns = COLUMNS
+    if before is not None:
+        columns = ("before (--before-src)", *COLUMNS)
+        for i, q in enumerate(queries):
+            info[q.line]["before_total"] = before(i)[1]
+    times: dict[str, dict[str, list[float]]] = {c: {q.line: [] for q in queries} for c in columns}
     for _ in range(rounds):
-        for q in queries:
+        for i, q in enumerate(queries):
+            if before is not None:
+                times[columns[0]][q.line].append(before(i)[0])
             for column in COLUMNS:
                 ms, _ = timed(lambda column=column, q=q: calls[column](q))
                 times[column][q.line].append(ms)
-    summary = {c: _summary([ms for v in times[c].values() for ms in v]) for c in COLUMNS}
+    summary = {c: _summary([ms for v in times[c].values() for ms in v]) for c in columns}
     per_query = []
     for q in queries:
-        med = {c: statistics.median(times[c][q.line]) for c in COLUMNS}
-        per_query.append({"query": q.line, **info[q.line], **{c: round(med[c], 2) for c in COLUMNS}})
+        med = {c: statistics.median(times[c][q.line]) for c in columns}
+        per_query.append({"query": q.line, **info[q.line], **{c: round(med[c], 2) for c in columns}})
     per_query.sort(key=lambda r: -r["exact"])
     return {
         "documents": searcher.num_docs,
         "segments": searcher.num_segments,
         "samples_per_column": len(queries) * rounds,
         "summary": summary,
+        "columns": list(columns),
         "ratios_p95": {
             "bounded / raw top-20": round(summary["bounded"]["p95_ms"] / summary["raw top-20"]["p95_ms"], 2),
             "bounded / raw + count + facets": round(
                 summary["bounded"]["p95_ms"] / summary["raw + count + facets"]["p95_ms"], 2
             ),
             "bounded / exact": round(summary["bounded"]["p95_ms"] / summary["exact"]["p95_ms"], 2),
+            **(
+                {"bounded / before": round(summary["bounded"]["p95_ms"] / summary[columns[0]]["p95_ms"], 2)}
+                if before is not None
+                else {}
+            ),
         },
         "per_query": per_query,
     }
@@ -181,12 +243,26 @@ def markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
+def _run_with_before(args) -> dict:
+    before = (
+        Before(args.before_src.resolve(), args.queries, args.index.resolve()) if args.before_src else None
+    )
+    try:
+        return run(args.index.resolve(), load_queries(args.queries), args.rounds, before)
+    finally:
+        if before is not None:
+            before.close()
+
+
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="a dokreg index directory")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--queries", type=Path, default=QUERIES_FILE)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--before-src", type=Path, help="a src/ folder of older dokreg code: a 'before' column"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dokreg.conf.settings")
     load_before = os.getloadavg()
@@ -194,7 +270,7 @@ def main(argv: list[str] | None = None) -> dict:
         "command": " ".join(["python bench/search_engine.py", *(argv if argv is not None else sys.argv[1:])]),
         "machine": machine(),
         "started": datetime.now().isoformat(timespec="seconds"),
-        **run(args.index.resolve(), load_queries(args.queries), args.rounds),
+        **_run_with_before(args),
         "peak_rss_mib": peak_rss_mib(),
         "load_before": [round(x, 2) for x in load_before],
         "load_after": [round(x, 2) for x in os.getloadavg()],

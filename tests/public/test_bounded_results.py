@@ -115,3 +115,24 @@ def test_a_withdrawal_leaves_the_body_page_counts_at_once(client, archive):
 
     assert [s.text() for s in before.css("ul.years .count")] == ["(60)"]
     assert [s.text() for s in after.css("ul.years .count")] == ["(59)"]
+
+
+def test_kept_body_aggregates_drop_a_taken_down_document_at_once(client):
+    from dokreg.archive.models import Access, RestrictionBasis
+
+    body = make_registry()
+    make_document(body, series="1-1 Kirjavahetus", case_file="1-1/2024 Üldine")
+    secret = make_document(
+        body, access=Access.AK, series="7-7 Mari Maasika toimik", case_file="7-7/2024 Mari Maasikas"
+    )
+    RestrictionBasis.objects.create(document=secret, law="KrMS", section="214", text="KrMS § 214")
+    first_body = client.get(f"/asutus/{body.slug}/").content.decode()
+    first_tree = client.get(f"/asutus/{body.slug}/sarjad/").content.decode()
+    assert "KrMS § 214" in first_body and "Mari Maasika" in first_tree  # both now kept
+
+    document_take_down(document=secret, reason="isikuandmed")
+    body_page = client.get(f"/asutus/{body.slug}/").content.decode()
+    tree_page = client.get(f"/asutus/{body.slug}/sarjad/").content.decode()
+
+    assert "KrMS § 214" not in body_page
+    assert "Mari Maasika" not in tree_page and "Kirjavahetus" in tree_page

@@ -311,6 +311,9 @@ class BodyMonth(models.Model):
     month = models.DateField(help_text="The first day of the month of registration.")
     documents = models.IntegerField(default=0)
     ak = models.IntegerField(default=0, help_text="Of ``documents``, those restricted (AK).")
+    # Raised by every move into or out of the row: the body's sum never repeats, so pages keep
+    # their aggregates keyed by it and a takedown or withdrawal always starts them afresh.
+    changes = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["registry", "month"], name="bodymonth_unique")]

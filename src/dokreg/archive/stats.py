@@ -51,7 +51,9 @@ def body_month_move(before: Counted | None, after: Counted | None) -> None:
 def _add(key: Counted, n: int) -> None:
     registry_id, month, ak = key
     row, _ = BodyMonth.objects.get_or_create(registry_id=registry_id, month=month)
-    BodyMonth.objects.filter(pk=row.pk).update(documents=F("documents") + n, ak=F("ak") + (n if ak else 0))
+    BodyMonth.objects.filter(pk=row.pk).update(
+        documents=F("documents") + n, ak=F("ak") + (n if ak else 0), changes=F("changes") + 1
+    )
 
 
 @transaction.atomic

@@ -53,6 +53,7 @@ class Migration(migrations.Migration):
                 ("month", models.DateField(help_text="The first day of the month of registration.")),
                 ("documents", models.IntegerField(default=0)),
                 ("ak", models.IntegerField(default=0, help_text="Of ``documents``, those restricted (AK).")),
+                ("changes", models.BigIntegerField(default=0)),
                 (
                     "registry",
                     models.ForeignKey(
