@@ -6,8 +6,8 @@ register is also an archive, so age must never bury a better text match. The fac
 text scores are within 10 % of each other and nothing else. Undated documents get no boost.
 Sorting by date is untouched.
 
-Tantivy's Python binding cannot change scores while collecting, so the top RERANK_CAP hits are
-taken by BM25 and re-ranked here. The cap keeps the cost bounded: on generated text where a
+Tantivy's Python binding cannot change scores while collecting, so the top hits are taken by BM25
+and re-ranked here; when the first 100 cannot settle the page, the top RERANK_CAP. The cap keeps the cost bounded: on generated text where a
 quarter of 1M documents tie, growing N to 50,000 (four searches) put p95 at 225 ms; beyond the first
 RERANK_CAP (500) hits the order is plain BM25, which differs from the boosted order only among
 near-ties (a document outside the first N by BM25 scores at most 1.1 × the N-th BM25 score).
@@ -41,14 +41,28 @@ def boosted_page(
 ) -> tuple[int, Ranked]:
     """(number of matches, the hits of the page [offset, offset+limit) by boosted score).
 
-    One search: Tantivy scores every match whatever the number of hits it keeps, so asking for
-    RERANK_CAP hits at once costs the same pass as asking for 100, and a second, wider pass (up to
-    three before) would score every match again. The count comes from the same pass.
+    At most two searches: the first wide enough that most queries settle in it; when the boost
+    could still lift an unseen document into the page, one more straight to RERANK_CAP (before,
+    N grew fourfold, up to three searches, each scoring every match again).
     """
     want = offset + limit
-    found = searcher.search(query, max(RERANK_CAP, want), count=True)
+    fetch = min(max(want * 5, 100), max(RERANK_CAP, want))
+    found = searcher.search(query, fetch, count=True)
     bm25 = [(float(score), address) for score, address in found.hits]
-    return found.count, _boost(searcher, bm25, today.toordinal())[offset:want]
+    ranked = _boost(searcher, bm25, today.toordinal())
+    if len(bm25) == fetch and fetch < max(RERANK_CAP, want) and not _settled(bm25, ranked, want):
+        wider = searcher.search(query, max(RERANK_CAP, want), count=False)
+        bm25 = [(float(score), address) for score, address in wider.hits]
+        ranked = _boost(searcher, bm25, today.toordinal())
+    return found.count, ranked[offset:want]
+
+
+def _settled(bm25: Ranked, ranked: Ranked, want: int) -> bool:
+    """True when no document beyond the fetched ones could score into the first ``want``."""
+    if want == 0 or len(ranked) < want:
+        return True
+    unseen_best = bm25[-1][0] * (1.0 + RECENCY_WEIGHT)
+    return unseen_best < ranked[want - 1][0]
 
 
 def _boost(searcher: tantivy.Searcher, hits: Ranked, today_ordinal: int) -> Ranked:
