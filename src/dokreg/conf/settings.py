@@ -56,11 +56,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything costly (sessions, language): a client over its limit gets a small ready page.
+    "dokreg.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Estonian unless the reader chose otherwise with the switch (not the browser's Accept-Language).
     "dokreg.public.middleware.ChosenLanguageMiddleware",
-    # Before anything costly: a client over its limit is answered without touching the database.
-    "dokreg.ratelimit.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from dokreg.public import browse
+from dokreg.public.kept import body_kept
 from dokreg.public.params import parse_page
 from dokreg.registries.models import Registry
 
@@ -63,7 +64,7 @@ def month(request: HttpRequest, slug: str, year: int, month: int) -> HttpRespons
 @require_safe
 def series_tree(request: HttpRequest, slug: str) -> HttpResponse:
     body = _covered_body(slug)
-    tree = browse.series_tree(body)
+    tree = body_kept(body, "series", lambda: browse.series_tree(body))
     return render(request, "public/series_tree.html", {"body": body, "tree": tree})
 
 

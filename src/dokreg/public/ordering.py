@@ -39,12 +39,15 @@ def sorted_results(params: SearchParams, *, per_page: int, today: date, facets: 
 
 def _database_page(params: SearchParams, *, per_page: int, today: date, facets: bool) -> selectors.ResultPage:
     qs = selectors.filtered_documents(publishable_documents(), params, today)
-    pager = Pager(page=params.page, per_page=per_page, total=qs.count())
+    total, exact = selectors.bounded_count(qs, at_least=params.page * per_page)
+    pager = Pager(page=params.page, per_page=per_page, total=total, exact=exact)
     docs = qs.select_related("registry").order_by(*ORDERINGS[params.effective_sort])
+    counted = selectors.index_counts(params, today, facets, per_page=per_page) if facets else None
     return selectors.ResultPage(
         pager=pager,
         rows=tuple(selectors.ResultRow(document=d) for d in docs[pager.offset : pager.offset + per_page]),
-        facets=selectors.index_facets(params, today) if facets else (),
+        facets=facet_groups(params, counted.facets) if counted else (),
+        facet_sample=counted.facet_sample if counted else 0,
     )
 
 

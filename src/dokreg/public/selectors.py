@@ -11,13 +11,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from dokreg.archive.models import Access, Document, DocumentVersion, File, RestrictionBasis, Signature
+from dokreg.archive.models import (
+    Access,
+    BodyMonth,
+    Document,
+    DocumentVersion,
+    File,
+    RestrictionBasis,
+    Signature,
+)
 from dokreg.archive.selectors import publishable_documents, publishable_files, version_changes
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
@@ -116,6 +123,7 @@ class ResultPage:
     facets: tuple[FacetGroup, ...] = ()
     corrected_query: str = ""  # the query string of the corrected search, filters kept
     personal_code_removed: bool = False  # the index is never asked about a personal code
+    facet_sample: int = 0  # facet counts over this many newest matches (0: over every match)
 
 
 class SearchUnavailable(DokregError):
@@ -236,27 +244,56 @@ def _any_basis(citations: tuple[str, ...]) -> Q:
 
 
 def _newest_results(params: SearchParams, per_page: int, today: date, facets: bool) -> ResultPage:
+    """The newest documents from the database, counted there exactly up to the index's bound (a
+    COUNT over a million rows per request would not be cheap); facets from the index."""
     qs = filtered_documents(publishable_documents(), params, today)
-    pager = Pager(page=params.page, per_page=per_page, total=qs.count())
+    total, exact = bounded_count(qs, at_least=params.page * per_page)
+    pager = Pager(page=params.page, per_page=per_page, total=total, exact=exact)
     docs = qs.select_related("registry").order_by("-registered", "-id")[
         pager.offset : pager.offset + per_page
     ]
+    counted = index_counts(params, today, facets, per_page=per_page) if facets else None
     return ResultPage(
         pager=pager,
         rows=tuple(ResultRow(document=d) for d in docs),
-        facets=index_facets(params, today) if facets else (),
+        facets=facet_groups(params, counted.facets) if counted else (),
+        facet_sample=counted.facet_sample if counted else 0,
     )
 
 
-def index_facets(params: SearchParams, today: date) -> tuple[FacetGroup, ...]:
-    """Facet counts for the database path; without a usable index the page simply has none."""
+def bounded_count(qs: QuerySet[Document], *, at_least: int = 0) -> tuple[int, bool]:
+    """(count, exact): exact up to the search bound (or ``at_least``, a page's end); past it
+    (N, False) for "more than N". The database stops reading at N + 1 rows."""
+    try:
+        from dokreg.search import total_bound
+
+        bound = total_bound()
+    except ImportError:
+        bound = None
+    if bound is None:
+        return qs.count(), True
+    more_than = max(bound, at_least)
+    n = qs.order_by()[: more_than + 1].count()
+    return (n, True) if n <= more_than else (more_than, False)
+
+
+def index_counts(params: SearchParams, today: date, facets: bool, *, per_page: int = PER_PAGE) -> Any:
+    """The index's result for no words under the filters (facets, ``facet_sample``); None without a
+    usable index: the list itself comes from the database and still shows, without facets."""
     try:
         from dokreg.search import search
 
-        result = search("", filters=search_filters(params), limit=0, facets=True, today=today)
+        offset = (params.page - 1) * per_page
+        return search(
+            "",
+            filters=search_filters(params),
+            offset=min(offset, MAX_INDEX_OFFSET),
+            limit=per_page,
+            facets=facets,
+            today=today,
+        )
     except Exception:  # noqa: BLE001 - the list itself comes from the database and must still show
-        return ()
-    return facet_groups(params, result.facets)
+        return None
 
 
 def _index_results(params: SearchParams, per_page: int, today: date, facets: bool) -> ResultPage:
@@ -265,12 +302,13 @@ def _index_results(params: SearchParams, per_page: int, today: date, facets: boo
         raise BadInput(str(_("nii kaugele tulemustesse ei saa; kitsendage otsingut filtritega")))
     result = index_search(params, offset=offset, limit=per_page, facets=facets, today=today)
     return ResultPage(
-        pager=Pager(page=params.page, per_page=per_page, total=result.total),
+        pager=Pager(page=params.page, per_page=per_page, total=result.total, exact=result.total_exact),
         rows=recheck_hits(result.hits),
         corrected=result.corrected,
         facets=facet_groups(params, result.facets) if facets else (),
         corrected_query=params_query(params, q=result.corrected) if result.corrected else "",
         personal_code_removed=result.personal_code_removed,
+        facet_sample=result.facet_sample if facets else 0,
     )
 
 
@@ -576,23 +614,24 @@ class RegistryStats:
 
 
 def registry_stats(registry: Registry, *, today: date | None = None) -> RegistryStats:
-    qs = publishable_documents().filter(registry=registry)
-    totals = qs.aggregate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
+    """The body's publishable documents, AK among them, and the last twelve months, from BodyMonth
+    (kept on every write), so a body of 200,000 documents costs a few hundred rows, not a count."""
+    rows = list(BodyMonth.objects.filter(registry=registry).values_list("month", "documents", "ak"))
     return RegistryStats(
-        documents=totals["n"], ak=totals["ak"], months=_months(qs, today or timezone.localdate())
+        documents=sum(n for _, n, _ in rows),
+        ak=sum(ak for _, _, ak in rows),
+        months=_months(rows, today or timezone.localdate()),
     )
 
 
-def _months(qs: QuerySet[Document], today: date) -> list[MonthRow]:
-    """Documents registered per month, the last 12 months newest first, empty months included."""
+def _months(rows: list[tuple[date, int, int]], today: date) -> list[MonthRow]:
+    """Documents registered per month, the last 12 months newest first, empty months included.
+
+    The current month counts documents registered after today too (a register's typo): the month
+    rows cannot tell the day, and hiding them would make the months disagree with the total.
+    """
     starts = [_add_months(today.replace(day=1), -i) for i in range(12)]
-    counted = (
-        qs.filter(registered__gte=starts[-1], registered__lte=today)
-        .annotate(month=TruncMonth("registered"))
-        .values("month")
-        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
-    )
-    by_month = {_as_date(row["month"]): (row["n"], row["ak"]) for row in counted}
+    by_month = {month: (n, ak) for month, n, ak in rows}
     return [
         MonthRow(month=m, documents=by_month.get(m, (0, 0))[0], ak=by_month.get(m, (0, 0))[1]) for m in starts
     ]

@@ -16,6 +16,7 @@ from dokreg.errors import BadInput, DokregError
 from dokreg.public import body as body_stats
 from dokreg.public import browse, selectors
 from dokreg.public.body_figures import body_figures
+from dokreg.public.kept import body_kept
 from dokreg.public.ordering import sort_links
 from dokreg.public.params import SearchForm, params_query, parse_page, parse_search
 from dokreg.public.snippet_files import with_file_urls
@@ -101,10 +102,13 @@ def _body_extras(body: Registry) -> dict:
     """Years to browse, restriction bases used and the lag to our first sight (covered bodies only)."""
     if not body.covered:
         return {}
+    today = timezone.localdate()
     return {
         "years": browse.body_years(body),
-        "bases": body_stats.restriction_bases(body),
-        "median_days": body_stats.median_days_to_first_sight(body, today=timezone.localdate()),
+        "bases": body_kept(body, "bases", lambda: body_stats.restriction_bases(body)),
+        "median_days": body_kept(
+            body, "lag", lambda: body_stats.median_days_to_first_sight(body, today=today), today=today
+        ),
     }
 
 

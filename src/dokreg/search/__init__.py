@@ -10,6 +10,7 @@ writes every document with ``IndexWriter``; ``index_outdated()`` tells the index
 on its own. A directory with no index yet searches as empty.
 """
 
+from dokreg.search import services as _services
 from dokreg.search.errors import IndexBroken, IndexBusy, IndexOutdated, QueryTooCostly
 from dokreg.search.schema import SCHEMA_VERSION, index_clear, index_outdated
 from dokreg.search.services import search
@@ -24,6 +25,12 @@ from dokreg.search.types import (
     SearchResult,
 )
 from dokreg.search.writer import IndexWriter
+
+
+def total_bound() -> int | None:
+    """Totals are exact up to this many matches ("more than N" beyond); None: always exact."""
+    return _services.TOTAL_BOUND
+
 
 __all__ = [
     "EXPIRED_AK",
@@ -43,4 +50,5 @@ __all__ = [
     "index_clear",
     "index_outdated",
     "search",
+    "total_bound",
 ]

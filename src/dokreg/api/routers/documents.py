@@ -31,8 +31,9 @@ from dokreg.public.selectors import (
     HISTORY_VALUES_HIDDEN,
     MAX_INDEX_OFFSET,
     before_after,
+    bounded_count,
     filtered_documents,
-    index_facets,
+    index_counts,
     index_search,
     recheck_hits,
 )
@@ -116,9 +117,12 @@ def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: 
         raise PersonalCodeQuery("q: personal codes cannot be searched for; the query held nothing else")
     rows = recheck_hits(result.hits)
     following = offset + len(result.hits)
+    # A bounded total counts at least one past this page, so "more" holds for it too.
     more = len(result.hits) == limit and following < result.total
     return {
         "total": result.total,
+        "total_exact": result.total_exact,
+        "facet_sample": result.facet_sample,
         "items": [document_item(request, row.document, snippet=row.snippet) for row in rows],
         "next_cursor": cursor_encode("documents.search", {"o": following, "f": key}) if more else None,
         "facets": _facets_out(facet_groups(params, result.facets)),
@@ -141,7 +145,9 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
     key = _filters_key(params)
     today = timezone.localdate()
     qs = filtered_documents(publishable_documents(), params, today)
-    total = qs.count()
+    # Counted exactly up to the search bound ("more than N" beyond); facets from the index.
+    total, exact = bounded_count(qs, at_least=limit)
+    counted = index_counts(params, today, True, per_page=limit)
     state = cursor_decode("documents.newest", cursor)
     if state is not None:
         if state_str(state, "f") != key:
@@ -158,9 +164,11 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
         following = cursor_encode("documents.newest", {"r": registered, "i": last.pk, "f": key})
     return {
         "total": total,
+        "total_exact": exact,
         "items": [document_item(request, d) for d in docs],
         "next_cursor": following,
-        "facets": _facets_out(index_facets(params, today)),
+        "facets": _facets_out(facet_groups(params, counted.facets) if counted else ()),
+        "facet_sample": counted.facet_sample if counted else 0,
     }
 
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from dokreg.archive import stats
 from dokreg.archive.models import (
     Access,
     Capture,
@@ -135,6 +136,7 @@ def document_upsert(
         Document.objects.select_for_update().filter(registry=registry, source_id=entry.source_id).first()
     )
     created = document is None or document.fetch_state != FetchState.OK
+    counted_before = stats.counted_as(document)
     if document is None:
         document = Document(registry=registry, source_id=entry.source_id, first_seen_at=seen_at)
     if not values["doc_type"] and document.doc_type:
@@ -157,6 +159,7 @@ def document_upsert(
         document.last_changed_at = seen_at
         document.index_dirty = True
     document.save()
+    stats.body_month_move(counted_before, stats.counted_as(document))
 
     file_changes = _files_sync(document, entry.files)
     if file_changes and not created:
@@ -352,10 +355,12 @@ def document_withdrawn(*, document: Document, seen_at: datetime | None = None) -
     if document.withdrawn_at is not None:
         Document.objects.filter(pk=document.pk).update(last_checked_at=seen_at)
         return False
+    counted_before = stats.counted_as(document)
     document.withdrawn_at = seen_at
     document.last_checked_at = seen_at
     document.index_dirty = True
     document.save(update_fields=["withdrawn_at", "last_checked_at", "index_dirty"])
+    stats.body_month_move(counted_before, stats.counted_as(document))
     _review(
         DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.WITHDRAWN, seen_at=seen_at)
     )
@@ -375,10 +380,12 @@ def document_take_down(*, document: Document, reason: str, actor=None) -> None:
     """An operator's takedown: the document leaves every public route; the history stays."""
     from dokreg.desk import audit
 
+    counted_before = stats.counted_as(document)
     document.taken_down_at = timezone.now()
     document.takedown_reason = reason
     document.index_dirty = True
     document.save(update_fields=["taken_down_at", "takedown_reason", "index_dirty"])
+    stats.body_month_move(counted_before, stats.counted_as(document))
     files_withhold(document=document)
     audit.record(actor, "takedown", document, f"taken down: {reason}", reason=reason)
 
@@ -389,10 +396,12 @@ def document_take_down_undo(*, document: Document, actor=None) -> None:
     from dokreg.desk import audit
 
     audit.record(actor, "takedown_undo", document, "public again", reason=document.takedown_reason)
+    counted_before = stats.counted_as(document)
     document.taken_down_at = None
     document.takedown_reason = ""
     document.index_dirty = True
     document.save(update_fields=["taken_down_at", "takedown_reason", "index_dirty"])
+    stats.body_month_move(counted_before, stats.counted_as(document))
     if document.access == Access.PUBLIC:
         File.objects.filter(document=document, parent=None, download_state=File.Download.WITHHELD).update(
             download_state=File.Download.PENDING
