@@ -31,40 +31,6 @@ def run(*argv: str) -> int:
     return exit_.value.code
 
 
-@pytest.mark.parametrize(
-    "basis",
-    [
-        "AvTS § 35 lg 1 p 12",
-        "§ 35 lg 1 p 12 teave",
-        "12",
-        "AvTS § 35 lg 1 p 12,19",
-        "AvTS § 35 lg 1 p 11-15",
-        "AvTS § 35 lg 1 p 2; AvTS § 35 lg 1 p 12",
-        "teave, mis sisaldab isikuandmeid",
-        "mis sisaldab eriliiki isikuandmeid",
-        "eraelu puutumatust kahjustav teave",
-    ],
-)
-def test_personal_data_bases_are_recognised(basis):
-    assert alerts.personal_data_basis(basis)
-
-
-@pytest.mark.parametrize(
-    "basis",
-    [
-        "AvTS § 35 lg 1 p 1",
-        "p 2",
-        "AvTS § 35 lg 1 p 17",
-        "AvTS § 35 lg 2 p 2",
-        "HkMS § 89 lg 1",
-        "LS § 184 lg 3 p 1-4",
-        "",
-    ],
-)
-def test_other_bases_are_not_personal_data(basis):
-    assert not alerts.personal_data_basis(basis)
-
-
 def test_follow_loop_beats_and_a_stale_beat_is_mailed_once_per_stale_period(operators, smtp_server):
     assert alerts.heartbeat_check().message.startswith("the follow loop has never run")
     follow(interval=0, once=True, only="no-such-register")

@@ -8,7 +8,6 @@ The digest covers what happened since the previous digest (or the last 24 hours)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -20,6 +19,7 @@ from dokreg.archive.models import DocumentVersion, Problem
 from dokreg.desk import mails
 from dokreg.desk.models import AlertState, RemovalRequest
 from dokreg.registries.models import Registry
+from dokreg.review.bases import is_personal_data
 
 FOLLOW = "follow-heartbeat"
 FOLLOW_ALERTED = "follow-heartbeat-alerted"
@@ -76,29 +76,6 @@ def _minutes(age: timedelta) -> int:
 
 # --- the digest ------------------------------------------------------------------------------------
 
-# AvTS § 35 lg 1 p 12 (personal data) in the spellings registers use: "p 12", a bare "12" from a comma
-# split, "p 12,19", ranges such as "p 11-15", or words only.
-# TODO(lead): switch to dokreg.review's `is_personal_data_basis` on merge; this is a stand-in.
-_PERSONAL_WORDS = re.compile(r"isikuandme|eraelu", re.IGNORECASE)
-_POINTS = re.compile(r"(?:\bp\.?\s*|^\s*|,\s*)(\d+)(?:\s*[-–]\s*(\d+))?", re.IGNORECASE)
-
-
-def personal_data_basis(text: str) -> bool:
-    if not text:
-        return False
-    if _PERSONAL_WORDS.search(text):
-        return True
-    if re.search(r"\b(?:HkMS|LS|KrMS|TsMS)\b", text) and "AvTS" not in text:
-        return False
-    if re.search(r"lg\s*2\b", text) and not re.search(r"lg\s*1\b", text):
-        return False
-    for match in _POINTS.finditer(text):
-        first = int(match.group(1))
-        last = int(match.group(2) or first)
-        if first <= 12 <= last:
-            return True
-    return False
-
 
 @dataclass(frozen=True)
 class Digest:
@@ -138,7 +115,7 @@ def digest_build(*, since: datetime, now: datetime) -> Digest:
         .select_related("document__registry")
         .order_by("seen_at")
     )
-    restrictions = [v for v in versions if personal_data_basis(_basis_after(v))]
+    restrictions = [v for v in versions if is_personal_data(_basis_after(v))]
     failed = (
         Problem.objects.filter(stage=Problem.Stage.EXTRACT, resolved_at__isnull=True, seen_at__gte=since)
         .values("registry__name")
