@@ -13,13 +13,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import IO
 
 from django.conf import settings
 
 from dokreg.archive.models import Blob
+from dokreg.atomic import atomic_file
 from dokreg.errors import BadInput
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -61,14 +61,8 @@ def _local_put(path: Path, data: bytes) -> None:
     if path.exists():
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as handle:
+        handle.write(data)
 
 
 def blob_read(sha256: str) -> bytes:
