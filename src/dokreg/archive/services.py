@@ -33,31 +33,13 @@ from dokreg.archive.restrictions import access_level, parse_bases
 from dokreg.archive.storage import blob_delete_unused
 from dokreg.archive.text import xml_safe_all
 from dokreg.errors import DokregError
+from dokreg.reading.fields import TRACKED
 from dokreg.registries.models import Registry
 from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEntry
 
 # Fields whose change at the source is a new version of the document.
-TRACKED_FIELDS = (
-    "reference",
-    "registered",
-    "doc_type",
-    "title",
-    "function",
-    "series",
-    "case_file",
-    "access",
-    "access_text",
-    "restriction_basis",
-    "restriction_change_basis",
-    "restriction_begins",
-    "restriction_ends",
-    "sender_reference",
-    "correspondent",
-    "channel",
-    "responsible",
-    "due_date",
-    "sent_at",
-)
+# The fields whose changes are recorded: the read layer's field table says which.
+TRACKED_FIELDS = TRACKED
 
 
 @dataclass

@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from dokreg.public import browse
-from dokreg.public.params import parse_page
+from dokreg.reading import browse
+from dokreg.reading.params import parse_page
 from dokreg.registries.models import Registry
 
 

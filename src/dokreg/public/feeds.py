@@ -24,8 +24,8 @@ from dokreg.archive.selectors import publishable_documents
 from dokreg.archive.text import xml_safe_all
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.public import selectors
-from dokreg.public.params import SearchParams, parse_search
+from dokreg.reading import documents as selectors
+from dokreg.reading.params import SearchParams, parse_search
 from dokreg.registries.models import Registry
 
 ITEMS = 50

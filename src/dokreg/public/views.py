@@ -1,4 +1,5 @@
-"""The public archive's pages: thin views over ``public.selectors`` (which keep the publication rule)."""
+"""The public archive's pages: thin views over the read layer (``dokreg.reading``), which keeps the
+publication rule and hands out masked output types."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from dokreg.errors import BadInput, DokregError
-from dokreg.public import body as body_stats
-from dokreg.public import browse, selectors
-from dokreg.public.params import SearchForm, parse_page, parse_search
+from dokreg.reading import body as body_stats
+from dokreg.reading import browse
+from dokreg.reading import documents as selectors
+from dokreg.reading.params import SearchForm, parse_page, parse_search
 from dokreg.registries.models import Registry
 
 # Types a browser may show in place; everything else (HTML, SVG, XML, …) downloads, so a
@@ -70,7 +72,7 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "page": page,
         "doc": page.document,
-        "correspondence": browse.same_correspondence(page.document),
+        "correspondence": page.same_correspondence,
     }
     return render(request, "public/document.html", context)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router
@@ -12,9 +11,8 @@ from ninja import Router
 from dokreg.api.items import absolute, document_item, http_url, masked
 from dokreg.api.routers.documents import ApiNotFound
 from dokreg.api.schemas import ErrorOut, MatterOut, RegistryDetail, RegistryOut
-from dokreg.archive.models import Matter
-from dokreg.archive.selectors import publishable_documents
-from dokreg.public import selectors
+from dokreg.reading import browse
+from dokreg.reading import documents as selectors
 from dokreg.registries.models import Registry
 
 router = Router(tags=["registries"])
@@ -45,9 +43,7 @@ def _registry(request: HttpRequest, body: Registry, documents: int) -> dict[str,
 @router.get("/registries", response=list[RegistryOut])
 def registries_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Every body in the catalogue, with its published document count and when it was last synced."""
-    counts = dict(
-        publishable_documents().values("registry").annotate(n=Count("id")).values_list("registry", "n")
-    )
+    counts = selectors.published_counts()
     return [_registry(request, body, counts.get(body.pk, 0)) for body in selectors.all_registries()]
 
 
@@ -73,16 +69,13 @@ def registry_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
 @router.get("/matters/{int:matter_id}", response={200: MatterOut, 404: ErrorOut})
 def matter_detail(request: HttpRequest, matter_id: int) -> dict[str, Any]:
     """The published documents sharing one reference root; a matter with none published is unknown."""
-    matter = Matter.objects.select_related("registry").filter(pk=matter_id).first()
-    docs = []
-    if matter is not None:
-        qs = publishable_documents().filter(matter=matter).select_related("registry")
-        docs = list(qs.order_by("registered", "id")[:MATTER_LIMIT])
-    if not docs:
+    found = browse.matter_documents(matter_id, limit=MATTER_LIMIT)
+    if found is None:
         raise ApiNotFound(f"matter {matter_id}: no such matter with published documents")
+    matter, docs = found
     return {
         "id": matter.pk,
         "registry": matter.registry.slug,
-        "root": masked(matter.root),
+        "root": matter.root,
         "documents": [document_item(request, d) for d in docs],
     }

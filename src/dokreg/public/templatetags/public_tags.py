@@ -6,7 +6,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from dokreg.archive.models import Access
-from dokreg.public.selectors import download_name as _download_name
+from dokreg.reading.documents import download_name as _download_name
 from dokreg.registries.models import Registry
 
 register = template.Library()

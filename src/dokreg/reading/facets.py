@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from dokreg.public.params import ACCESS_CHOICES, SearchParams, params_query, toggled
+from dokreg.reading.params import ACCESS_CHOICES, SearchParams, params_query, toggled
 from dokreg.registries.models import Registry
 
 

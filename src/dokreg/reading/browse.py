@@ -16,9 +16,11 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear, TruncMonth
 
 from dokreg.archive.models import Access, Document, Matter, Relation
-from dokreg.archive.selectors import publishable_documents
-from dokreg.public.paging import Pager
-from dokreg.public.selectors import PER_PAGE, RelationRow
+from dokreg.privacy.personal_codes import mask_personal_codes
+from dokreg.reading import build
+from dokreg.reading.paging import PER_PAGE, Pager
+from dokreg.reading.rule import publishable_documents
+from dokreg.reading.types import DocumentCard, MatterView, RelationView
 from dokreg.registries.models import Registry
 
 # Years a register could plausibly hold; anything else in a URL is a 404, not a query.
@@ -79,14 +81,16 @@ def year_months(registry: Registry, year: int) -> list[MonthRow]:
     ]
 
 
-def month_documents(registry: Registry, year: int, month: int, *, page: int) -> tuple[Pager, list[Document]]:
+def month_documents(
+    registry: Registry, year: int, month: int, *, page: int
+) -> tuple[Pager, list[DocumentCard]]:
     """One page of a month's documents, in registration order (as a register's journal reads)."""
     first = date(year, month, 1)
     last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
     qs = _in_range(registry, first, last)
     pager = Pager(page=page, per_page=PER_PAGE, total=qs.count())
-    docs = qs.order_by("registered", "id")[pager.offset : pager.offset + PER_PAGE]
-    return pager, list(docs)
+    docs = qs.select_related("registry").order_by("registered", "id")[pager.offset : pager.offset + PER_PAGE]
+    return pager, build.cards(docs)
 
 
 def _in_range(registry: Registry, first: date, last: date) -> QuerySet[Document]:
@@ -139,16 +143,18 @@ def series_tree(registry: Registry) -> list[FunctionRow]:
     functions: dict[str, FunctionRow] = {}
     series: dict[tuple[str, str], SeriesRow] = {}
     for r in rows:
-        fn = functions.setdefault(r["function"], FunctionRow(function=r["function"], series=[]))
+        fn = functions.setdefault(
+            r["function"], FunctionRow(function=mask_personal_codes(r["function"]), series=[])
+        )
         node = series.get((r["function"], r["series"]))
         if node is None:
-            node = SeriesRow(key=series_key(r["series"]), series=r["series"], files=[])
+            node = SeriesRow(key=series_key(r["series"]), series=mask_personal_codes(r["series"]), files=[])
             series[(r["function"], r["series"])] = node
             fn.series.append(node)  # type: ignore[union-attr]
         node.documents += r["n"]
         fn.documents += r["n"]
         if r["case_file"]:
-            node.files.append(FileRow(case_file=r["case_file"], documents=r["n"]))  # type: ignore[union-attr]
+            node.files.append(FileRow(case_file=mask_personal_codes(r["case_file"]), documents=r["n"]))  # type: ignore[union-attr]
     for fn in functions.values():
         fn.series.sort(key=lambda s: natural_key(s.series))  # type: ignore[union-attr]
         for node in fn.series:  # type: ignore[union-attr]
@@ -175,7 +181,7 @@ class SeriesPage:
     files: list[FileRow]
     case_file: str
     pager: Pager
-    documents: list[Document]
+    documents: list[DocumentCard]
 
 
 def series_page(registry: Registry, key: str, *, case_file: str = "", page: int) -> SeriesPage | None:
@@ -200,7 +206,11 @@ def series_page(registry: Registry, key: str, *, case_file: str = "", page: int)
     total = per_file.get(case_file, 0) if case_file else sum(g["n"] for g in groups)
     qs = in_series.filter(case_file=case_file) if case_file else in_series
     pager = Pager(page=page, per_page=PER_PAGE, total=total)
-    docs = list(qs.order_by("-registered", "-id")[pager.offset : pager.offset + PER_PAGE])
+    docs = build.cards(
+        qs.select_related("registry").order_by("-registered", "-id")[pager.offset : pager.offset + PER_PAGE]
+    )
+    names = [mask_personal_codes(n) for n in names]
+    files = [FileRow(case_file=mask_personal_codes(f.case_file), documents=f.documents) for f in files]
     return SeriesPage(key=key, names=names, files=files, case_file=case_file, pager=pager, documents=docs)
 
 
@@ -209,13 +219,13 @@ def series_page(registry: Registry, key: str, *, case_file: str = "", page: int)
 
 @dataclass(frozen=True)
 class MatterEntry:
-    document: Document
-    relations: list[RelationRow]
+    document: DocumentCard
+    relations: list[RelationView]
 
 
 @dataclass(frozen=True)
 class MatterPage:
-    matter: Matter
+    matter: MatterView
     pager: Pager
     entries: list[MatterEntry]
 
@@ -234,26 +244,42 @@ def matter_page(pk: int, *, page: int) -> MatterPage | None:
     if not total:
         return None
     pager = Pager(page=page, per_page=MATTER_PER_PAGE, total=total)
-    docs = list(qs.order_by("registered", "id")[pager.offset : pager.offset + MATTER_PER_PAGE])
+    docs = list(
+        qs.select_related("registry").order_by("registered", "id")[
+            pager.offset : pager.offset + MATTER_PER_PAGE
+        ]
+    )
     relations = relations_of(docs)
-    entries = [MatterEntry(document=d, relations=relations.get(d.pk, [])) for d in docs]
-    return MatterPage(matter=matter, pager=pager, entries=entries)
+    entries = [MatterEntry(document=build.card(d), relations=relations.get(d.pk, [])) for d in docs]
+    return MatterPage(matter=build.matter_view(matter), pager=pager, entries=entries)
 
 
-def relations_of(docs: list[Document]) -> dict[int, list[RelationRow]]:
+def matter_documents(pk: int, *, limit: int) -> tuple[MatterView, list[DocumentCard]] | None:
+    """A matter and its first ``limit`` published documents in registration order; ``None`` when it
+    has none published (its reference root alone would say that something hidden exists)."""
+    matter = Matter.objects.select_related("registry").filter(pk=pk).first()
+    if matter is None:
+        return None
+    qs = publishable_documents().filter(matter=matter).select_related("registry")
+    docs = build.cards(qs.order_by("registered", "id")[:limit])
+    return (build.matter_view(matter), docs) if docs else None
+
+
+def relations_of(docs: list[Document]) -> dict[int, list[RelationView]]:
     """Relations of many documents in two queries; a hidden target keeps its title and link to itself."""
     relations = list(Relation.objects.filter(document__in=docs).order_by("document_id", "id"))
     target_ids = {r.target_id for r in relations if r.target_id}
     visible = set(publishable_documents().filter(pk__in=target_ids).values_list("pk", flat=True))
-    rows: dict[int, list[RelationRow]] = {}
+    rows: dict[int, list[RelationView]] = {}
     for r in relations:
         hidden = r.target_id is not None and r.target_id not in visible
         rows.setdefault(r.document_id, []).append(
-            RelationRow(
-                kind=r.kind,
-                reference=r.reference,
-                title="" if hidden else r.title,
-                doc_type=r.doc_type,
+            RelationView(
+                kind=mask_personal_codes(r.kind),
+                reference=mask_personal_codes(r.reference),
+                # A target we hold but do not publish (withdrawn, taken down) keeps its title to itself.
+                title="" if hidden else mask_personal_codes(r.title),
+                doc_type=mask_personal_codes(r.doc_type),
                 target_id=r.target_id if r.target_id in visible else None,
             )
         )
@@ -267,7 +293,7 @@ def relations_of(docs: list[Document]) -> dict[int, list[RelationRow]]:
 REFERENCE_LIKE = re.compile(r"(?=.*\d).{3,}")
 
 
-def same_correspondence(doc: Document, *, limit: int = CORRESPONDENCE_LIMIT) -> list[Document]:
+def same_correspondence(doc: Document, *, limit: int = CORRESPONDENCE_LIMIT) -> list[DocumentCard]:
     """Documents of other registers carrying this letter's number as theirs or as the sender's.
 
     A letter out of one ministry is a letter in at another: the receiver records the sender's
@@ -281,4 +307,4 @@ def same_correspondence(doc: Document, *, limit: int = CORRESPONDENCE_LIMIT) -> 
     if not match:
         return []
     qs = publishable_documents().filter(match).exclude(registry_id=doc.registry_id).select_related("registry")
-    return list(qs.order_by("registered", "id")[:limit])
+    return build.cards(qs.order_by("registered", "id")[:limit])

@@ -15,7 +15,7 @@ from django.db.models.functions import TruncDate
 
 from dokreg.archive.models import RestrictionBasis
 from dokreg.archive.selectors import publishable_documents
-from dokreg.public.browse import natural_key
+from dokreg.reading.browse import natural_key
 from dokreg.registries.models import Registry
 
 BASES_SHOWN = 30
