@@ -1,6 +1,6 @@
 """Sitemaps (``/sitemap.xml``): an index of the static pages and one section per body and year.
 
-Sections list only ``publishable_documents()``: a document restricted later stays listed (its
+Sections list only what ``reading.sitemap`` gives (publishable documents' ids and times): a document restricted later stays listed (its
 metadata is public), one withdrawn or taken down leaves at the next crawl. Sections are found in
 the database per request, so a new body or year appears without a deploy. Also ``/robots.txt``.
 """
@@ -12,14 +12,13 @@ from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Max, QuerySet
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
-from dokreg.archive.models import Document
-from dokreg.archive.selectors import publishable_documents
+from dokreg.reading import sitemap
+from dokreg.reading.types import SitemapEntry
 from dokreg.registries.models import Registry
 
 UNDATED = "undated"
@@ -51,23 +50,18 @@ class DocumentsSitemap(Sitemap):
     def __init__(self, slug: str, year: int | None) -> None:
         self.slug, self.year = slug, year
 
-    def items(self) -> QuerySet[Document]:
-        qs = publishable_documents().filter(registry__slug=self.slug)
-        qs = (
-            qs.filter(registered__isnull=True) if self.year is None else qs.filter(registered__year=self.year)
-        )
-        return qs.only("pk", "first_seen_at", "last_changed_at").order_by("pk")
+    def items(self) -> sitemap.Entries:
+        return sitemap.entries(self.slug, self.year)
 
-    def location(self, item: Document) -> str:
+    def location(self, item: SitemapEntry) -> str:
         return reverse("public:document", args=[item.pk])
 
-    def lastmod(self, item: Document) -> datetime:
-        return item.last_changed_at or item.first_seen_at
+    def lastmod(self, item: SitemapEntry) -> datetime | None:
+        return item.lastmod
 
     def get_latest_lastmod(self) -> datetime | None:
         # Django's default loads every item to take the maximum; the index asks this of every section.
-        latest = self.items().aggregate(latest=Max(Coalesce("last_changed_at", "first_seen_at")))
-        return latest["latest"]
+        return sitemap.latest(self.slug, self.year)
 
 
 class Sections(Mapping):
@@ -90,14 +84,7 @@ class Sections(Mapping):
 
     def __iter__(self) -> Iterator[str]:
         yield from self.fixed
-        pairs = (
-            publishable_documents()
-            .annotate(year=ExtractYear("registered"))
-            .values_list("registry__slug", "year")
-            .distinct()
-        )
-        # Sorted here: databases disagree on where NULL (undated) goes; undated comes last.
-        for slug, year in sorted(pairs, key=lambda p: (p[0], p[1] is None, p[1] or 0)):
+        for slug, year in sitemap.sections():
             yield f"{slug}-{year if year is not None else UNDATED}"
 
     def __len__(self) -> int:

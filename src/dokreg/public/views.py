@@ -127,10 +127,10 @@ def about(request: HttpRequest) -> HttpResponse:
 @require_safe
 def file_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """Stream a public file's bytes; anything not in ``publishable_files()`` is a 404."""
-    file = selectors.downloadable_file(pk)
+    file = selectors.download(pk)
     if file is None:
         raise Http404("no public file with this id")
-    if selectors.original_withheld(file):
+    if file.withheld:
         return HttpResponse(
             _(
                 "Faili originaali ei avaldata, sest see sisaldab isikuandmeid (isikukoodi). Faili tekst on dokumendi lehel, isikukoodid varjatud."
@@ -138,10 +138,10 @@ def file_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             status=403,
             content_type="text/plain; charset=utf-8",
         )
-    path = _blob_path(file.blob_id)
+    path = _blob_path(file.sha256)
     if path is None or not path.is_file():
         raise Http404("the file's bytes are not in the store")
-    filename = selectors.download_name(file.name)
+    filename = file.filename
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(
         path.open("rb"),

@@ -265,6 +265,22 @@ def matter_documents(pk: int, *, limit: int) -> tuple[MatterView, list[DocumentC
     return (build.matter_view(matter), docs) if docs else None
 
 
+def newest_arrivals(
+    *, registry: Registry | None = None, series: str = "", matter_id: int | None = None, limit: int
+) -> list[DocumentCard]:
+    """Newest arrivals first (for feeds): a follower wants what reached the archive, whatever its
+    registration date; of one body (and one series of it, by name or code) or of one matter."""
+    qs = publishable_documents()
+    if registry is not None:
+        qs = qs.filter(registry=registry)
+    if series:
+        # Series are written "5-4 Kirjavahetus (AV)": the code alone follows the series too.
+        qs = qs.filter(Q(series=series) | Q(series__startswith=series + " "))
+    if matter_id is not None:
+        qs = qs.filter(matter_id=matter_id)
+    return build.cards(qs.select_related("registry").order_by("-first_seen_at", "-id")[:limit])
+
+
 def relations_of(docs: list[Document]) -> dict[int, list[RelationView]]:
     """Relations of many documents in two queries; a hidden target keeps its title and link to itself."""
     relations = list(Relation.objects.filter(document__in=docs).order_by("document_id", "id"))

@@ -597,6 +597,24 @@ def download_name(name: str) -> str:
     return CONTROL_CHARS.sub("", base).strip() or "fail"
 
 
+@dataclass(frozen=True)
+class Download:
+    """What the download view needs to stream a public file's bytes, or to refuse them."""
+
+    pk: int
+    filename: str  # the file's own name, safe in a header (``download_name``)
+    sha256: str
+    withheld: bool  # the original holds a personal code: not served (``original_withheld``)
+
+
+def download(pk: int) -> Download | None:
+    """A public, downloaded file's bytes to serve; ``None`` when ``pk`` is no such file."""
+    f = downloadable_file(pk)
+    if f is None:
+        return None
+    return Download(pk=f.pk, filename=download_name(f.name), sha256=f.blob_id, withheld=original_withheld(f))
+
+
 def downloadable_file(pk: int) -> File | None:
     return publishable_files().select_related("blob").filter(pk=pk, blob__isnull=False).first()
 
