@@ -240,6 +240,19 @@ EXPORTED: tuple[str, ...] = tuple(f.name for f in DOCUMENT_FIELDS if f.export an
 PERSONAL: frozenset[str] = frozenset(f.name for f in DOCUMENT_FIELDS if f.personal)
 
 
+def index_keyword_filters(table: tuple[DocField, ...] = DOCUMENT_FIELDS) -> tuple[tuple[str, str], ...]:
+    """(SearchFilters attribute, keyword field) of each filter the index answers as "any of these
+    keywords" on one raw field; access (with its expired-AK reading), dates, bases and the files flag
+    have their own clauses in ``dokreg.search.filters``."""
+    return tuple(
+        (f.filter.attr, f.keyword)
+        for f in table
+        if f.filter
+        and f.keyword
+        and (f.filter.kind == FilterKind.TEXT or (f.filter.kind == FilterKind.CHOICE and f.name != "access"))
+    )
+
+
 def label(name: str) -> str:
     """The field's label in the active language; an unknown name is shown as it is."""
     field = BY_NAME.get(name)

@@ -11,6 +11,7 @@ from datetime import date
 
 import tantivy
 
+from dokreg.reading.fields import index_keyword_filters
 from dokreg.search import schema as s
 from dokreg.search.types import EXPIRED_AK, SearchFilters
 from dokreg.search.writer import basis_key, keyword
@@ -27,17 +28,8 @@ FACET_FILTER = {
     "series": "series",
 }
 
-# Filters that are "any of these keywords" on one raw field.
-_KEYWORD_FILTERS = (
-    ("registries", s.REGISTRY),
-    ("doc_types", s.DOC_TYPE),
-    ("functions", s.FUNCTION),
-    ("series", s.SERIES_KEY),
-    ("case_files", s.CASE_FILE),
-    ("correspondents", s.CORRESPONDENT),
-    ("channels", s.CHANNEL),
-    ("file_kinds", s.FILE_KIND),
-)
+# Filters that are "any of these keywords" on one raw field: the read layer's field table names them.
+_KEYWORD_FILTERS = index_keyword_filters()
 
 
 def filter_clauses(filters: SearchFilters, today: date) -> dict[str, tantivy.Query]:
