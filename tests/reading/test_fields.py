@@ -57,7 +57,8 @@ def test_every_filter_is_a_form_field_a_query_key_and_a_search_parameter():
 def test_the_api_documents_every_filter(client):
     schema_doc = client.get("/api/v1/openapi.json").json()
     parameters = {
-        p["name"]: p.get("description", "") for p in schema_doc["paths"]["/api/v1/documents"]["get"]["parameters"]
+        p["name"]: p.get("description", "")
+        for p in schema_doc["paths"]["/api/v1/documents"]["get"]["parameters"]
     }
     for f in FILTERS:
         names = [f"{f.param}_from", f"{f.param}_to"] if f.kind == FilterKind.DATES else [f.param]
@@ -84,7 +85,9 @@ def test_every_label_has_an_english_translation():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "f", [f for f in DOCUMENT_FIELDS if f.filter and f.filter.kind == FilterKind.TEXT and not f.derived], ids=str
+    "f",
+    [f for f in DOCUMENT_FIELDS if f.filter and f.filter.kind == FilterKind.TEXT and not f.derived],
+    ids=str,
 )
 def test_every_text_filter_of_the_table_narrows_the_api_search(client, f):
     body = make_registry()

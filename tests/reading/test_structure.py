@@ -52,7 +52,9 @@ def test_public_pages_feeds_and_sitemaps_import_no_archive_model_nor_the_rule():
         names = imported_modules(path)
         bad = {m for m in names if m.startswith(("dokreg.archive.selectors", "dokreg.archive.services"))}
         bad |= {m for m in names if m.startswith("dokreg.archive.models.") and _is_model(m)}
-        bad |= {m for m in names if m == "dokreg.archive.models" and not any(n.startswith(m + ".") for n in names)}
+        bad |= {
+            m for m in names if m == "dokreg.archive.models" and not any(n.startswith(m + ".") for n in names)
+        }
         assert not bad, f"{path.relative_to(SRC)} imports {sorted(bad)}: read through dokreg.reading"
 
 
@@ -82,7 +84,9 @@ def test_no_public_surface_queries_documents_itself():
 def test_every_output_type_is_frozen():
     for value in vars(types).values():
         if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == types.__name__:
-            assert value.__dataclass_params__.frozen, f"{value.__name__} can be changed after the read layer made it"
+            assert value.__dataclass_params__.frozen, (
+                f"{value.__name__} can be changed after the read layer made it"
+            )
 
 
 # --- what the templates get ------------------------------------------------------------------
