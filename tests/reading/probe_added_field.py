@@ -1,5 +1,6 @@
 """Run only by ``test_fields.py`` with ``-p tests.reading.added_field_plugin`` (which adds ``parser`` to
-the field table): that one entry must reach the search form, the filters, the API and the exports."""
+the field table): that one entry must reach the search form, the filters, the API (parameter, detail
+and its schema) and the exports."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ def test_one_table_entry_reaches_form_filters_api_and_exports(client):
     assert "parser" in parameters
     items = client.get("/api/v1/documents", {"parser": "adr-2"}).json()["items"]
     assert [item["id"] for item in items] == [adr.pk]
+    assert client.get(f"/api/v1/documents/{adr.pk}").json()["parser"] == "adr-2"
+    detail_schema = schema["components"]["schemas"]["DocumentDetail"]
+    assert "parser" in detail_schema["properties"]
 
     # The exports: a CSV column and an NDJSON key.
     response = client.get(f"/api/v1/export/{body.slug}.csv")

@@ -12,7 +12,9 @@ Labels are Estonian source strings (``gettext_lazy``), translated in the ``en`` 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -251,6 +253,20 @@ def index_keyword_filters(table: tuple[DocField, ...] = DOCUMENT_FIELDS) -> tupl
         and f.keyword
         and (f.filter.kind == FilterKind.TEXT or (f.filter.kind == FilterKind.CHOICE and f.name != "access"))
     )
+
+
+def value_type(name: str) -> Any:
+    """The type of a column's value as the API's typed schemas declare it (read from the model)."""
+    from django.db import models
+
+    from dokreg.archive.models import Document
+
+    column = Document._meta.get_field(name)
+    if isinstance(column, models.DateTimeField):
+        return datetime | None
+    if isinstance(column, models.DateField):
+        return date | None
+    return str
 
 
 def label(name: str) -> str:
