@@ -13,7 +13,6 @@ from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
@@ -21,11 +20,10 @@ from django.utils.translation import gettext as _
 from dokreg.archive.text import xml_safe_all
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.reading import browse
+from dokreg.reading import browse, registries
 from dokreg.reading import documents as selectors
 from dokreg.reading.params import SearchParams, parse_search
-from dokreg.reading.types import DocumentCard, MatterView
-from dokreg.registries.models import Registry
+from dokreg.reading.types import DocumentCard, MatterView, RegistryView
 
 ITEMS = 50
 
@@ -81,7 +79,7 @@ class SearchFeed(DocumentFeed):
         # nothing per request may be kept on it.
         data = request.GET.copy()
         data.pop("page", None)
-        _form, params = parse_search(data, registry_choices=selectors.registry_choices())
+        _form, params = parse_search(data, registry_choices=registries.registry_choices())
         if params.errors:
             raise BadInput("; ".join(params.errors))
         return replace(params, sort="date", page=1), data.urlencode()
@@ -108,18 +106,21 @@ class SearchFeed(DocumentFeed):
 class RegistryFeed(DocumentFeed):
     """``/asutus/<slug>/atom/`` — a body's newest; ``?sari=<series or its code>`` narrows to one series."""
 
-    def get_object(self, request: HttpRequest, slug: str) -> tuple[Registry, str]:
+    def get_object(self, request: HttpRequest, slug: str) -> tuple[RegistryView, str]:
         series = request.GET.get("sari", "").strip()[:500]
-        return get_object_or_404(Registry, slug=slug), series
+        body = registries.body(slug)
+        if body is None:
+            raise Http404("no such body in the catalogue")
+        return body, series
 
-    def title(self, obj: tuple[Registry, str]) -> str:
+    def title(self, obj: tuple[RegistryView, str]) -> str:
         body, series = obj
         return f"{body.name}: {mask_personal_codes(series)}" if series else body.name
 
-    def link(self, obj: tuple[Registry, str]) -> str:
+    def link(self, obj: tuple[RegistryView, str]) -> str:
         return reverse("public:registry", args=[obj[0].slug])
 
-    def items(self, obj: tuple[Registry, str]) -> list[DocumentCard]:
+    def items(self, obj: tuple[RegistryView, str]) -> list[DocumentCard]:
         body, series = obj
         return browse.newest_arrivals(registry=body, series=series, limit=ITEMS)
 

@@ -12,14 +12,12 @@ from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
-from dokreg.reading import sitemap
-from dokreg.reading.types import SitemapEntry
-from dokreg.registries.models import Registry
+from dokreg.reading import registries, sitemap
+from dokreg.reading.types import RegistryView, SitemapEntry
 
 UNDATED = "undated"
 
@@ -37,10 +35,10 @@ class StaticSitemap(Sitemap):
 class RegistriesSitemap(Sitemap):
     changefreq = "daily"
 
-    def items(self) -> QuerySet[Registry]:
-        return Registry.objects.exclude(state=Registry.State.NOT_COVERED).order_by("slug")
+    def items(self) -> list[RegistryView]:
+        return sorted(registries.covered_registries(), key=lambda body: body.slug)
 
-    def location(self, item: Registry) -> str:
+    def location(self, item: RegistryView) -> str:
         return reverse("public:registry", args=[item.slug])
 
 
@@ -78,7 +76,7 @@ class Sections(Mapping):
         slug, _, year = section.rpartition("-")
         if not slug or not (year == UNDATED or (year.isdigit() and len(year) == 4)):
             raise KeyError(section)
-        if not Registry.objects.filter(slug=slug).exists():
+        if registries.body(slug) is None:
             raise KeyError(section)
         return DocumentsSitemap(slug, None if year == UNDATED else int(year))
 

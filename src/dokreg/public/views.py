@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -18,8 +18,9 @@ from dokreg.errors import BadInput, DokregError
 from dokreg.reading import body as body_stats
 from dokreg.reading import browse
 from dokreg.reading import documents as selectors
+from dokreg.reading import registries as catalogue
 from dokreg.reading.params import SearchForm, parse_page, parse_search
-from dokreg.registries.models import Registry
+from dokreg.reading.types import RegistryView
 
 # Types a browser may show in place; everything else (HTML, SVG, XML, …) downloads, so a
 # file from a register can never run script on our origin.
@@ -29,21 +30,21 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(None, registry_choices=selectors.registry_choices())
+    form = SearchForm(None, registry_choices=catalogue.registry_choices())
     return render(
         request,
         "public/home.html",
         {
             "form": form,
             "documents": selectors.newest_documents(),
-            "registries": selectors.covered_registries(),
+            "registries": catalogue.covered_registries(),
         },
     )
 
 
 @require_safe
 def results(request: HttpRequest) -> HttpResponse:
-    form, params = parse_search(request.GET, registry_choices=selectors.registry_choices())
+    form, params = parse_search(request.GET, registry_choices=catalogue.registry_choices())
     context: dict = {"form": form, "params": params, "errors": list(params.errors), "result": None}
     if params.errors:
         return render(request, "public/results.html", context, status=400)
@@ -79,7 +80,9 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_safe
 def registry(request: HttpRequest, slug: str) -> HttpResponse:
-    body = get_object_or_404(Registry, slug=slug)
+    body = catalogue.body(slug)
+    if body is None:
+        raise Http404("no such body in the catalogue")
     page, page_error = parse_page(request.GET.get("page"))
     stats = selectors.registry_stats(body)
     pager, documents = selectors.registry_documents(body, page=page, total=stats.documents)
@@ -95,7 +98,7 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "public/registry.html", context, status=status)
 
 
-def _body_extras(body: Registry) -> dict:
+def _body_extras(body: RegistryView) -> dict:
     """Years to browse, restriction bases used and the lag to our first sight (covered bodies only)."""
     if not body.covered:
         return {}
@@ -108,7 +111,7 @@ def _body_extras(body: Registry) -> dict:
 
 @require_safe
 def registries(request: HttpRequest) -> HttpResponse:
-    bodies = selectors.all_registries()
+    bodies = catalogue.all_registries()
     return render(
         request,
         "public/registries.html",

@@ -14,9 +14,10 @@ from django.db.models import Case, CharField, Count, F, Value, When
 from django.db.models.functions import TruncDate
 
 from dokreg.archive.models import RestrictionBasis
-from dokreg.archive.selectors import publishable_documents
+from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.reading.browse import natural_key
-from dokreg.registries.models import Registry
+from dokreg.reading.rule import publishable_documents
+from dokreg.reading.types import RegistryView
 
 BASES_SHOWN = 30
 LAG_WINDOW_DAYS = 365
@@ -28,13 +29,13 @@ class BasisRow:
     documents: int
 
 
-def restriction_bases(registry: Registry, *, limit: int = BASES_SHOWN) -> list[BasisRow]:
+def restriction_bases(registry: RegistryView, *, limit: int = BASES_SHOWN) -> list[BasisRow]:
     """The legal bases of the body's restrictions, most used first, as ``AvTS § 35 lg 1 p 12``.
 
     Bases the parser could not normalise are grouped by their own text, so nothing is dropped.
     """
     rows = (
-        RestrictionBasis.objects.filter(document__in=publishable_documents().filter(registry=registry))
+        RestrictionBasis.objects.filter(document__in=publishable_documents().filter(registry_id=registry.pk))
         .annotate(
             raw=Case(When(law="", then=F("text")), default=Value(""), output_field=CharField()),
         )
@@ -43,7 +44,11 @@ def restriction_bases(registry: Registry, *, limit: int = BASES_SHOWN) -> list[B
     )
     # Most used first; among equals, normalised citations before free text, in reading order.
     ranked = sorted(rows, key=lambda r: (-r["n"], r["law"] == "", natural_key(basis_label(**_parts(r)))))
-    return [BasisRow(label=basis_label(**_parts(r)), documents=r["n"]) for r in ranked[:limit]]
+    # A basis the parser could not normalise is shown as the register wrote it: masked like all text.
+    return [
+        BasisRow(label=mask_personal_codes(basis_label(**_parts(r))), documents=r["n"])
+        for r in ranked[:limit]
+    ]
 
 
 def _parts(row: dict) -> dict[str, str]:
@@ -63,7 +68,7 @@ def basis_label(*, law: str, section: str, subsection: str, point: str, raw: str
     return " ".join(parts)
 
 
-def median_days_to_first_sight(registry: Registry, *, today: date) -> float | None:
+def median_days_to_first_sight(registry: RegistryView, *, today: date) -> float | None:
     """Median days from registration to our first sight of a document, over the last twelve months.
 
     Documents are grouped by (registration day, day first seen): that histogram has a few hundred
@@ -72,7 +77,7 @@ def median_days_to_first_sight(registry: Registry, *, today: date) -> float | No
     since = today - timedelta(days=LAG_WINDOW_DAYS)
     rows = (
         publishable_documents()
-        .filter(registry=registry, registered__gte=since, registered__lte=today)
+        .filter(registry_id=registry.pk, registered__gte=since, registered__lte=today)
         .annotate(seen=TruncDate("first_seen_at"))
         .values("registered", "seen")
         .annotate(n=Count("id"))

@@ -20,8 +20,7 @@ from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.reading import build
 from dokreg.reading.paging import PER_PAGE, Pager
 from dokreg.reading.rule import publishable_documents
-from dokreg.reading.types import DocumentCard, MatterView, RelationView
-from dokreg.registries.models import Registry
+from dokreg.reading.types import DocumentCard, MatterView, RegistryView, RelationView
 
 # Years a register could plausibly hold; anything else in a URL is a 404, not a query.
 FIRST_YEAR, LAST_YEAR = 1900, 2100
@@ -53,11 +52,11 @@ def valid_year(year: int) -> bool:
 # --- by date -------------------------------------------------------------------------------
 
 
-def body_years(registry: Registry) -> list[YearRow]:
+def body_years(registry: RegistryView) -> list[YearRow]:
     """Documents per registration year, newest first (undated documents are not in any year)."""
     rows = (
         publishable_documents()
-        .filter(registry=registry, registered__isnull=False)
+        .filter(registry_id=registry.pk, registered__isnull=False)
         .annotate(year=ExtractYear("registered"))
         .values("year")
         .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
@@ -66,7 +65,7 @@ def body_years(registry: Registry) -> list[YearRow]:
     return [YearRow(year=r["year"], documents=r["n"], ak=r["ak"]) for r in rows]
 
 
-def year_months(registry: Registry, year: int) -> list[MonthRow]:
+def year_months(registry: RegistryView, year: int) -> list[MonthRow]:
     """All twelve months of a year, January first, empty months included."""
     rows = (
         _in_range(registry, date(year, 1, 1), date(year, 12, 31))
@@ -82,7 +81,7 @@ def year_months(registry: Registry, year: int) -> list[MonthRow]:
 
 
 def month_documents(
-    registry: Registry, year: int, month: int, *, page: int
+    registry: RegistryView, year: int, month: int, *, page: int
 ) -> tuple[Pager, list[DocumentCard]]:
     """One page of a month's documents, in registration order (as a register's journal reads)."""
     first = date(year, month, 1)
@@ -93,8 +92,10 @@ def month_documents(
     return pager, build.cards(docs)
 
 
-def _in_range(registry: Registry, first: date, last: date) -> QuerySet[Document]:
-    return publishable_documents().filter(registry=registry, registered__gte=first, registered__lte=last)
+def _in_range(registry: RegistryView, first: date, last: date) -> QuerySet[Document]:
+    return publishable_documents().filter(
+        registry_id=registry.pk, registered__gte=first, registered__lte=last
+    )
 
 
 def _month_start(value: date | datetime) -> date:
@@ -131,11 +132,11 @@ def series_key(series: str) -> str:
     return series.strip().split(" ", 1)[0]
 
 
-def series_tree(registry: Registry) -> list[FunctionRow]:
+def series_tree(registry: RegistryView) -> list[FunctionRow]:
     """Function → series → file with document counts, from one GROUP BY over the body's documents."""
     rows = (
         publishable_documents()
-        .filter(registry=registry)
+        .filter(registry_id=registry.pk)
         .exclude(series="")
         .values("function", "series", "case_file")
         .annotate(n=Count("id"))
@@ -184,11 +185,11 @@ class SeriesPage:
     documents: list[DocumentCard]
 
 
-def series_page(registry: Registry, key: str, *, case_file: str = "", page: int) -> SeriesPage | None:
+def series_page(registry: RegistryView, key: str, *, case_file: str = "", page: int) -> SeriesPage | None:
     """A series' documents, newest first, optionally of one file; ``None`` when the series has none."""
     in_series = (
         publishable_documents()
-        .filter(registry=registry)
+        .filter(registry_id=registry.pk)
         .filter(Q(series=key) | Q(series__startswith=key + " "))
     )
     groups = list(in_series.values("series", "case_file").annotate(n=Count("id")))
@@ -266,13 +267,13 @@ def matter_documents(pk: int, *, limit: int) -> tuple[MatterView, list[DocumentC
 
 
 def newest_arrivals(
-    *, registry: Registry | None = None, series: str = "", matter_id: int | None = None, limit: int
+    *, registry: RegistryView | None = None, series: str = "", matter_id: int | None = None, limit: int
 ) -> list[DocumentCard]:
     """Newest arrivals first (for feeds): a follower wants what reached the archive, whatever its
     registration date; of one body (and one series of it, by name or code) or of one matter."""
     qs = publishable_documents()
     if registry is not None:
-        qs = qs.filter(registry=registry)
+        qs = qs.filter(registry_id=registry.pk)
     if series:
         # Series are written "5-4 Kirjavahetus (AV)": the code alone follows the series too.
         qs = qs.filter(Q(series=series) | Q(series__startswith=series + " "))

@@ -35,11 +35,11 @@ from dokreg.reading.types import (
     FileFacts,
     FileView,
     HistoryEntry,
+    RegistryView,
     RelationView,
     ResultRow,
     SignatureView,
 )
-from dokreg.registries.models import Registry
 
 NEWEST_ON_HOME = 20
 MATTER_LIMIT = 50
@@ -76,23 +76,10 @@ def newest_documents(limit: int = NEWEST_ON_HOME) -> list[DocumentCard]:
     )
 
 
-def covered_registries() -> list[Registry]:
-    """Bodies with their freshness, from the denormalised fields (no counting per request)."""
-    return list(Registry.objects.exclude(state=Registry.State.NOT_COVERED).order_by("name"))
-
-
-def all_registries() -> list[Registry]:
-    return list(Registry.objects.order_by("name"))
-
-
 def published_counts() -> dict[int, int]:
     """Published documents per registry id (the denormalised totals count hidden ones too)."""
     rows = publishable_documents().values("registry").annotate(n=Count("id")).values_list("registry", "n")
     return dict(rows)
-
-
-def registry_choices() -> list[tuple[str, str]]:
-    return list(Registry.objects.exclude(state=Registry.State.NOT_COVERED).values_list("slug", "name"))
 
 
 # --- results -------------------------------------------------------------------------------
@@ -542,8 +529,8 @@ class RegistryStats:
         return round(100 * self.ak / self.documents, 1) if self.documents else None
 
 
-def registry_stats(registry: Registry, *, today: date | None = None) -> RegistryStats:
-    qs = publishable_documents().filter(registry=registry)
+def registry_stats(registry: RegistryView, *, today: date | None = None) -> RegistryStats:
+    qs = publishable_documents().filter(registry_id=registry.pk)
     totals = qs.aggregate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
     return RegistryStats(
         documents=totals["n"], ak=totals["ak"], months=_months(qs, today or timezone.localdate())
@@ -574,11 +561,11 @@ def _as_date(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def registry_documents(registry: Registry, *, page: int, total: int) -> tuple[Pager, list[DocumentCard]]:
+def registry_documents(registry: RegistryView, *, page: int, total: int) -> tuple[Pager, list[DocumentCard]]:
     pager = Pager(page=page, per_page=PER_PAGE, total=total)
     qs = (
         publishable_documents()
-        .filter(registry=registry)
+        .filter(registry_id=registry.pk)
         .select_related("registry")
         .order_by("-registered", "-id")
     )

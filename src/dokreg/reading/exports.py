@@ -15,7 +15,7 @@ from dokreg.archive.models import Access
 from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.reading.fields import EXPORTED
 from dokreg.reading.rule import publishable_documents, publishable_files
-from dokreg.registries.models import Registry
+from dokreg.reading.types import RegistryView
 
 # What the register says of a document, framed by its address and by when the archive saw it: the
 # field table's export columns, in its order.
@@ -28,10 +28,10 @@ def _plain(value):
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def export_documents(*, registry: Registry, year: int | None = None, chunk: int = 500) -> Iterator[dict]:
+def export_documents(*, registry: RegistryView, year: int | None = None, chunk: int = 500) -> Iterator[dict]:
     documents = (
         publishable_documents()
-        .filter(registry=registry)
+        .filter(registry_id=registry.pk)
         .select_related("matter")
         .prefetch_related("bases", "relations")
         .order_by("registered", "pk")

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.reading.fields import BY_NAME
 from dokreg.reading.params import ACCESS_CHOICES, SearchParams, params_query, toggled
-from dokreg.registries.models import Registry
+from dokreg.reading.registries import registry_choices
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def _attr(name: str) -> str:
 
 def facet_groups(params: SearchParams, counted: dict[str, Any]) -> tuple[FacetGroup, ...]:
     """The index's counts as rows with labels and add/remove links; chosen values stay listed."""
-    names = dict(Registry.objects.values_list("slug", "name"))
+    names = dict(registry_choices())
     access_labels = {value: str(label) for value, label in ACCESS_CHOICES}
     groups = []
     for name, label in FACET_LABELS.items():

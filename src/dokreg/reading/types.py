@@ -169,3 +169,27 @@ class ResultRow:
 class SitemapEntry:
     pk: int
     lastmod: datetime | None
+
+
+@dataclass(frozen=True)
+class RegistryView:
+    """A body of the catalogue as pages and the API show it (the register's own texts masked)."""
+
+    pk: int
+    slug: str
+    name: str
+    family: str
+    family_label: str
+    base_url: str  # http(s) only
+    state: str
+    state_reason: str
+    covered: bool
+    document_count: int  # denormalised: counts hidden documents too, so only shown as a rough size
+    newest_registered: date | None
+    last_sync_finished_at: datetime | None
+    last_success_at: datetime | None
+    last_error_at: datetime | None
+
+    def get_family_display(self) -> str:
+        # The model's spelling, so the body pages' templates read the view as they read the row.
+        return self.family_label

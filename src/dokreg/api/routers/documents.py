@@ -21,7 +21,7 @@ from dokreg.api.pagination import cursor_decode, cursor_encode, fingerprint, sta
 from dokreg.api.schemas import DocumentDetail, DocumentList, ErrorOut
 from dokreg.errors import BadInput, DokregError
 from dokreg.reading import documents as selectors
-from dokreg.reading import fields
+from dokreg.reading import fields, registries
 from dokreg.reading.documents import MAX_INDEX_OFFSET, index_facets, index_search, newest_after, recheck_hits
 from dokreg.reading.facets import facet_groups
 from dokreg.reading.params import SearchParams, parse_search
@@ -111,7 +111,7 @@ def _params(query: QueryDict) -> SearchParams:
     data = query.copy()
     for key in API_KEYS:
         data.pop(key, None)
-    _, params = parse_search(data, registry_choices=selectors.registry_choices())
+    _, params = parse_search(data, registry_choices=registries.registry_choices())
     if params.errors:
         raise BadInput("; ".join(params.errors))
     return params

@@ -19,8 +19,8 @@ from ninja import Query, Router
 from dokreg.api.items import masked
 from dokreg.api.routers.documents import ApiNotFound
 from dokreg.api.schemas import ErrorOut
+from dokreg.reading import registries
 from dokreg.reading.exports import CSV_COLUMNS, export_documents
-from dokreg.registries.models import Registry
 
 router = Router(tags=["export"])
 
@@ -48,7 +48,7 @@ def export_csv(
 
 
 def _rows(slug: str, year: int | None) -> Iterator[dict[str, Any]]:
-    body = Registry.objects.filter(slug=slug).first()
+    body = registries.body(slug)
     if body is None:
         raise ApiNotFound(f"registry {slug!r}: no such body in the catalogue")
     return export_documents(registry=body, year=year)

@@ -8,19 +8,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router
 
-from dokreg.api.items import absolute, document_item, http_url, masked
+from dokreg.api.items import absolute, document_item, masked
 from dokreg.api.routers.documents import ApiNotFound
 from dokreg.api.schemas import ErrorOut, MatterOut, RegistryDetail, RegistryOut
-from dokreg.reading import browse
+from dokreg.reading import browse, registries
 from dokreg.reading import documents as selectors
-from dokreg.registries.models import Registry
+from dokreg.reading.types import RegistryView
 
 router = Router(tags=["registries"])
 
 MATTER_LIMIT = 500
 
 
-def _registry(request: HttpRequest, body: Registry, documents: int) -> dict[str, Any]:
+def _registry(request: HttpRequest, body: RegistryView, documents: int) -> dict[str, Any]:
     return masked(
         {
             "slug": body.slug,
@@ -28,7 +28,7 @@ def _registry(request: HttpRequest, body: Registry, documents: int) -> dict[str,
             "family": body.family,
             "state": body.state,
             "covered": body.covered,
-            "source_url": http_url(body.base_url),
+            "source_url": body.base_url,
             "url": absolute(request, reverse("public:registry", args=[body.slug])),
             # Counted through the publication rule, not the denormalised total (which counts hidden ones).
             "documents": documents,
@@ -44,12 +44,12 @@ def _registry(request: HttpRequest, body: Registry, documents: int) -> dict[str,
 def registries_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Every body in the catalogue, with its published document count and when it was last synced."""
     counts = selectors.published_counts()
-    return [_registry(request, body, counts.get(body.pk, 0)) for body in selectors.all_registries()]
+    return [_registry(request, body, counts.get(body.pk, 0)) for body in registries.all_registries()]
 
 
 @router.get("/registries/{slug}", response={200: RegistryDetail, 404: ErrorOut})
 def registry_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
-    body = Registry.objects.filter(slug=slug).first()
+    body = registries.body(slug)
     if body is None:
         raise ApiNotFound(f"registry {slug!r}: no such body in the catalogue")
     stats = selectors.registry_stats(body)
