@@ -446,7 +446,7 @@ def problems_resolve(*, registry: Registry, subject: str) -> None:
 
 def registry_counts_refresh(*, registry: Registry) -> None:
     """Denormalise per-body counts so public pages never count the documents table per request."""
-    from dokreg.archive.selectors import publishable_documents
+    from dokreg.reading.rule import publishable_documents
 
     docs = publishable_documents().filter(registry=registry)
     registry.document_count = docs.count()

@@ -14,13 +14,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dokreg.archive.models import Access, Document, File, Signature
-from dokreg.archive.selectors import FILE_ACCESS_WITHHELD
 from dokreg.archive.services import problem_record
 from dokreg.archive.storage import blob_put, blob_read
 from dokreg.archive.text import xml_safe_all
 from dokreg.errors import DokregError, SourcePaused, Unsupported
 from dokreg.extract.limits import limits_from_settings
 from dokreg.extract.types import Extraction
+from dokreg.reading.rule import FILE_ACCESS_WITHHELD
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.types import FileRef
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from django.db import transaction
 
 from dokreg.archive.models import Document, RestrictionBasis
-from dokreg.archive.selectors import publishable_documents, publishable_files
+from dokreg.reading.rule import publishable_documents, publishable_files
 
 BATCH = 500
 
