@@ -34,19 +34,24 @@ def registry_ref(registry: Any) -> RegistryRef:
     return RegistryRef(slug=registry.slug, name=mask_personal_codes(registry.name))
 
 
-def card(doc: Document) -> DocumentCard:
+def card(doc: Document, *, bodies: dict[int, RegistryRef] | None = None) -> DocumentCard:
     """A publishable document as a list shows it; ``doc.registry`` should be selected with it."""
-    return DocumentCard(**_card_values(doc))
+    return DocumentCard(**_card_values(doc, bodies))
 
 
 def cards(docs: Iterable[Document]) -> list[DocumentCard]:
-    return [card(d) for d in docs]
+    bodies: dict[int, RegistryRef] = {}  # a list is mostly of one body: its name is masked once
+    return [card(d, bodies=bodies) for d in docs]
 
 
-def _card_values(doc: Document) -> dict[str, Any]:
+def _card_values(doc: Document, bodies: dict[int, RegistryRef] | None = None) -> dict[str, Any]:
+    if bodies is None:
+        body = registry_ref(doc.registry)
+    elif (body := bodies.get(doc.registry_id)) is None:
+        body = bodies[doc.registry_id] = registry_ref(doc.registry)
     return {
         "pk": doc.pk,
-        "registry": registry_ref(doc.registry),
+        "registry": body,
         "reference": mask_personal_codes(doc.reference),
         "registered": doc.registered,
         "doc_type": mask_personal_codes(doc.doc_type),

@@ -15,6 +15,8 @@ from typing import Any
 
 from django.utils.safestring import SafeString
 
+from dokreg.reading.rule import files_public as _files_public
+
 
 @dataclass(frozen=True)
 class RegistryRef:
@@ -51,9 +53,7 @@ class DocumentCard:
 
     @property
     def files_public(self) -> bool:
-        from dokreg.reading.rule import files_public
-
-        return files_public(self.access)
+        return _files_public(self.access)
 
 
 @dataclass(frozen=True)
