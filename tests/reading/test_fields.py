@@ -100,6 +100,8 @@ def test_every_text_filter_of_the_table_narrows_the_api_search(client, f):
 def test_adding_one_entry_to_the_table_reaches_form_filters_api_and_exports(tmp_path):
     """The probe edits the table's source (one entry) before Django starts, then uses the site."""
     env = {**os.environ, "DOKREG_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    # On PostgreSQL the probe needs a test database of its own: this run's is in use.
+    env["DOKREG_TEST_DB_NAME"] = os.environ.get("DOKREG_TEST_DB_NAME", "test_dokreg") + "_probe"
     result = subprocess.run(
         [
             sys.executable,
