@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.public.factories import index, make_document, make_file, make_registry
 
 from dokreg.archive.models import Access, FetchState, Matter, Relation
+from dokreg.reading import body as body_stats
 from dokreg.reading import browse, changes, documents, exports, registries, sitemap
 from dokreg.reading.params import SearchParams
 from dokreg.reading.types import DocumentCard
@@ -99,7 +100,7 @@ def entry_points(a) -> dict[str, object]:
         "filtered results": documents.results_page(SearchParams(series=("9-9 Hanked",)), today=TODAY),
         "api walk": documents.newest_after(SearchParams(), after=None, limit=50, today=TODAY),
         "document page": documents.document_page(a["shown"].pk),
-        "body documents": documents.registry_documents(body, page=1, total=10),
+        "body documents": body_stats.registry_documents(body, page=1, total=10),
         "month": browse.month_documents(body, 2024, 2, page=1),
         "series": browse.series_page(body, "9-9", page=1),
         "matter page": browse.matter_page(matter.pk, page=1),
@@ -122,7 +123,7 @@ def test_no_entry_point_of_the_read_layer_gives_out_a_hidden_document(archive):
 def test_counts_sitemaps_and_exports_count_only_published_documents(archive):
     body, hidden = archive["body"], archive["hidden"]
     assert documents.published_counts()[body.pk] == 2
-    assert documents.registry_stats(body, today=TODAY).documents == 2
+    assert body_stats.registry_stats(body, today=TODAY).documents == 2
     assert [(y.year, y.documents) for y in browse.body_years(body)] == [(2024, 2)]
     assert sum(m.documents for m in browse.year_months(body, 2024)) == 2
     assert [f.documents for f in browse.series_tree(body)] == [2]

@@ -84,8 +84,8 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
     if body is None:
         raise Http404("no such body in the catalogue")
     page, page_error = parse_page(request.GET.get("page"))
-    stats = selectors.registry_stats(body)
-    pager, documents = selectors.registry_documents(body, page=page, total=stats.documents)
+    stats = body_stats.registry_stats(body)
+    pager, documents = body_stats.registry_documents(body, page=page, total=stats.documents)
     status = 400 if page_error else 404 if pager.beyond_end and pager.total else 200
     context = {
         "body": body,

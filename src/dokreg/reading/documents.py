@@ -1,4 +1,4 @@
-"""Documents as the public reads them: lists, results, the document page, a body's numbers, downloads.
+"""Documents as the public reads them: lists, results, the document page, downloads.
 
 Every document comes from ``publishable_documents()`` and every file's name, text or bytes from
 ``publishable_files()`` (``reading.rule``); what leaves is an output type of ``reading.types``,
@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -35,7 +34,6 @@ from dokreg.reading.types import (
     FileFacts,
     FileView,
     HistoryEntry,
-    RegistryView,
     RelationView,
     ResultRow,
     SignatureView,
@@ -506,70 +504,6 @@ def before_after(change: Any) -> tuple[str, str]:
 def _short(value: Any, limit: int = 300) -> str:
     text = "" if value is None else str(value)
     return text if len(text) <= limit else text[:limit] + "…"
-
-
-# --- the body page -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MonthRow:
-    month: date
-    documents: int
-    ak: int
-
-
-@dataclass(frozen=True)
-class RegistryStats:
-    documents: int
-    ak: int
-    months: list[MonthRow]
-
-    @property
-    def ak_percent(self) -> float | None:
-        return round(100 * self.ak / self.documents, 1) if self.documents else None
-
-
-def registry_stats(registry: RegistryView, *, today: date | None = None) -> RegistryStats:
-    qs = publishable_documents().filter(registry_id=registry.pk)
-    totals = qs.aggregate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
-    return RegistryStats(
-        documents=totals["n"], ak=totals["ak"], months=_months(qs, today or timezone.localdate())
-    )
-
-
-def _months(qs: QuerySet[Document], today: date) -> list[MonthRow]:
-    """Documents registered per month, the last 12 months newest first, empty months included."""
-    starts = [_add_months(today.replace(day=1), -i) for i in range(12)]
-    counted = (
-        qs.filter(registered__gte=starts[-1], registered__lte=today)
-        .annotate(month=TruncMonth("registered"))
-        .values("month")
-        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
-    )
-    by_month = {_as_date(row["month"]): (row["n"], row["ak"]) for row in counted}
-    return [
-        MonthRow(month=m, documents=by_month.get(m, (0, 0))[0], ak=by_month.get(m, (0, 0))[1]) for m in starts
-    ]
-
-
-def _add_months(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def registry_documents(registry: RegistryView, *, page: int, total: int) -> tuple[Pager, list[DocumentCard]]:
-    pager = Pager(page=page, per_page=PER_PAGE, total=total)
-    qs = (
-        publishable_documents()
-        .filter(registry_id=registry.pk)
-        .select_related("registry")
-        .order_by("-registered", "-id")
-    )
-    return pager, build.cards(qs[pager.offset : pager.offset + PER_PAGE])
 
 
 # --- file download -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from ninja import Router
 from dokreg.api.items import absolute, document_item, masked
 from dokreg.api.routers.documents import ApiNotFound
 from dokreg.api.schemas import ErrorOut, MatterOut, RegistryDetail, RegistryOut
+from dokreg.reading import body as body_stats
 from dokreg.reading import browse, registries
 from dokreg.reading import documents as selectors
 from dokreg.reading.types import RegistryView
@@ -52,7 +53,7 @@ def registry_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
     body = registries.body(slug)
     if body is None:
         raise ApiNotFound(f"registry {slug!r}: no such body in the catalogue")
-    stats = selectors.registry_stats(body)
+    stats = body_stats.registry_stats(body)
     out = _registry(request, body, stats.documents)
     out.update(
         {
