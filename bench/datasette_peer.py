@@ -119,7 +119,7 @@ def datasette_start(db_path: Path, port: int) -> subprocess.Popen:
     time limits raised to 5 s (defaults 1 s and 0.2 s would drop counts and facets under load), and
     facet suggestions off (dokreg suggests none). Immutable: the file is read-only during the run.
     """
-    datasette = Path(sys.executable).with_name("datasette")
+    datasette = Path(os.environ.get("BENCH_DATASETTE") or Path(sys.executable).with_name("datasette"))
     command = [str(datasette)] if datasette.exists() else [sys.executable, "-m", "datasette"]
     command += [
         "serve",
@@ -149,6 +149,9 @@ def datasette_start(db_path: Path, port: int) -> subprocess.Popen:
 
 
 def datasette_available() -> bool:
+    """Datasette in this Python, or its executable in another environment (``BENCH_DATASETTE``)."""
+    if os.environ.get("BENCH_DATASETTE") and Path(os.environ["BENCH_DATASETTE"]).exists():
+        return True
     try:
         import datasette  # noqa: F401
     except ImportError:

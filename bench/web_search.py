@@ -274,6 +274,12 @@ def build_archive(docs: int, work_dir: Path, text: str, chunk_days: int = CHUNK_
             if len(batch) >= 5_000:
                 _flush(batch, rows, peer, transaction)
     _flush(batch, rows, peer, transaction)
+    try:  # the per-body monthly statistics the archive's writes keep; bulk inserts bypass them
+        from dokreg.archive.stats import body_months_rebuild
+
+        body_months_rebuild()
+    except ImportError:
+        pass
     for registry in registries.values():
         own = Document.objects.filter(registry=registry)
         registry.document_count = own.count()
@@ -292,6 +298,22 @@ def build_archive(docs: int, work_dir: Path, text: str, chunk_days: int = CHUNK_
         "index_mib": round(_dir_bytes(Path(settings.INDEX_DIR)) / 2**20, 1),
         "peer_mib": round(peer.path.stat().st_size / 2**20, 1),
     }
+
+
+def archive_once(docs: int, work_dir: Path, text: str) -> dict:
+    """build_archive, or the archive an earlier run left in ``work_dir`` (its build.json says so).
+
+    A 1M-document archive takes many minutes to build; ``--work-dir`` keeps it for the next run.
+    """
+    marker = work_dir / "build.json"
+    if marker.exists():
+        built = json.loads(marker.read_text(encoding="utf-8"))
+        if built.get("documents_asked") == docs and built.get("text") == text:
+            return {**built, "reused": True}
+    built = {**build_archive(docs, work_dir, text), "documents_asked": docs, "text": text}
+    built["peak_rss_mib"] = peak_rss_mib()
+    marker.write_text(json.dumps(built, indent=2) + "\n", encoding="utf-8")
+    return built
 
 
 def _sqlite_bytes(db: Path) -> int:
@@ -487,13 +509,14 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
     from dokreg.archive.models import Document
 
     queries = load_queries(args.queries)
-    built = build_archive(args.docs, work_dir, args.text)
+    built = archive_once(args.docs, work_dir, args.text)
     rng = random.Random(7)
     doc_ids = rng.sample(range(1, built["documents"] + 1), min(2_000, built["documents"]))
     # The results page always counts its facets; this variant also has two facet values ticked.
     som_types = Document.objects.filter(registry__slug="som").values("doc_type").annotate(n=Count("id"))
     top_type = max(som_types, key=lambda row: row["n"])["doc_type"]
     ticked = [("registry", "som"), ("type", top_type)]
+    bodies = sorted(Document.objects.values_list("registry__slug", flat=True).distinct())
     pages = {
         "document page": [f"/dokument/{i}/" for i in doc_ids],
         "results page (query mix)": [f"/otsi/?{dokreg_params(q)}" for q in queries],
@@ -501,6 +524,12 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
             f"/otsi/?{dokreg_params(q, ticked)}" for q in queries
         ],
         "home page": ["/"],
+        "results page, no words (newest first)": ["/otsi/", "/otsi/?registry=som", "/otsi/?page=7"],
+        "body page /asutus/<slug>/": [f"/asutus/{slug}/" for slug in bodies],
+        "body's year page and series tree": [
+            *(f"/asutus/{slug}/2024/" for slug in bodies),
+            *(f"/asutus/{slug}/sarjad/" for slug in bodies),
+        ],
         "API /api/v1/documents?q=…": [
             f"/api/v1/documents?{dokreg_params(q, [('limit', '20')])}" for q in queries
         ],
@@ -512,18 +541,27 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
         ],
     }
     api_paths = pages["API /api/v1/documents?q=…"]
+    if args.pages:
+        wanted = [w.strip() for w in args.pages.split(",") if w.strip()]
+        pages = {name: paths for name, paths in pages.items() if any(w in name for w in wanted)}
     runs: list[dict] = []
     dokreg_hits: list[int | None] = []
-    for workers in args.workers:
+    servers = [(f"dokreg serve, {w} worker(s)", w, None) for w in args.workers]
+    if args.before_src:
+        # Older code on the same archive, e.g. ``git archive <commit> src | tar -x -C /tmp/x``.
+        servers.insert(0, (f"before ({args.before_src}), 1 worker", 1, {"PYTHONPATH": str(args.before_src)}))
+    for name, workers, extra in servers:
         port = free_port()
-        server = dokreg_start(Path(os.environ["DOKREG_DATA_DIR"]), port, workers)
+        server = dokreg_start(Path(os.environ["DOKREG_DATA_DIR"]), port, workers, extra)
         try:
             wait_ready(port, "/", server)
             # Long enough for every worker to load Vabamorf before anything is timed.
             wrk(port, api_paths, args.warmup * 3, args.threads, max(args.connections), work_dir)
             if not dokreg_hits:
                 dokreg_hits = hit_counts(port, api_paths, lambda answer: answer["total"])
-            runs += _measure(f"dokreg serve, {workers} worker(s)", port, pages, args, work_dir)
+            measured = _measure(name, port, pages, args, work_dir)
+            rss = server_peak_rss_mib(server.pid)
+            runs += [{**row, "server_peak_rss_mib": rss} for row in measured]
         finally:
             stop(server)
     peer_hits: list[int | None] = []
@@ -560,6 +598,20 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
             ],
         },
     }
+
+
+def server_peak_rss_mib(session_pid: int) -> float:
+    """The largest peak resident set (VmHWM) among the server's processes (granian's workers)."""
+    peak = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            if os.getsid(int(status.parent.name)) != session_pid:
+                continue
+        except (OSError, ValueError):
+            continue
+        peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
+    return round(peak / 1024, 1)
 
 
 def _measure(server: str, port: int, pages: dict[str, list[str]], args, work_dir: Path) -> list[dict]:
@@ -603,14 +655,16 @@ def markdown(results: dict) -> str:
             f"archive: {a['documents']:,} documents, SQLite {a['sqlite_mib']} MiB, index {a['index_mib']} MiB, "
             f"peer {a['peer_mib']} MiB; built in {a['archive_and_index_s']} s (+ FTS5 {a['peer_fts_s']} s)",
             "",
-            "| server | page | paths | clients | req/s | p50 ms | p95 ms | p99 ms | non-2xx | load (1 min) |",
-            "|---|---|---|---|---|---|---|---|---|---|",
+            "| server | page | paths | clients | req/s | p50 ms | p95 ms | p99 ms | non-2xx | load (1 min) "
+            "| server peak RSS |",
+            "|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in web["runs"]:
             lines.append(
                 f"| {r['server']} | {r['page']} | {r['paths']} | {r['connections']} | {r['req_per_s']} "
                 f"| {r['p50_ms']} | {r['p95_ms']} "
-                f"| {r['p99_ms']} | {r['non_2xx']} | {r['load_before'][0]} |"
+                f"| {r['p99_ms']} | {r['non_2xx']} | {r['load_before'][0]} "
+                f"| {r.get('server_peak_rss_mib', '')} MiB |"
             )
         lines += [
             "",
@@ -633,6 +687,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     s = sub.add_parser("search", help="index build and search latency at each size")
     s.add_argument("--sizes", default="100000,1000000", help="comma-separated index sizes")
     s.add_argument("--rounds", type=int, default=5, help="timed rounds of the query mix per size")
+    b = sub.add_parser("build", help="only build the archive, index and peer into --work-dir, for reuse")
+    b.add_argument("--docs", type=int, default=100_000)
     w = sub.add_parser("web", help="pages over HTTP, dokreg and the Datasette peer")
     w.add_argument("--docs", type=int, default=100_000)
     w.add_argument("--workers", default="1,2", help="dokreg serve worker counts to run, in turn")
@@ -641,7 +697,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     w.add_argument("--threads", type=int, default=1, help="wrk threads")
     w.add_argument("--connections", default="1,8", help="wrk connections (concurrent clients), each in turn")
     w.add_argument("--no-datasette", dest="datasette", action="store_false")
-    for p in (s, w):
+    w.add_argument("--before-src", type=Path, help="also serve this src/ of older code first (same archive)")
+    w.add_argument("--pages", help="comma-separated substrings: time only the pages whose name holds one")
+    for p in (s, w, b):
         p.add_argument(
             "--text", choices=("full", "short"), default="full", help="body text per public document"
         )
@@ -651,7 +709,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.part == "search":
         args.size_list = [int(x) for x in args.sizes.split(",") if x.strip()]
-    else:
+    elif args.part == "web":
         args.workers = [int(x) for x in args.workers.split(",") if x.strip()]
         args.connections = [int(x) for x in args.connections.split(",") if x.strip()]
     return args
@@ -677,6 +735,8 @@ def main(argv: list[str] | None = None) -> dict:
             results["search"] = [
                 search_at_scale(size, queries, args.rounds, work_dir, args.text) for size in args.size_list
             ]
+        elif args.part == "build":
+            results["build"] = archive_once(args.docs, work_dir, args.text)
         else:
             results["web"] = web_bench(args, work_dir)
     results["load_at_end"] = _load()

@@ -30,6 +30,7 @@ def _data_dir(tmp_path, settings):
     """Every test gets its own file store and search index."""
     settings.DATA_DIR = tmp_path / "data"
     settings.FILE_STORE_DIR = tmp_path / "data" / "files"
+    settings.FILE_STORE_URL = ""  # the local store unless a test asks for s3_file_store
     settings.INDEX_DIR = tmp_path / "data" / "index"
     settings.DOKREG_REQUEST_INTERVAL = 0
     settings.DOKREG_REQUEST_BACKOFF = 0.01  # retries are tested; their waits need not be
@@ -83,3 +84,23 @@ def smtp_server(settings):
         yield received
     finally:
         controller.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """A real S3-compatible server (SeaweedFS) on loopback for the whole session; see tests/objectstore_server."""
+    from tests.objectstore_server import s3_server_start
+
+    server = s3_server_start(tmp_path_factory.mktemp("seaweedfs"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_file_store(s3_server, settings, monkeypatch):
+    """This test's files in a folder of its own on the S3 server (DOKREG_FILE_STORE=s3://…); its key prefix."""
+    for name, value in s3_server.env().items():
+        monkeypatch.setenv(name, value)
+    prefix = s3_server.place() + "files/"
+    settings.FILE_STORE_URL = s3_server.url(prefix)
+    return prefix

@@ -31,9 +31,14 @@ def export(env) -> list[dict]:
     return sorted((json.loads(line) for line in out.splitlines()), key=lambda r: r["source_id"])
 
 
-def lose_everything(env, tmp_path) -> None:
-    """The machine is gone: data folder removed and, on PostgreSQL, every table dropped."""
+def lose_everything(env, tmp_path, s3=None) -> None:
+    """The machine is gone: data folder removed, the object store emptied and, on PostgreSQL, every
+    table dropped."""
     shutil.rmtree(env["DOKREG_DATA_DIR"])
+    if s3 is not None:
+        server, prefix = s3
+        for key in server.keys(prefix):
+            server.delete(key)
     if ON_POSTGRES:
         import psycopg
 
@@ -41,9 +46,16 @@ def lose_everything(env, tmp_path) -> None:
             conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
 
 
-def test_backup_then_restore_gives_back_the_same_archive(tmp_path):
+@pytest.mark.parametrize("store", ["local", "s3"])
+def test_backup_then_restore_gives_back_the_same_archive(tmp_path, store, request):
     corpus = Corpus(CorpusConfig(bodies=1, days=1, start=DAY, docs_per_day=10, big_day_every=0, seed=5))
+    s3 = None
+    if store == "s3":  # the files in an object store (DOKREG_FILE_STORE=s3://…)
+        objects = request.getfixturevalue("s3_server")
+        s3 = (objects, objects.place())
     with SimulatorServer(corpus) as server, database(tmp_path, "live") as env:
+        if s3 is not None:
+            env.update(s3[0].env(), DOKREG_FILE_STORE=s3[0].url(s3[1]))
         dokreg(env, "registry", "add", "--slug", "som", "--url", server.base_url("som"))
         dokreg(env, "sync", "--registry", "som", "--since", str(DAY), "--until", str(DAY))
         before = export(env)
@@ -56,7 +68,9 @@ def test_backup_then_restore_gives_back_the_same_archive(tmp_path):
         again = dokreg(env, "backup", str(tmp_path / "backup")).stdout
         assert "(0 new)" in again  # a second backup into the same folder copies no file twice
 
-        lose_everything(env, tmp_path)
+        if s3 is not None:
+            assert s3[0].keys(s3[1]) and not (tmp_path / "live" / "files").exists()
+        lose_everything(env, tmp_path, s3)
         dokreg(env, "restore", str(tmp_path / "backup"))
 
         assert export(env) == before

@@ -22,6 +22,9 @@ COMMANDS = [
     "takedown",
     "migrate",
     "check",
+    "requests",
+    "digest",
+    "alerts",
 ]
 
 

@@ -141,3 +141,20 @@ def test_takedown_hides_a_document_everywhere_at_once_and_undo_brings_it_back(sy
     acts = [(e.action, e.actor_name) for e in trail(doc)]
     assert acts == [("takedown_undo", "cli:takedown"), ("takedown", "cli:takedown")]
     assert "isikuandmed tekstis" in trail(doc).get(action="takedown").summary
+
+
+def test_an_index_of_an_older_schema_is_rebuilt_by_the_next_indexing(synced, settings, monkeypatch):
+    from dokreg.pipeline.indexing import index_pending
+    from dokreg.search import IndexOutdated, index_outdated
+    from dokreg.search import schema as search_schema
+
+    _, _, registry = synced
+    doc = Document.objects.filter(registry=registry, access=Access.PUBLIC).first()
+    # The index on disk was written by "the previous dokreg": this one needs the next version.
+    monkeypatch.setattr(search_schema, "SCHEMA_VERSION", search_schema.SCHEMA_VERSION + 1)
+    assert index_outdated()
+    with pytest.raises(IndexOutdated, match="run dokreg reindex"):
+        search(doc.reference)
+    assert index_pending() == Document.objects.count()
+    assert not index_outdated()
+    assert doc.pk in {h.doc_id for h in search(doc.reference).hits}

@@ -1,5 +1,9 @@
 """Backups an operator can restore: the database and the content-addressed file store, in one folder.
 
+The file store is the local folder or, with ``DOKREG_FILE_STORE=s3://…``, the object store: its blobs
+are copied into the backup folder with the same ``ab/cd/sha`` names either way, so a backup of one kind
+restores into the other (a way to move an archive onto an object store, or off it).
+
 The search index is derived from the database and is rebuilt after a restore, never backed up.
 SQLite is copied with its online backup API (safe while dokreg runs); PostgreSQL with ``pg_dump``
 in its custom format, restored with ``pg_restore``. Blobs are named by their SHA-256, so a backup
@@ -21,6 +25,7 @@ from django.conf import settings
 from django.db import connection
 
 from dokreg import __version__
+from dokreg.archive.storage import SHA256, object_store
 from dokreg.errors import BadInput
 
 MANIFEST = "MANIFEST.json"
@@ -44,7 +49,11 @@ def archive_backup(*, destination: Path) -> BackupReport:
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={destination / PG_NAME}", _pg_url()])
     else:
         raise BadInput(f"backups of a {kind} database are not supported")
-    total, copied = _copy_blobs(Path(settings.FILE_STORE_DIR), destination / "files", verify=False)
+    store = object_store()
+    if store is None:
+        total, copied = _copy_blobs(Path(settings.FILE_STORE_DIR), destination / "files", verify=False)
+    else:
+        total, copied = _blobs_from_store(store, destination / "files")
     manifest = {
         "dokreg": __version__,
         "made_at": datetime.now(UTC).isoformat(),
@@ -82,7 +91,11 @@ def archive_restore(*, source: Path) -> BackupReport:
                 str(source / PG_NAME),
             ]
         )
-    total, copied = _copy_blobs(source / "files", Path(settings.FILE_STORE_DIR), verify=True)
+    store = object_store()
+    if store is None:
+        total, copied = _copy_blobs(source / "files", Path(settings.FILE_STORE_DIR), verify=True)
+    else:
+        total, copied = _blobs_to_store(source / "files", store)
     return BackupReport(database=kind, blobs=total, blobs_copied=copied)
 
 
@@ -114,6 +127,44 @@ def _copy_blobs(source: Path, destination: Path, *, verify: bool) -> tuple[int, 
         tmp = target.with_name(".tmp-" + target.name)
         tmp.write_bytes(data)
         tmp.replace(target)
+        copied += 1
+    return total, copied
+
+
+def _blobs_from_store(store, destination: Path) -> tuple[int, int]:
+    """Blobs of the object store into the backup folder, streamed (a blob can be 200 MB)."""
+    total = copied = 0
+    for name, size in sorted(store.sizes().items()):
+        if not SHA256.fullmatch(name.rsplit("/", 1)[-1]) or name.count("/") != 2:
+            continue  # not a blob (an operator's note, an index snapshot under the same prefix)
+        total += 1
+        target = destination / name
+        if target.is_file() and target.stat().st_size == size:
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(".tmp-" + target.name)
+        with tmp.open("wb") as handle:
+            store.download(name, handle)
+        tmp.replace(target)
+        copied += 1
+    return total, copied
+
+
+def _blobs_to_store(source: Path, store) -> tuple[int, int]:
+    """Blobs of the backup folder into the object store, each checked against its SHA-256 first."""
+    present = store.sizes()
+    total = copied = 0
+    for blob in sorted(source.glob("??/??/*")):
+        if blob.name.startswith(".tmp-"):
+            continue
+        total += 1
+        name = blob.relative_to(source).as_posix()
+        if present.get(name) == blob.stat().st_size:
+            continue
+        data = blob.read_bytes()
+        if hashlib.sha256(data).hexdigest() != blob.name:
+            raise BadInput(f"backup blob {blob} does not match its SHA-256 name: the backup is damaged")
+        store.put(name, data)
         copied += 1
     return total, copied
 

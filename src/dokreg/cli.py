@@ -303,7 +303,7 @@ def cmd_reprocess(args) -> int:
 def cmd_takedown(args) -> int:
     from dokreg.archive.models import Document
     from dokreg.archive.services import document_take_down, document_take_down_undo
-    from dokreg.pipeline.indexing import index_documents
+    from dokreg.pipeline.indexing import index_documents, index_publish
 
     document = Document.objects.filter(pk=args.document).first()
     if document is None:
@@ -317,7 +317,63 @@ def cmd_takedown(args) -> int:
         document_take_down(document=document, reason=args.reason, actor="cli:takedown")
         print(f"document {document.pk} taken down: {args.reason}")
     index_documents(doc_ids=[document.pk])  # off (or back on) the index at once, not at the next sync
+    index_publish()  # and off the web hosts' copies at their next pull
     return 0
+
+
+def cmd_requests(args) -> int:
+    from django.utils import timezone
+
+    from dokreg.desk.models import RemovalRequest
+    from dokreg.desk.services import removal_requests_purge, retention_days
+
+    if args.purge:
+        report = removal_requests_purge()
+        print(
+            f"{report.anonymised} decided requests anonymised (older than {retention_days()} days after the "
+            f"decision), {report.deleted} unconfirmed requests deleted"
+        )
+        return 0
+    now = timezone.now()
+    queue = RemovalRequest.objects.filter(status=RemovalRequest.Status.PENDING).order_by("due_at")
+    for r in queue:
+        late = " OVERDUE" if r.due_at and r.due_at < now else ""
+        print(
+            f"#{r.pk}\tdue {timezone.localtime(r.due_at):%Y-%m-%d}{late}\t{r.get_basis_display()}\t{r.document_label}"
+        )
+    print(f"{queue.count()} pending removal requests")
+    return 0
+
+
+def cmd_digest(args) -> int:
+    from dokreg.desk.alerts import digest_build, digest_send
+
+    if args.dry_run:
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        now = timezone.now()
+        digest = digest_build(since=now - timedelta(days=1), now=now)
+        print(f"last 24 h: {digest.attention} items want attention (nothing mailed)")
+        return 0
+    digest, mailed = digest_send()
+    if not mailed:
+        print(
+            "dokreg digest: no operator address (set DOKREG_OPERATOR_EMAILS or give a staff user an e-mail)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"digest mailed: {digest.attention} items want attention")
+    return 0
+
+
+def cmd_alerts(args) -> int:
+    from dokreg.desk.alerts import heartbeat_check
+
+    result = heartbeat_check()
+    print(result.message)
+    return 1 if result.stale and not result.mailed and "already" not in result.message else 0
 
 
 def cmd_reindex(args) -> int:
@@ -329,6 +385,30 @@ def cmd_reindex(args) -> int:
         task = progress.add_task("reindex", total=total)
         done = index_rebuild(progress=lambda n: progress.advance(task, n))
     print(f"{done} documents re-indexed")
+    return 0
+
+
+def cmd_index(args) -> int:
+    from dokreg.search.snapshots import snapshot_follow, snapshot_publish, snapshot_pull
+
+    def said(snapshot, verb: str) -> None:
+        print(
+            f"generation {snapshot.generation} (published {snapshot.published_at}): {snapshot.files} files, "
+            f"{snapshot.moved} {verb} ({snapshot.moved_bytes / 1e6:.1f} MB)",
+            flush=True,
+        )
+
+    if args.action == "publish":
+        said(snapshot_publish(), "uploaded")
+        return 0
+    if args.follow:
+        snapshot_follow(interval=args.interval, on_pull=lambda snapshot: said(snapshot, "downloaded"))
+        return 0
+    pulled = snapshot_pull()
+    if pulled is None:
+        print("nothing published yet")
+    else:
+        said(pulled, "downloaded")
     return 0
 
 
@@ -346,6 +426,18 @@ def cmd_export(args) -> int:
         if out is not sys.stdout:
             out.close()
     return 0
+
+
+def cmd_subscriptions(args) -> int:
+    from dokreg.alerts.sending import alerts_send
+
+    frequency = "immediate" if args.immediate else "daily"
+    report = alerts_send(frequency=frequency, base_url=args.base_url)
+    print(
+        f"{report.checked} {frequency} subscriptions checked, {report.mailed} mailed "
+        f"({report.documents} documents), {report.failed} failed"
+    )
+    return 1 if report.failed else 0
 
 
 def cmd_extract(args) -> int:
@@ -545,11 +637,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_takedown)
 
     p = sub.add_parser(
+        "requests",
+        help="the removal-request queue by deadline, or --purge personal data past retention",
+        description="List pending removal requests, soonest deadline first (overdue ones marked). With "
+        "--purge: erase requesters' names, addresses and explanations DOKREG_REQUEST_RETENTION_DAYS after "
+        "the decision (the anonymised decision stays) and delete requests never confirmed within 7 days.",
+    )
+    p.add_argument(
+        "--purge", action="store_true", help="erase request personal data past the retention period"
+    )
+    p.set_defaults(func=cmd_requests)
+
+    p = sub.add_parser(
+        "digest",
+        help="mail the operators the daily digest",
+        description="Mail the operators what happened since the last digest: new and overdue removal "
+        "requests, new personal-data restrictions, paused registers, stalled tasks, failed extractions.",
+    )
+    p.add_argument("--dry-run", action="store_true", help="count the last 24 hours, mail nothing")
+    p.set_defaults(func=cmd_digest)
+
+    p = sub.add_parser(
+        "alerts",
+        help="mail the operators if the follow loop has stopped (run every few minutes)",
+        description="Check the heartbeat of `dokreg sync --follow`; when it is older than "
+        "DOKREG_HEARTBEAT_STALE_MINUTES, mail the operators once (not again until it has beaten anew).",
+    )
+    p.set_defaults(func=cmd_alerts)
+
+    p = sub.add_parser(
         "reindex",
         help="rebuild the search index from the database",
         description="Drop and rebuild the search index from the database.",
     )
     p.set_defaults(func=cmd_reindex)
+
+    p = sub.add_parser(
+        "index",
+        help="publish the search index to an object store, or pull it (web hosts on other machines)",
+        description="publish: upload the index's new files and a manifest to DOKREG_INDEX_SNAPSHOTS "
+        "(the indexer's host; `dokreg worker --indexer` does it after every index task). pull: download "
+        "the newest snapshot into DOKREG_INDEX_DIR and swap it in atomically (web hosts); --follow "
+        "keeps pulling. See docs/deployment.md.",
+    )
+    p.add_argument("action", choices=["publish", "pull"])
+    p.add_argument("--follow", action="store_true", help="pull: keep pulling every --interval seconds")
+    p.add_argument("--interval", type=float, default=10.0, help="seconds between pulls (default 10)")
+    p.set_defaults(func=cmd_index)
 
     p = sub.add_parser(
         "registry", help="list, add or update registers", description="Manage the catalogue of registers."
@@ -575,6 +709,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
+        "subscriptions",
+        help="mail saved searches their new documents",
+        description="Mail every confirmed saved search of one frequency the public documents first seen "
+        "since its last mail (run --immediate every few minutes and --daily once a day, e.g. from cron).",
+    )
+    p.add_argument("action", choices=["send"])
+    when = p.add_mutually_exclusive_group(required=True)
+    when.add_argument("--daily", action="store_true", help="the once-a-day subscriptions")
+    when.add_argument("--immediate", action="store_true", help="the as-soon-as-possible subscriptions")
+    p.add_argument("--base-url", help="the archive's public address in links (default DOKREG_PUBLIC_BASE_URL)")
+    p.set_defaults(func=cmd_subscriptions)
+
+    p = sub.add_parser(
         "extract",
         help="show what the extractors make of a file",
         description="Print the tree of child files, text, metadata, signatures (personal codes "
@@ -596,7 +743,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-NEEDS_NO_DATABASE = {"simulate", "extract"}
+NEEDS_NO_DATABASE = {"simulate", "extract", "index"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,6 +42,13 @@ class SourceChanged(DokregError):
     code = "source_changed"
 
 
+class WrongContent(SourceChanged):
+    """The register answered something other than what was asked for: an HTML page (a login wall, a
+    challenge, an error page) instead of a file, or a binary instead of a list page. Never stored."""
+
+    code = "wrong_content"
+
+
 class NotModified(DokregError):
     """The source answered 304: the page is as we stored it (not an error; the re-visit is done)."""
 

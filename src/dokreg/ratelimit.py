@@ -11,6 +11,7 @@ The counter lives in the default cache: with several worker processes configure 
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import threading
@@ -20,12 +21,22 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.html import escape
+from django.utils.translation import gettext
 from ninja.throttling import BaseThrottle
 
 from dokreg.errors import DokregError
 
-DEFAULT_RATES = {"DOKREG_API_RATE": "120/min", "DOKREG_SEARCH_RATE": "60/min", "DOKREG_PAGE_RATE": "600/min"}
+DEFAULT_RATES = {
+    "DOKREG_API_RATE": "120/min",
+    "DOKREG_SEARCH_RATE": "60/min",
+    "DOKREG_PAGE_RATE": "600/min",
+    # Removal requests (dokreg.desk): each one mails a code, so a sender's address and the mailbox
+    # it targets are each limited, or the form becomes a way to flood someone's inbox.
+    "DOKREG_REMOVAL_RATE_IP": "10/day",
+    "DOKREG_REMOVAL_RATE_EMAIL": "3/day",
+}
 # Paths no limit applies to: the API counts itself (JSON 429), monitors and staff must always get in.
 UNLIMITED_PREFIXES = ("/api/", "/static/", "/health/", "/admin/", "/i18n/")
 PERIODS = {
@@ -91,11 +102,16 @@ def _trusted_proxies() -> frozenset[str]:
 
 def window_allows(bucket: str, request: HttpRequest, rate: tuple[int, int] | None) -> bool:
     """Count this request in its client's current window of ``bucket``; False once over the limit."""
+    return subject_allows(bucket, client_ip(request), rate)
+
+
+def subject_allows(bucket: str, subject: str, rate: tuple[int, int] | None) -> bool:
+    """Count one act of ``subject`` (an address, or a hash of an e-mail address) in its current window."""
     if rate is None:
         return True
     limit, period = rate
     window = int(time.time() // period)
-    key = f"dokreg:{bucket}:rate:{client_ip(request)}:{period}:{window}"
+    key = f"dokreg:{bucket}:rate:{subject}:{period}:{window}"
     # add() only sets a missing key, so the first request of a window starts it at 1 atomically
     # enough for a counter; incr() then counts (a lost race costs one extra request, no more).
     if cache.add(key, 1, timeout=period + 1):
@@ -160,10 +176,34 @@ class RateLimitMiddleware:
 
 
 def _refusal(request: HttpRequest, status: int, wait: int) -> HttpResponse:
-    body = render_to_string("public/rate_limited.html", {"wait": wait}, request=request)
-    response = HttpResponse(body, status=status)
+    """A small page made once per language and wait: refusals come in floods (bench/hostile_load.py:
+    ~330 a second), and each one rendered through the site's templates took CPU from real readers."""
+    from dokreg.public.middleware import chosen_language
+
+    language = chosen_language(request)
+    response = HttpResponse(_refusal_page(language, wait), status=status)
     response["Retry-After"] = str(wait)
+    response["Content-Language"] = language
     return response
+
+
+@functools.lru_cache(maxsize=512)
+def _refusal_page(language: str, wait: int) -> str:
+    with translation.override(language):
+        title = escape(gettext("Liiga palju päringuid"))
+        text = escape(
+            gettext(
+                "Sellelt aadressilt on tulnud lühikese ajaga liiga palju päringuid. "
+                "Proovige uuesti %(wait)s sekundi pärast."
+            )
+            % {"wait": wait}
+        )
+        api = escape(gettext("Suure hulga andmete jaoks kasutage avatud API-t või massallalaadimist."))
+    return (
+        f'<!doctype html>\n<html lang="{escape(language)}">\n<head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>\n'
+        f'<body><h1>{title}</h1>\n<p>{text}</p>\n<p>{api} <a href="/api/v1/docs">API</a></p></body>\n</html>\n'
+    )
 
 
 def _is_search(path: str) -> bool:

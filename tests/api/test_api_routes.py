@@ -372,3 +372,13 @@ def test_exports_hold_public_and_ak_documents_without_file_text(client, corpus):
     assert len(body_of(csv_response).splitlines()) == 3
     for response in (ndjson, csv_response):
         assert_nothing_hidden(body_of(response))
+
+
+def test_document_search_suggests_a_spelling_and_finds_a_matter_by_its_root(client, corpus):
+    typo = client.get("/api/v1/documents", {"q": "märksna"}).json()
+    found = client.get("/api/v1/documents", {"q": "märksõna"}).json()
+    matter = client.get("/api/v1/documents", {"q": "5-4/22"}).json()
+
+    assert typo["total"] == 0 and typo["corrected"] == "märksõna"
+    assert found["corrected"] is None
+    assert {item["id"] for item in matter["items"]} == {corpus.public.pk, corpus.ak.pk}

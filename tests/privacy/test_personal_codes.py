@@ -171,3 +171,15 @@ def test_a_code_next_to_other_numbers_is_cut_at_group_edges():
 def test_hostile_runs_of_format_characters_stay_fast():
     text = "1" + "\u200b" * 200_000 + " " + "\u200b" * 200_000 + "x"
     assert mask_personal_codes(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "viit 4-1/2863-1 \u202e81758010083\u202c",  # the override after a number, one space between
+        "5 \u202e81758010083",
+    ],
+)
+def test_an_override_inside_a_chain_of_digits_still_reverses_the_code_after_it(text):
+    assert find_personal_codes(text) == ["38001085718"]
+    assert find_personal_codes(mask_personal_codes(text)) == []

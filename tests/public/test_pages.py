@@ -602,3 +602,22 @@ def test_a_page_deeper_than_the_index_answers_is_explained(client, search_index)
 
     assert response.status_code == 400
     assert "kitsendage otsingut" in response.content.decode()
+
+
+def test_correspondent_filter_matches_words_within_the_party_with_and_without_words(client):
+    body = make_registry(slug="vesi")
+    water = make_document(body, reference="V-1", title="Veeleping", correspondent="AS Tallinna Vesi")
+    make_document(body, reference="V-2", title="Veeleping", correspondent="Tallinna Veevärk")
+    make_document(body, reference="V-3", title="Veeleping", correspondent="Tartu Vesi")
+    index(*body.documents.all())
+
+    def refs(query: str) -> list[str]:
+        return [
+            s.text() for s in HTMLParser(client.get("/otsi/?" + query).content.decode()).css("ol.hits .ref")
+        ]
+
+    # Without words the database lists; with words the index searches: both read the filter alike.
+    assert refs("correspondent=Tallinna+Vesi") == [water.reference]
+    assert refs("q=veeleping&correspondent=tallinna+vesi") == [water.reference]
+    assert refs("correspondent=AS+Tallinna+Vesi") == [water.reference]
+    assert sorted(refs("correspondent=Vesi")) == ["V-1", "V-3"]

@@ -87,3 +87,17 @@ def test_the_client_behind_a_trusted_proxy_is_counted_not_the_proxy(rf, settings
     assert client_ip(forwarded) == "203.0.113.7"  # the proxy appends the real client last
     direct = rf.get("/", REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="1.2.3.4")
     assert client_ip(direct) == "198.51.100.9"  # a header from a client that is not our proxy is ignored
+
+
+@pytest.mark.django_db
+def test_a_refusal_speaks_the_readers_chosen_language_and_says_when_to_return(client, settings):
+    settings.DOKREG_PAGE_RATE = "1/day"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.get("/teave/").status_code == 200
+    refused = client.get("/teave/")
+
+    assert refused.status_code == 429
+    wait = int(refused["Retry-After"])
+    page = refused.content.decode()
+    assert '<html lang="en">' in page and "Too many requests" in page
+    assert f"again in {wait} seconds" in page

@@ -14,7 +14,7 @@ import pytest
 from tests.public.factories import make_document, make_registry
 
 from dokreg.archive.models import File, Problem
-from dokreg.errors import RedirectRefused, SourcePaused
+from dokreg.errors import RedirectRefused, SourcePaused, SourceUnavailable
 from dokreg.pipeline.files import document_files_download
 from dokreg.registries.connectors.riigikogu import RiigikoguConnector
 from dokreg.registries.http import PoliteClient
@@ -171,3 +171,80 @@ def test_a_file_link_redirected_to_an_internal_service_is_a_problem_and_nothing_
     real.refresh_from_db()
     assert real.download_state == File.Download.OK  # one hostile link does not stop the others
     assert internal[1] == []
+
+
+def _rebinding(answers: list[str]):
+    """A name whose DNS answer changes between the hop check and the connection (DNS rebinding)."""
+    asked: list[str] = []
+
+    def resolve(host: str) -> list[str]:
+        asked.append(host)
+        return [answers[min(len(asked), len(answers)) - 1]]
+
+    return resolve, asked
+
+
+@pytest.fixture
+def upgrading_register():
+    """A register at http://localhost:PORT whose links move to https on the same name."""
+    hits: list[str] = []
+    server = _serve({"/upgrade.pdf": (301, {"Location": "https://localhost/upgrade.pdf"}, b"")}, hits)
+    yield f"http://localhost:{server.server_address[1]}/", hits
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_name_that_rebinds_to_loopback_after_the_hop_check_is_refused_at_connection(upgrading_register):
+    base, _hits = upgrading_register
+    resolve, asked = _rebinding(["93.184.216.34", "127.0.0.1"])
+    connector = RiigikoguConnector(base, PoliteClient(UA, 0, 5.0, 0, resolve=resolve))
+    with pytest.raises(RedirectRefused, match="internal address 127.0.0.1 when connecting"):
+        connector._download_from_register(base + "upgrade.pdf")
+    assert asked == ["localhost", "localhost"]  # once for the hop check, once for the connection itself
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(upgrading_register, monkeypatch):
+    """No second lookup behind our back: the socket is opened to the checked address, not the name."""
+    base, _hits = upgrading_register
+    opened: list[tuple[str, int]] = []
+    import httpcore
+
+    def connect_tcp(self, host, port, *args, **kw):
+        opened.append((host, port))
+        raise httpcore.ConnectError("test: no network")
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", connect_tcp)
+    client = PoliteClient(UA, 0, 5.0, 0, resolve=lambda host: ["93.184.216.34"])
+    client.allow_origin(base)
+    client._check_redirect(base, "https://localhost/upgrade.pdf", client.allowed_origins)  # the hop passes
+    with pytest.raises(SourceUnavailable):
+        client.get("https://localhost/upgrade.pdf")
+    assert opened == [("93.184.216.34", 443)]
+
+
+@pytest.mark.django_db
+def test_a_rebinding_file_link_is_a_problem_and_nothing_is_stored(upgrading_register):
+    base, _hits = upgrading_register
+    resolve, _asked = _rebinding(["93.184.216.34", "127.0.0.1"])
+    connector = RiigikoguConnector(base, PoliteClient(UA, 0, 5.0, 0, resolve=resolve))
+    registry = make_registry(family=Registry.Family.RIIGIKOGU, base_url=base)
+    document = make_document(registry)
+    file = File.objects.create(
+        document=document,
+        ordinal=1,
+        name="a.pdf",
+        url=base + "upgrade.pdf",
+        kind="pdf",
+        access="Avalik",
+        download_state=File.Download.PENDING,
+    )
+
+    assert document_files_download(document=document, connector=connector) == 0
+
+    file.refresh_from_db()
+    assert (file.download_state, file.error_code, file.blob) == (
+        File.Download.FAILED,
+        "redirect_refused",
+        None,
+    )
+    assert "when connecting" in Problem.objects.get(file=file).message

@@ -118,7 +118,7 @@ def page_facets(html: str) -> dict[str, dict[str, int]]:
 
 
 def _facet_value(name: str, href: str) -> str:
-    query = parse_qs(href.lstrip("?"))
+    query = parse_qs(href.lstrip("?").split("#")[0])  # facet links end in #tulemused
     key = {"registry": "registry", "doc_type": "type", "access": "access", "series": "series"}.get(name)
     if name == "year":
         return query["date_from"][0][:4] if "date_from" in query else "(removed)"

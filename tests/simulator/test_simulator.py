@@ -21,6 +21,7 @@ from lxml import etree
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from dokreg.errors import BadInput, NotFoundAtSource
+from dokreg.privacy.personal_codes import contains_personal_code
 from dokreg.simulator import Corpus, CorpusConfig, SimulatorServer, simulate_main
 from dokreg.simulator.adr import AdrSite
 from dokreg.simulator.files import personal_code_check_digit
@@ -373,3 +374,18 @@ def test_bad_config_and_cli_arguments_are_refused(capsys):
         Corpus(CorpusConfig(files="docx"))
     assert simulate_main(["--days", "0", "--port", "0"]) == 2
     assert "days must be at least 1" in capsys.readouterr().err
+
+
+def test_simulate_hostile_serves_the_hostile_corpus(monkeypatch, capsys):
+    served = []
+
+    def serve_forever(self):
+        served.append(self.corpus)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SimulatorServer, "serve_forever", serve_forever)
+    assert simulate_main(["--hostile", "--bodies", "1", "--days", "1", "--port", "0"]) == 0
+    [corpus] = served
+    assert corpus.config.hostile
+    assert all(contains_personal_code(doc.title) for doc in corpus.documents(corpus.bodies[0].slug))
+    assert "Serving" in capsys.readouterr().out

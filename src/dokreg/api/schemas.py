@@ -44,11 +44,19 @@ class FacetOut(Schema):
 
 class DocumentList(Schema):
     total: int
+    # False when ``total`` is a lower bound: more documents match ("more than total"); counts past
+    # a bound are not taken, so a search that matches most of the archive stays cheap.
+    total_exact: bool = True
     items: list[DocumentItem]
     next_cursor: str | None
     # registry, doc_type, year, access, series → counts for the same query and filters, each facet
     # counted without its own filter (multi-select); only documents the public may see are counted.
     facets: dict[str, list[FacetOut]] = {}
+    # "Did you mean": the query with doubtful words replaced by the nearest ones the index knows, when a
+    # search with words finds nothing or little (the results page's "Kas mõtlesite"); else null.
+    corrected: str | None = None
+    # 0 when the facets counted every match; else how many of the newest matches they counted.
+    facet_sample: int = 0
 
 
 class BasisOut(Schema):

@@ -7,6 +7,7 @@ restricted files' metadata), which is why it is for logged-in staff only.
 from django.contrib import admin
 
 from dokreg.archive.models import Document, DocumentVersion, File, Problem, Signature, SyncDay, SyncRange
+from dokreg.desk.admin_actions import take_down, take_down_undo
 
 
 class VersionInline(admin.TabularInline):
@@ -50,7 +51,17 @@ class DocumentAdmin(admin.ModelAdmin):
     search_fields = ("reference", "title", "source_id", "sender_reference")
     date_hierarchy = "registered"
     raw_id_fields = ("matter",)
-    readonly_fields = ("first_seen_at", "last_checked_at", "last_changed_at", "source_fields", "parser")
+    # A takedown goes through the audited actions (files purged, index updated), never a hand-edited date.
+    readonly_fields = (
+        "first_seen_at",
+        "last_checked_at",
+        "last_changed_at",
+        "source_fields",
+        "parser",
+        "taken_down_at",
+        "takedown_reason",
+    )
+    actions = [take_down, take_down_undo]
     inlines = [FileInline, VersionInline]
 
 

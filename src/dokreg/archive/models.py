@@ -297,3 +297,26 @@ class Problem(models.Model):
     class Meta:
         ordering = ["-seen_at"]
         indexes = [models.Index(fields=["registry", "resolved_at"], name="problem_open")]
+
+
+class BodyMonth(models.Model):
+    """Publishable documents of one body registered in one month, kept up to date on every write.
+
+    The body page, its year pages and per-body charts read these few hundred rows instead of
+    counting a body's documents per request (``archive.stats`` keeps them; ``body_months_rebuild``
+    recomputes them from the documents). Undated documents count under ``UNDATED``.
+    """
+
+    registry = models.ForeignKey(Registry, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month of registration.")
+    documents = models.IntegerField(default=0)
+    ak = models.IntegerField(default=0, help_text="Of ``documents``, those restricted (AK).")
+    # Raised by every move into or out of the row: the body's sum never repeats, so pages keep
+    # their aggregates keyed by it and a takedown or withdrawal always starts them afresh.
+    changes = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registry", "month"], name="bodymonth_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.registry_id} {self.month:%Y-%m}: {self.documents} ({self.ak} AK)"

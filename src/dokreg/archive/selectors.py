@@ -11,6 +11,7 @@ from datetime import date, datetime
 from django.db.models import Count
 
 from dokreg.archive.models import Document, FetchState, Problem, SyncDay, SyncRange
+from dokreg.archive.versions import TRACKED_FIELDS
 
 # The publication rule lives in the read layer; the pipeline's index writer reads it from here too.
 from dokreg.reading.rule import FILE_ACCESS_WITHHELD, PUBLISHABLE, publishable_documents, publishable_files
@@ -92,8 +93,6 @@ def registry_status(*, slug: str | None = None, covered_only: bool = True) -> li
 
 def version_changes(version) -> list[tuple[str, object]]:
     """A version's changed fields in the document page's order (JSON objects keep no order on PostgreSQL)."""
-    from dokreg.archive.services import TRACKED_FIELDS
-
     changes = version.changes if isinstance(version.changes, dict) else {}
     order = {name: i for i, name in enumerate(TRACKED_FIELDS)}
     return sorted(changes.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))

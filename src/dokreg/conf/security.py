@@ -89,6 +89,8 @@ def _data_dir() -> list[Finding]:
         ("DOKREG_FILE_STORE", settings.FILE_STORE_DIR),
         ("DOKREG_INDEX_DIR", settings.INDEX_DIR),
     ):
+        if name == "DOKREG_FILE_STORE" and getattr(settings, "FILE_STORE_URL", ""):
+            continue  # files in an object store: _object_store checks it
         existing = next((p for p in (path, *path.parents) if p.exists()), None)
         if existing is None or not existing.is_dir() or not os.access(existing, os.W_OK):
             return [Finding("error", "data_dir_not_writable", f"{name} ({path}) is not writable.")]
@@ -104,6 +106,20 @@ def _database() -> list[Finding]:
         return [
             Finding("error", "database_unreachable", f"the database cannot be reached: {type(exc).__name__}")
         ]
+    return []
+
+
+def _object_store() -> list[Finding]:
+    """With DOKREG_FILE_STORE=s3://…, the bucket answers with these credentials (a HEAD of a missing key)."""
+    from dokreg.archive.storage import object_store
+    from dokreg.errors import DokregError
+
+    try:
+        store = object_store()
+        if store is not None:
+            store.size(".dokreg-check")
+    except DokregError as error:
+        return [Finding("error", "file_store_unreachable", f"DOKREG_FILE_STORE: {error.message}")]
     return []
 
 
@@ -144,6 +160,7 @@ CHECKS: tuple[Callable[[], list[Finding]], ...] = (
     _hosts,
     _data_dir,
     _database,
+    _object_store,
     _index,
     _tools,
 )

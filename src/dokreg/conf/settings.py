@@ -15,8 +15,14 @@ from dokreg.conf.email import email_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DOKREG_DATA_DIR", "dokreg-data")).resolve()
-FILE_STORE_DIR = Path(os.environ.get("DOKREG_FILE_STORE", DATA_DIR / "files")).resolve()
+_file_store = os.environ.get("DOKREG_FILE_STORE", "")
+# s3://bucket/prefix keeps files in an S3-compatible object store (dokreg.archive.objectstore), shared by
+# workers on several hosts; anything else names a local folder (the default: DATA_DIR/files).
+FILE_STORE_URL = _file_store if _file_store.startswith("s3://") else ""
+FILE_STORE_DIR = Path(_file_store if _file_store and not FILE_STORE_URL else DATA_DIR / "files").resolve()
 INDEX_DIR = Path(os.environ.get("DOKREG_INDEX_DIR", DATA_DIR / "index")).resolve()
+# Where the one indexer publishes index snapshots and web hosts pull them from (`dokreg index publish|pull`).
+INDEX_SNAPSHOTS_URL = os.environ.get("DOKREG_INDEX_SNAPSHOTS", "")
 
 # The development key is public (it is in this file): `dokreg serve` and `dokreg check` refuse it unless
 # DOKREG_DEBUG=1, so a public instance cannot start with it by accident. The demo (loopback only) may.
@@ -44,15 +50,17 @@ INSTALLED_APPS = [
     "dokreg.archive",
     "dokreg.public",
     "dokreg.desk",
+    "dokreg.review",
+    "dokreg.alerts",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything costly (sessions, language): a client over its limit gets a small ready page.
+    "dokreg.ratelimit.RateLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Estonian unless the reader chose otherwise with the switch (not the browser's Accept-Language).
     "dokreg.public.middleware.ChosenLanguageMiddleware",
-    # Before anything costly: a client over its limit is answered without touching the database.
-    "dokreg.ratelimit.RateLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -177,6 +185,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DOKREG_EMAIL_FROM", "dokreg <dokreg@localho
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where operator alerts go (comma-separated); empty means staff users' own addresses.
 DOKREG_OPERATOR_EMAILS = [a.strip() for a in os.environ.get("DOKREG_OPERATOR_EMAILS", "").split(",") if a.strip()]
+# Removal requests: requesters' personal data is erased this many days after the decision (dokreg requests
+# --purge); `dokreg alerts` mails the operators when the follow loop has not beaten for this many minutes.
+DOKREG_REQUEST_RETENTION_DAYS = int(os.environ.get("DOKREG_REQUEST_RETENTION_DAYS", "365"))
+DOKREG_HEARTBEAT_STALE_MINUTES = int(os.environ.get("DOKREG_HEARTBEAT_STALE_MINUTES", "30"))
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -203,6 +215,7 @@ DOKREG_REQUEST_BACKOFF = float(os.environ.get("DOKREG_REQUEST_BACKOFF", "1.0"))
 # Hard size limits on what a register may send us: a file (TooLarge, recorded) and a page (list, document).
 DOKREG_MAX_DOWNLOAD_BYTES = int(os.environ.get("DOKREG_MAX_DOWNLOAD_BYTES", str(200 * 1024 * 1024)))
 DOKREG_MAX_PAGE_BYTES = int(os.environ.get("DOKREG_MAX_PAGE_BYTES", str(50 * 1024 * 1024)))
+# The archive's public address, for links made outside a request (mails, feeds' ids, exports).
 DOKREG_PUBLIC_BASE_URL = os.environ.get("DOKREG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 DOKREG_RESULTS_PER_PAGE = 20
 # OCR runs as its own stage after text-layer documents are indexed; in the embedded default the sync runs

@@ -12,5 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include(feeds)),
     path("", include(sitemaps)),
+    path("", include("dokreg.desk.urls")),
+    path("", include("dokreg.alerts.urls")),
     path("", include("dokreg.public.urls")),
 ]

@@ -95,10 +95,52 @@ def follow_window(registry: Registry):
     return since, today
 
 
+# The loop records a heartbeat (dokreg.desk.alerts) at most this often while it works, and while it waits
+# between cycles, so `dokreg alerts` can tell a long sync from a dead loop.
+BEAT_EVERY = 60.0
+
+
+class _Beating(Reporter):
+    """Passes progress on and beats the heartbeat now and then: a first sync of a big register runs
+    for hours, and it is alive all that time."""
+
+    def __init__(self, inner: Reporter) -> None:
+        self.inner = inner
+        self.last = 0.0
+
+    def beat(self, **detail) -> None:
+        from dokreg.desk.alerts import heartbeat_beat
+
+        self.last = time.monotonic()
+        heartbeat_beat(**detail)
+
+    def _maybe(self) -> None:
+        if time.monotonic() - self.last >= BEAT_EVERY:
+            self.beat(stage="sync")
+
+    def stage(self, name: str, total: int | None = None) -> None:
+        self.inner.stage(name, total)
+        self._maybe()
+
+    def advance(self, n: int = 1) -> None:
+        self.inner.advance(n)
+        self._maybe()
+
+    def note(self, message: str) -> None:
+        self.inner.note(message)
+        self._maybe()
+
+
 def follow(*, interval: float, once: bool = False, reporter: Reporter | None = None, **kw) -> None:
+    beating = _Beating(reporter or Reporter())
     while True:
         started = time.monotonic()
-        follow_cycle(reporter=reporter, **kw)
+        beating.beat(stage="cycle started")
+        follow_cycle(reporter=beating, **kw)
+        beating.beat(stage="cycle done")
         if once:
             return
-        time.sleep(max(0.0, interval - (time.monotonic() - started)))
+        deadline = started + interval
+        while (left := deadline - time.monotonic()) > 0:
+            time.sleep(min(left, 5 * BEAT_EVERY))
+            beating.beat(stage="waiting")

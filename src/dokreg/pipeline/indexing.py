@@ -6,15 +6,16 @@ Documents the public may not see are deleted from the index; file text enters it
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-from django.db import transaction
-
 from dokreg.archive.models import Document, RestrictionBasis
+from dokreg.archive.services import documents_index_all_dirty, documents_indexed
 from dokreg.reading.rule import publishable_documents, publishable_files
 
 BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 def _file_pages(raw: object, text: str) -> tuple[tuple[int | None, str], ...]:
@@ -87,13 +88,25 @@ def _index_docs(documents: list[Document]):
 
 
 def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
-    """Bring the index in line with every document marked dirty; returns how many were handled."""
+    """Bring the index in line with every document marked dirty; returns how many were handled.
+
+    An index built by an older dokreg (another schema version) is rebuilt here, so the next sync
+    or reprocess heals it without an operator running `dokreg reindex`; searches meanwhile see it
+    as outdated (the public pages say search is unavailable), then empty, then filling.
+    """
+    from dokreg.search import index_clear, index_outdated
+
+    if index_outdated():
+        index_clear()
+        documents_index_all_dirty()
     done = 0
     while True:
         ids = list(
             Document.objects.filter(index_dirty=True).order_by("pk").values_list("pk", flat=True)[:BATCH]
         )
         if not ids:
+            if done:
+                index_publish()  # web hosts on other machines see it at their next pull
             return done
         index_documents(doc_ids=ids)
         done += len(ids)
@@ -112,8 +125,26 @@ def index_documents(*, doc_ids: Iterable[int]) -> None:
             writer.add(doc)
         for doc_id in hidden:
             writer.delete(doc_id)
-    with transaction.atomic():
-        Document.objects.filter(pk__in=doc_ids).update(index_dirty=False)
+    documents_indexed(doc_ids=doc_ids)
+
+
+def index_publish() -> None:
+    """Publish the index for web hosts on other machines, when DOKREG_INDEX_SNAPSHOTS is set.
+
+    A store that fails is logged, not raised: the index itself is written, and the next index task
+    publishes everything this one did not.
+    """
+    from django.conf import settings
+
+    from dokreg.errors import DokregError
+    from dokreg.search.snapshots import snapshot_publish
+
+    if not settings.INDEX_SNAPSHOTS_URL:
+        return
+    try:
+        snapshot_publish()
+    except DokregError as error:
+        logger.warning("index snapshot not published: %s", error.message)
 
 
 def index_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
@@ -121,5 +152,5 @@ def index_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
     from dokreg.search import index_clear
 
     index_clear()
-    Document.objects.update(index_dirty=True)
+    documents_index_all_dirty()
     return index_pending(progress=progress)

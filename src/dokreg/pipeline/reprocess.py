@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections import Counter
 
 from dokreg.archive.models import Capture, Document, File
-from dokreg.archive.services import capture_body, document_upsert, problem_record
+from dokreg.archive.services import (
+    capture_body,
+    document_upsert,
+    files_extract_reset,
+    files_extract_retry,
+    problem_record,
+)
 from dokreg.pipeline.files import document_files_download, document_files_extract, files_ocr_pending
 from dokreg.pipeline.indexing import index_pending
 from dokreg.pipeline.sync import registry_connector
@@ -49,7 +55,7 @@ def files_retry(*, registry: Registry | None = None) -> int:
     if registry:
         failed = failed.filter(document__registry=registry)
     document_ids = set(failed.values_list("document_id", flat=True))
-    failed.filter(extract_state=File.Extract.FAILED).update(extract_state=File.Extract.PENDING)
+    files_extract_retry(registry=registry)
     for document in Document.objects.filter(pk__in=document_ids).select_related("registry"):
         document_files_download(document=document, connector=registry_connector(document.registry))
         document_files_extract(document=document)
@@ -63,7 +69,7 @@ def files_reextract(*, extractor: str, registry: Registry | None = None) -> int:
     if registry:
         files = files.filter(document__registry=registry)
     document_ids = set(files.values_list("document_id", flat=True))
-    files.update(extract_state=File.Extract.PENDING)
+    files_extract_reset(extractor=extractor, registry=registry)
     for document in Document.objects.filter(pk__in=document_ids):
         document_files_extract(document=document)
     files_ocr_pending(registry=registry)

@@ -16,8 +16,9 @@ from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from dokreg.archive.models import Capture, Document, FetchState, File, SyncDay, SyncRange
+from dokreg.archive.models import Capture, Document, FetchState, File
 from dokreg.archive.services import (
+    document_checked,
     document_fetch_failed,
     document_listed,
     document_upsert,
@@ -25,6 +26,9 @@ from dokreg.archive.services import (
     problem_record,
     problems_resolve,
     registry_counts_refresh,
+    sync_day_failed,
+    sync_day_record,
+    sync_range_record,
 )
 from dokreg.errors import DokregError, NotFoundAtSource, NotModified, SourcePaused
 from dokreg.pipeline.files import document_files_download, document_files_extract, files_ocr_pending
@@ -34,7 +38,13 @@ from dokreg.registries.connectors import connector_for
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.http import client_from_settings
 from dokreg.registries.models import Registry
-from dokreg.registries.services import registry_name_refresh
+from dokreg.registries.services import (
+    registry_error_record,
+    registry_name_refresh,
+    registry_pause,
+    registry_sync_finished,
+    registry_sync_started,
+)
 from dokreg.registries.types import ListedEntry, Validators
 
 log = logging.getLogger(__name__)
@@ -145,17 +155,8 @@ def registry_sync_ids(
         )
         found = report.new + report.changed + report.unchanged - before[0]
         missing, failed = report.missing - before[1], report.failed - before[2]
-        SyncRange.objects.update_or_create(
-            registry=registry,
-            first=first,
-            last=last,
-            defaults={
-                "found": found,
-                "missing": missing,
-                "failed": failed,
-                "complete": not failed,
-                "checked_at": timezone.now(),
-            },
+        sync_range_record(
+            registry=registry, first=first, last=last, found=found, missing=missing, failed=failed
         )
         if failed:
             report.incomplete_ranges.append((first, last))
@@ -237,8 +238,7 @@ def _sync_run(
         )
         return report
     connector = connector or registry_connector(registry)
-    registry.last_sync_started_at = timezone.now()
-    registry.save(update_fields=["last_sync_started_at"])
+    registry_sync_started(registry=registry)
     try:
         work(connector, report, reporter)
     except SourcePaused as error:
@@ -255,12 +255,10 @@ def _sync_run(
             index_pending()
     registry_counts_refresh(registry=registry)
     _statistics_refresh()
-    registry.last_sync_finished_at = timezone.now()
-    fields = ["last_sync_finished_at"]
-    if not (report.paused or report.incomplete_days or report.incomplete_ranges or report.failed):
-        registry.last_success_at = registry.last_sync_finished_at
-        fields.append("last_success_at")
-    registry.save(update_fields=fields)
+    registry_sync_finished(
+        registry=registry,
+        success=not (report.paused or report.incomplete_days or report.incomplete_ranges or report.failed),
+    )
     return report
 
 
@@ -315,11 +313,7 @@ def day_sync(
         )
         _record_error(registry, error)
         report.error_note(error)
-        SyncDay.objects.update_or_create(
-            registry=registry,
-            day=day,
-            defaults={"complete": False, "checked_at": now, "problems": [_message(error)]},
-        )
+        sync_day_failed(registry=registry, day=day, checked_at=now, problem=_message(error))
         report.incomplete_days.append(day)
         return []
     documents = [document_listed(registry=registry, listed=entry, seen_at=now) for entry in listing.entries]
@@ -337,18 +331,16 @@ def day_sync(
             registry=registry, connector=connector, day=day, listing=listing, report=report
         )
     complete = listing.complete and fetched_ok == len(documents)
-    SyncDay.objects.update_or_create(
+    sync_day_record(
         registry=registry,
         day=day,
-        defaults={
-            "complete": complete,
-            "reported_total": listing.reported_total,
-            "listed": len(listing.entries),
-            "fetched": fetched_ok,
-            "slices": list(listing.slices),
-            "problems": list(listing.problems),
-            "checked_at": now,
-        },
+        complete=complete,
+        reported_total=listing.reported_total,
+        listed=len(listing.entries),
+        fetched=fetched_ok,
+        slices=list(listing.slices),
+        problems=list(listing.problems),
+        checked_at=now,
     )
     if complete:
         problems_resolve(registry=registry, subject=f"{registry.slug} {day.isoformat()}")
@@ -378,7 +370,7 @@ def source_fetch(
     except SourcePaused:
         raise
     except NotModified:
-        Document.objects.filter(pk=document.pk).update(last_checked_at=timezone.now())
+        document_checked(document=document)
         report.unchanged += 1
         return document
     except NotFoundAtSource as error:
@@ -477,16 +469,8 @@ def _files_stage(*, registry, connector, report, reporter, isolate) -> None:
         reporter.advance()
 
 
-def registry_pause(*, registry: Registry, reason: str) -> None:
-    registry.state = Registry.State.PAUSED
-    registry.state_reason = reason
-    registry.last_error, registry.last_error_at = reason, timezone.now()
-    registry.save(update_fields=["state", "state_reason", "last_error", "last_error_at"])
-
-
 def _record_error(registry: Registry, error: Exception) -> None:
-    registry.last_error, registry.last_error_at = _message(error)[:2000], timezone.now()
-    registry.save(update_fields=["last_error", "last_error_at"])
+    registry_error_record(registry=registry, message=_message(error))
 
 
 def _message(error: Exception) -> str:

@@ -99,7 +99,6 @@ def personal_code_spans(text: str):
         if chain.end() - chain.start() < CODE_LENGTH:
             continue  # fewer characters than a code has digits: most numbers in a text end here
         groups = _digit_groups(chain.group(), chain.start())
-        reversed_display = 0 <= first_rlo < chain.start()
         i = 0
         while i < len(groups):
             digits: list[tuple[str, int]] = []
@@ -107,6 +106,9 @@ def personal_code_spans(text: str):
             while j < len(groups) and len(digits) < CODE_LENGTH:
                 digits.extend(groups[j])
                 j += 1
+            # The override may sit inside the chain ("viit 1 \u202e<code reversed>"): what counts is
+            # whether it comes before this run's first digit, not before the chain's.
+            reversed_display = bool(digits) and 0 <= first_rlo < digits[0][1]
             code = _valid_code("".join(d for d, _ in digits), reversed_display)
             if len(digits) == CODE_LENGTH and code:
                 yield digits[0][1], digits[-1][1] + 1, code

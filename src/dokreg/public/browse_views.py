@@ -1,5 +1,5 @@
 """Pages for browsing a body by date and by classification, and a matter's page: thin views over
-``public.browse``."""
+``reading.browse``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from dokreg.reading import browse, registries
+from dokreg.reading.kept import body_kept
 from dokreg.reading.params import parse_page
 from dokreg.reading.types import RegistryView
 
@@ -65,7 +66,7 @@ def month(request: HttpRequest, slug: str, year: int, month: int) -> HttpRespons
 @require_safe
 def series_tree(request: HttpRequest, slug: str) -> HttpResponse:
     body = _covered_body(slug)
-    tree = browse.series_tree(body)
+    tree = body_kept(body, "series", lambda: browse.series_tree(body))
     return render(request, "public/series_tree.html", {"body": body, "tree": tree})
 
 

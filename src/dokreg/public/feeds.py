@@ -15,6 +15,7 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from dokreg.archive.text import xml_safe_all
@@ -51,7 +52,8 @@ class DocumentFeed(Feed):
         parts = [item.reference, item.doc_type, item.registry.name]
         if item.registered:
             parts.append(item.registered.strftime("%d.%m.%Y"))
-        return mask_personal_codes(" · ".join(p for p in parts if p))
+        # Atom's <summary type="html"> is read as HTML: the register's text is escaped so markup stays text.
+        return escape(mask_personal_codes(" · ".join(p for p in parts if p)))
 
     def item_pubdate(self, item: DocumentCard) -> datetime:
         return item.first_seen_at

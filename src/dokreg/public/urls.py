@@ -1,12 +1,14 @@
 from django.urls import path
 
-from dokreg.public import browse_views, status_views, views
+from dokreg.public import browse_views, export_views, overview_views, status_views, views
 
 app_name = "public"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("otsi/", views.results, name="results"),
+    path("otsi/eksport.csv", export_views.results_csv, name="results_csv"),
+    path("otsi/eksport.ndjson", export_views.results_ndjson, name="results_ndjson"),
     path("dokument/<int:pk>/", views.document, name="document"),
     path("asutus/<slug:slug>/", views.registry, name="registry"),
     path("asutus/<slug:slug>/sarjad/", browse_views.series_tree, name="series_tree"),
@@ -16,6 +18,7 @@ urlpatterns = [
     path("asutus/<slug:slug>/<int:year>/<int:month>/", browse_views.month, name="month"),
     path("asi/<int:pk>/", browse_views.matter, name="matter"),
     path("registrid/", views.registries, name="registries"),
+    path("ulevaade/", overview_views.national, name="overview"),
     path("olek/", status_views.status, name="status"),
     path("olek/<slug:slug>/", status_views.status_detail, name="status_detail"),
     path("teave/", views.about, name="about"),

@@ -4,8 +4,6 @@ publication rule and hands out masked output types."""
 from __future__ import annotations
 
 import mimetypes
-import re
-from pathlib import Path
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -14,18 +12,22 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from dokreg.archive.storage import blob_open
 from dokreg.errors import BadInput, DokregError
+from dokreg.public.body_figures import body_figures
 from dokreg.reading import body as body_stats
 from dokreg.reading import browse
 from dokreg.reading import documents as selectors
 from dokreg.reading import registries as catalogue
-from dokreg.reading.params import SearchForm, parse_page, parse_search
+from dokreg.reading.kept import body_kept
+from dokreg.reading.ordering import sort_links
+from dokreg.reading.params import SearchForm, params_query, parse_page, parse_search
+from dokreg.reading.snippet_files import with_file_urls
 from dokreg.reading.types import RegistryView
 
 # Types a browser may show in place; everything else (HTML, SVG, XML, …) downloads, so a
 # file from a register can never run script on our origin.
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"})
-SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @require_safe
@@ -56,7 +58,9 @@ def results(request: HttpRequest) -> HttpResponse:
     except DokregError:
         context["errors"] = [_("Otsing ei ole praegu kättesaadav. Palun proovige hiljem uuesti.")]
         return render(request, "public/results.html", context, status=503)
-    context["result"] = result
+    context["result"] = with_file_urls(result)
+    context["sorts"] = sort_links(params)
+    context["export_query"] = params_query(params)
     if result.pager.beyond_end and result.pager.total:
         context["errors"] = [
             _("Sellist lehekülge ei ole: tulemusi on %(n)s lehekülge.") % {"n": result.pager.num_pages}
@@ -95,6 +99,7 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
         "page_error": page_error,
         **_body_extras(body),
     }
+    context.update(body_figures(body, stats, context.get("bases", [])))
     return render(request, "public/registry.html", context, status=status)
 
 
@@ -102,10 +107,13 @@ def _body_extras(body: RegistryView) -> dict:
     """Years to browse, restriction bases used and the lag to our first sight (covered bodies only)."""
     if not body.covered:
         return {}
+    today = timezone.localdate()
     return {
         "years": browse.body_years(body),
-        "bases": body_stats.restriction_bases(body),
-        "median_days": body_stats.median_days_to_first_sight(body, today=timezone.localdate()),
+        "bases": body_kept(body, "bases", lambda: body_stats.restriction_bases(body)),
+        "median_days": body_kept(
+            body, "lag", lambda: body_stats.median_days_to_first_sight(body, today=today), today=today
+        ),
     }
 
 
@@ -136,35 +144,37 @@ def file_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if file.withheld:
         return HttpResponse(
             _(
+                "Faili originaali ei avaldata, sest dokumendis on eraisiku nimi asendatud initsiaalidega. Faili tekst on dokumendi lehel."
+            )
+            if file.redacted
+            else _(
                 "Faili originaali ei avaldata, sest see sisaldab isikuandmeid (isikukoodi). Faili tekst on dokumendi lehel, isikukoodid varjatud."
             ),
             status=403,
             content_type="text/plain; charset=utf-8",
         )
-    path = _blob_path(file.sha256)
-    if path is None or not path.is_file():
+    try:
+        opened = blob_open(file.sha256)
+    except DokregError:
+        # The object store is unreachable: a passing outage, said as such, never a 500.
+        return HttpResponse(
+            _("Faili ei saa praegu lugeda, proovige hiljem uuesti."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+            headers={"Retry-After": "60"},
+        )
+    if opened is None:
         raise Http404("the file's bytes are not in the store")
+    stream, size = opened
     filename = file.filename
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(
-        path.open("rb"),
+        stream,
         content_type=content_type,
         as_attachment=content_type not in INLINE_TYPES,
         filename=filename,
     )
+    # An object store's stream cannot seek, so FileResponse cannot measure it: the store told us.
+    response["Content-Length"] = str(size)
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _blob_path(sha256: str) -> Path | None:
-    if not SHA256.fullmatch(sha256 or ""):
-        return None
-    try:
-        # The store module may land later than this page; its layout is the documented one.
-        from dokreg.archive.storage import blob_path
-    except ImportError:
-        return Path(settings.FILE_STORE_DIR) / sha256[:2] / sha256[2:4] / sha256
-    try:
-        return blob_path(sha256)
-    except DokregError:
-        return None

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractYear, TruncMonth
 
-from dokreg.archive.models import Access, Document, Matter, Relation
+from dokreg.archive.models import BodyMonth, Document, Matter, Relation
+from dokreg.archive.stats import UNDATED
 from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.reading import build
 from dokreg.reading.paging import PER_PAGE, Pager
@@ -53,31 +53,33 @@ def valid_year(year: int) -> bool:
 
 
 def body_years(registry: RegistryView) -> list[YearRow]:
-    """Documents per registration year, newest first (undated documents are not in any year)."""
-    rows = (
-        publishable_documents()
-        .filter(registry_id=registry.pk, registered__isnull=False)
-        .annotate(year=ExtractYear("registered"))
-        .values("year")
-        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
-        .order_by("-year")
-    )
-    return [YearRow(year=r["year"], documents=r["n"], ak=r["ak"]) for r in rows]
+    """Documents per registration year, newest first (undated documents are not in any year).
+
+    From the body's BodyMonth rows (kept on write), not a GROUP BY over its documents."""
+    years: dict[int, list[int]] = {}
+    for month, n, ak in _body_months(registry):
+        if month == UNDATED or not (n or ak):
+            continue
+        totals = years.setdefault(month.year, [0, 0])
+        totals[0] += n
+        totals[1] += ak
+    return [YearRow(year=y, documents=n, ak=ak) for y, (n, ak) in sorted(years.items(), reverse=True) if n]
 
 
 def year_months(registry: RegistryView, year: int) -> list[MonthRow]:
     """All twelve months of a year, January first, empty months included."""
-    rows = (
-        _in_range(registry, date(year, 1, 1), date(year, 12, 31))
-        .annotate(month=TruncMonth("registered"))
-        .values("month")
-        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
-    )
-    counted = {_month_start(r["month"]): (r["n"], r["ak"]) for r in rows}
+    counted = {month: (n, ak) for month, n, ak in _body_months(registry, year=year) if month != UNDATED}
     months = [date(year, m, 1) for m in range(1, 13)]
     return [
         MonthRow(month=m, documents=counted.get(m, (0, 0))[0], ak=counted.get(m, (0, 0))[1]) for m in months
     ]
+
+
+def _body_months(registry: RegistryView, *, year: int | None = None) -> list[tuple[date, int, int]]:
+    rows = BodyMonth.objects.filter(registry_id=registry.pk)
+    if year is not None:
+        rows = rows.filter(month__gte=date(year, 1, 1), month__lte=date(year, 12, 1))
+    return list(rows.values_list("month", "documents", "ak"))
 
 
 def month_documents(

@@ -9,7 +9,15 @@ from typing import Any
 from dokreg.archive.models import Document, Matter
 from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.reading.fields import DOCUMENT_FIELDS
-from dokreg.reading.types import BasisView, DocumentCard, DocumentDetail, MatterRef, MatterView, RegistryRef
+from dokreg.reading.types import (
+    BasisView,
+    DocumentCard,
+    DocumentDetail,
+    ListedDocument,
+    MatterRef,
+    MatterView,
+    RegistryRef,
+)
 
 
 def masked(value: Any) -> Any:
@@ -44,14 +52,18 @@ def cards(docs: Iterable[Document]) -> list[DocumentCard]:
     return [card(d, bodies=bodies) for d in docs]
 
 
-def _card_values(doc: Document, bodies: dict[int, RegistryRef] | None = None) -> dict[str, Any]:
+def _body(doc: Document, bodies: dict[int, RegistryRef] | None) -> RegistryRef:
     if bodies is None:
-        body = registry_ref(doc.registry)
-    elif (body := bodies.get(doc.registry_id)) is None:
+        return registry_ref(doc.registry)
+    if (body := bodies.get(doc.registry_id)) is None:
         body = bodies[doc.registry_id] = registry_ref(doc.registry)
+    return body
+
+
+def _card_values(doc: Document, bodies: dict[int, RegistryRef] | None = None) -> dict[str, Any]:
     return {
         "pk": doc.pk,
-        "registry": body,
+        "registry": _body(doc, bodies),
         "reference": mask_personal_codes(doc.reference),
         "registered": doc.registered,
         "doc_type": mask_personal_codes(doc.doc_type),
@@ -61,6 +73,22 @@ def _card_values(doc: Document, bodies: dict[int, RegistryRef] | None = None) ->
         "first_seen_at": doc.first_seen_at,
         "last_changed_at": doc.last_changed_at,
     }
+
+
+def listed(doc: Document, *, bodies: dict[int, RegistryRef] | None = None) -> ListedDocument:
+    """A document as a result export lists it; ``doc.registry`` should be selected with it. Reads
+    only ``reading.result_export.EXPORTED_FIELDS`` (the export loads no other column)."""
+    return ListedDocument(
+        pk=doc.pk,
+        registry=_body(doc, bodies),
+        reference=mask_personal_codes(doc.reference),
+        registered=doc.registered,
+        doc_type=mask_personal_codes(doc.doc_type),
+        title=mask_personal_codes(doc.title),
+        correspondent=mask_personal_codes(doc.correspondent),
+        access=doc.access,
+        source_url=mask_personal_codes(http_url(doc.url)),
+    )
 
 
 def field_values(doc: Document) -> dict[str, Any]:

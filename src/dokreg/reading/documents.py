@@ -38,6 +38,7 @@ from dokreg.reading.types import (
     ResultRow,
     SignatureView,
 )
+from dokreg.review.redaction import document_redacted
 
 NEWEST_ON_HOME = 20
 MATTER_LIMIT = 50
@@ -91,6 +92,7 @@ class ResultPage:
     facets: tuple[FacetGroup, ...] = ()
     corrected_query: str = ""  # the query string of the corrected search, filters kept
     personal_code_removed: bool = False  # the index is never asked about a personal code
+    facet_sample: int = 0  # facet counts over this many newest matches (0: over every match)
 
 
 class SearchUnavailable(DokregError):
@@ -104,6 +106,10 @@ def results_page(
     newest from the database. Facets always come from the index (a GROUP BY per facet over the
     whole archive on every page would not be cheap); the index holds only publishable documents."""
     today = today or timezone.localdate()
+    if params.effective_sort in ("oldest", "registry"):
+        from dokreg.reading.ordering import sorted_results
+
+        return sorted_results(params, per_page=per_page, today=today, facets=facets)
     if params.q:
         return _index_results(params, per_page, today, facets)
     return _newest_results(params, per_page, today, facets)
@@ -134,7 +140,11 @@ def filtered_documents(
         values = (
             getattr(params, f.filter.attr) if f.filter and f.filter.kind == fields.FilterKind.TEXT else ()
         )
-        if values and not f.derived:
+        if not values or f.derived:
+            continue
+        if f.name == "correspondent":  # a party is found by its words too, as the index's filter does
+            qs = qs.filter(_any_party(values))
+        else:
             qs = qs.filter(_any_iexact(f.name, values))
     if params.access:
         qs = qs.filter(_access_q(params.access, today or timezone.localdate()))
@@ -154,6 +164,20 @@ def _any_iexact(name: str, values: tuple[str, ...]) -> Q:
     q = Q()
     for value in values:
         q |= Q(**{f"{name}__iexact": value})
+    return q
+
+
+def _any_party(values: tuple[str, ...]) -> Q:
+    """As the index's correspondent filter: the party whole, or one holding every word of the value
+    ("Tallinna Vesi" finds "AS Tallinna Vesi"); words compare case-insensitively, diacritics kept."""
+    q = Q()
+    for value in values:
+        words = Q()
+        for word in re.findall(r"[^\W_]+", value):
+            words &= Q(correspondent__iregex=rf"(^|\W){re.escape(word)}(\W|$)")
+        q |= Q(correspondent__iexact=value)
+        if words:
+            q |= words
     return q
 
 
@@ -178,30 +202,36 @@ def _any_basis(citations: tuple[str, ...]) -> Q:
 
 
 def _newest_results(params: SearchParams, per_page: int, today: date, facets: bool) -> ResultPage:
+    """The newest documents from the database, counted there exactly up to the index's bound (a
+    COUNT over a million rows per request would not be cheap); facets from the index."""
     qs = filtered_documents(publishable_documents(), params, today)
-    pager = Pager(page=params.page, per_page=per_page, total=qs.count())
+    total, exact = bounded_count(qs, at_least=params.page * per_page)
+    pager = Pager(page=params.page, per_page=per_page, total=total, exact=exact)
     docs = qs.select_related("registry").order_by("-registered", "-id")[
         pager.offset : pager.offset + per_page
     ]
+    counted = index_counts(params, today, facets, per_page=per_page) if facets else None
     return ResultPage(
         pager=pager,
         rows=tuple(ResultRow(document=d) for d in build.cards(docs)),
-        facets=index_facets(params, today) if facets else (),
+        facets=facet_groups(params, counted.facets) if counted else (),
+        facet_sample=counted.facet_sample if counted else 0,
     )
 
 
 def newest_after(
-    params: SearchParams, *, after: tuple[date | None, int] | None, limit: int, today: date
-) -> tuple[int, list[DocumentCard]]:
-    """The API's walk without words: the total, and up to ``limit`` documents after ``after``
-    (registered, id) in the order registered desc (undated last), id desc."""
+    params: SearchParams, *, after: tuple[date | None, int] | None, limit: int, today: date, at_least: int = 0
+) -> tuple[int, bool, list[DocumentCard]]:
+    """The API's walk without words: the total (``bounded_count``, exact up to the bound or
+    ``at_least``) and whether it is exact, and up to ``limit`` documents after ``after`` (registered,
+    id) in the order registered desc (undated last), id desc."""
     qs = filtered_documents(publishable_documents(), params, today)
-    total = qs.count()
+    total, exact = bounded_count(qs, at_least=at_least)
     if after is not None:
         qs = qs.filter(_after(*after))
     # Undated last on every database (PostgreSQL would put NULLs first in a descending order).
     order = (F("registered").desc(nulls_last=True), "-id")
-    return total, build.cards(qs.select_related("registry").order_by(*order)[:limit])
+    return total, exact, build.cards(qs.select_related("registry").order_by(*order)[:limit])
 
 
 def _after(registered: date | None, pk: int) -> Q:
@@ -210,15 +240,39 @@ def _after(registered: date | None, pk: int) -> Q:
     return Q(registered__lt=registered) | Q(registered=registered, pk__lt=pk) | Q(registered__isnull=True)
 
 
-def index_facets(params: SearchParams, today: date) -> tuple[FacetGroup, ...]:
-    """Facet counts for the database path; without a usable index the page simply has none."""
+def bounded_count(qs: QuerySet[Document], *, at_least: int = 0) -> tuple[int, bool]:
+    """(count, exact): exact up to the search bound (or ``at_least``, a page's end); past it
+    (N, False) for "more than N". The database stops reading at N + 1 rows."""
+    try:
+        from dokreg.search import total_bound
+
+        bound = total_bound()
+    except ImportError:
+        bound = None
+    if bound is None:
+        return qs.count(), True
+    more_than = max(bound, at_least)
+    n = qs.order_by()[: more_than + 1].count()
+    return (n, True) if n <= more_than else (more_than, False)
+
+
+def index_counts(params: SearchParams, today: date, facets: bool, *, per_page: int = PER_PAGE) -> Any:
+    """The index's result for no words under the filters (facets, ``facet_sample``); None without a
+    usable index: the list itself comes from the database and still shows, without facets."""
     try:
         from dokreg.search import search
 
-        result = search("", filters=search_filters(params), limit=0, facets=True, today=today)
+        offset = (params.page - 1) * per_page
+        return search(
+            "",
+            filters=search_filters(params),
+            offset=min(offset, MAX_INDEX_OFFSET),
+            limit=per_page,
+            facets=facets,
+            today=today,
+        )
     except Exception:  # noqa: BLE001 - the list itself comes from the database and must still show
-        return ()
-    return facet_groups(params, result.facets)
+        return None
 
 
 def _index_results(params: SearchParams, per_page: int, today: date, facets: bool) -> ResultPage:
@@ -227,12 +281,13 @@ def _index_results(params: SearchParams, per_page: int, today: date, facets: boo
         raise BadInput(str(_("nii kaugele tulemustesse ei saa; kitsendage otsingut filtritega")))
     result = index_search(params, offset=offset, limit=per_page, facets=facets, today=today)
     return ResultPage(
-        pager=Pager(page=params.page, per_page=per_page, total=result.total),
+        pager=Pager(page=params.page, per_page=per_page, total=result.total, exact=result.total_exact),
         rows=recheck_hits(result.hits),
         corrected=result.corrected,
         facets=facet_groups(params, result.facets) if facets else (),
         corrected_query=params_query(params, q=result.corrected) if result.corrected else "",
         personal_code_removed=result.personal_code_removed,
+        facet_sample=result.facet_sample if facets else 0,
     )
 
 
@@ -335,6 +390,15 @@ class DocumentPage:
     same_matter: tuple[DocumentCard, ...]
     history: tuple[HistoryEntry, ...]
     same_correspondence: tuple[DocumentCard, ...] = ()
+    # An operator replaced private persons' names by initials: the files' originals are withheld.
+    redacted: bool = False
+
+
+def published_document(pk: int) -> DocumentDetail | None:
+    """One publishable document in full, without its files, relations or history (the removal
+    request's pages name it); ``None`` when the public may not see it."""
+    doc = publishable_documents().select_related("registry", "matter").filter(pk=pk).first()
+    return build.detail(doc) if doc is not None else None
 
 
 def document_page(pk: int) -> DocumentPage | None:
@@ -346,6 +410,10 @@ def document_page(pk: int) -> DocumentPage | None:
     files_public = _files_public(doc.access)
     file_count = doc.files.filter(parent__isnull=True).count()
     tree = _file_tree(doc) if files_public else []
+    redacted = document_redacted(doc.pk)
+    if redacted:
+        for node in _walk_nodes(tree):
+            node.original_withheld = True
     return DocumentPage(
         document=build.detail(doc),
         files_public=files_public,
@@ -356,7 +424,14 @@ def document_page(pk: int) -> DocumentPage | None:
         same_matter=tuple(_same_matter(doc)),
         history=tuple(_history(doc, show_values=files_public)),
         same_correspondence=tuple(same_correspondence(doc)),
+        redacted=redacted,
     )
+
+
+def _walk_nodes(nodes: list[_Node]):
+    for node in nodes:
+        yield node
+        yield from _walk_nodes(node.children)
 
 
 def _file_tree(doc: Document) -> list[_Node]:
@@ -526,6 +601,7 @@ class Download:
     filename: str  # the file's own name, safe in a header (``download_name``)
     sha256: str
     withheld: bool  # the original holds a personal code: not served (``original_withheld``)
+    redacted: bool = False  # withheld because an operator replaced a private person's name by initials
 
 
 def download(pk: int) -> Download | None:
@@ -533,7 +609,14 @@ def download(pk: int) -> Download | None:
     f = downloadable_file(pk)
     if f is None:
         return None
-    return Download(pk=f.pk, filename=download_name(f.name), sha256=f.blob_id, withheld=original_withheld(f))
+    redacted = document_redacted(f.document_id)
+    return Download(
+        pk=f.pk,
+        filename=download_name(f.name),
+        sha256=f.blob_id,
+        withheld=redacted or original_withheld(f),
+        redacted=redacted,
+    )
 
 
 def downloadable_file(pk: int) -> File | None:
@@ -548,6 +631,8 @@ def original_withheld(f: File) -> bool:
     signature is withheld too; the default must not leak. The files inside stay downloadable when they
     hold no code, and their text stays readable, masked, on the document page.
     """
+    if document_redacted(f.document_id):
+        return True
     pending = [f]
     seen: set[int] = set()
     while pending:

@@ -173,7 +173,7 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
             "correspondent",
             "correspondents",
             _("Adressaat / saatja"),
-            "addressee or sender, whole (repeatable)",
+            "addressee or sender, whole or by its words: 'Tallinna Vesi' (repeatable)",
         ),
         personal=True,
     ),

@@ -27,7 +27,14 @@ MAX_PAGE = 100_000
 MAX_VALUES = 20  # values of one repeatable filter (type=…&type=…)
 MAX_VALUE_CHARS = 500
 EXPIRED_AK = "expired_ak"  # AK whose restriction end date has passed (dokreg.search.EXPIRED_AK)
-SORTS = (("relevance", _("asjakohasus")), ("date", _("kuupäev (uuemad ees)")))
+SORTS = (
+    ("relevance", _("asjakohasus")),
+    ("date", _("kuupäev (uuemad ees)")),
+    ("oldest", _("kuupäev (vanemad ees)")),
+    ("registry", _("asutus")),
+)
+# Orders that mean something without words too (relevance does not: an empty query lists newest first).
+WORDLESS_SORTS = frozenset({"oldest", "registry"})
 ACCESS_CHOICES = (
     (Access.PUBLIC.value, _("avalik")),
     (Access.ON_REQUEST.value, _("teabenõude korras")),
@@ -47,7 +54,7 @@ class _SearchParamsBase:
     @property
     def effective_sort(self) -> str:
         # Without words there is nothing to rank by: newest first.
-        return self.sort if self.q else "date"  # type: ignore[attr-defined]
+        return self.sort if self.q or self.sort in WORDLESS_SORTS else "date"  # type: ignore[attr-defined]
 
     @property
     def has_filters(self) -> bool:

@@ -163,6 +163,22 @@ class ResultRow:
     snippet: SafeString | str = ""
     file_name: str | None = None  # the public file the snippet quotes, and its page
     page: int | None = None
+    file_url: str = ""  # that file's download, at that page (reading.snippet_files)
+
+
+@dataclass(frozen=True)
+class ListedDocument:
+    """A document in a downloaded result list (``reading.result_export``): only what travels."""
+
+    pk: int
+    registry: RegistryRef
+    reference: str
+    registered: date | None
+    doc_type: str
+    title: str
+    correspondent: str
+    access: str
+    source_url: str  # the register's page, http(s) only ("" otherwise)
 
 
 @dataclass(frozen=True)

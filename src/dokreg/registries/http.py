@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from dokreg.errors import BadInput, RedirectRefused, SourcePaused, SourceUnavailable, TooLarge
@@ -97,6 +98,14 @@ class PoliteClient:
         self.allowed_origins: set[tuple[str, str, int]] = set()
         # A pattern every real page of the register's family matches; a challenge only counts without it.
         self.own_markup: re.Pattern[str] | None = None
+        # Origins (scheme, host, port) outside the register that a checked hop may reach: every connection to
+        # them resolves the name once more and refuses an internal address (DNS rebinding), see _CheckedBackend.
+        self._public_only: set[tuple[str, int]] = set()
+        if transport is None:
+            transport = httpx.HTTPTransport(verify=verify)
+            pool = getattr(transport, "_pool", None)
+            if isinstance(pool, httpcore.ConnectionPool):
+                pool._network_backend = _CheckedBackend(self)
         self._client = httpx.Client(
             headers={"User-Agent": user_agent},
             timeout=timeout,
@@ -160,8 +169,10 @@ class PoliteClient:
             return  # the register as the operator added it, loopback included (simulator, demo, tests)
         scheme, host, port = origin
         if (scheme, port) == ("https", 443) and any(h == host for _s, h, _p in allowed):
-            # An http register moving to https on its own name: followed only if the name is public.
+            # An http register moving to https on its own name: followed only if the name is public, and the
+            # connection itself goes to an address checked the same way (the name may answer differently then).
             self._refuse_internal(url, target, host)
+            self._public_only.add((host, port))
             return
         raise RedirectRefused(f"{url}: redirect to {target} leaves the register's own host")
 
@@ -246,6 +257,44 @@ class PoliteClient:
         if asked is None:
             return self._backoff_wait(attempt)
         return min(asked, self.max_retry_after)
+
+
+class _CheckedBackend(httpcore.NetworkBackend):
+    """Opens the client's connections. To an origin a redirect led off the register, it resolves the name
+    itself, refuses if any address is internal, and connects to exactly the addresses it checked: a name
+    that resolved to a public address for the hop check cannot rebind to 127.0.0.1 for the connection."""
+
+    def __init__(self, client: PoliteClient) -> None:
+        self._client = client
+        self._inner = httpcore.SyncBackend()
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        name = host.lower().rstrip(".")
+        if (name, port) not in self._client._public_only:
+            return self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+        try:
+            addresses = list(dict.fromkeys(self._client._resolve(name)))
+        except OSError as exc:
+            raise httpcore.ConnectError(f"{host} does not resolve ({exc})") from exc
+        internal = [a for a in addresses if _is_internal(a)]
+        if internal or not addresses:
+            raise RedirectRefused(
+                f"{host}:{port}: the name resolved to internal address {(internal or ['none'])[0]} when connecting; "
+                "refused (it resolved to a public one when the redirect was checked)"
+            )
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return self._inner.connect_tcp(address, port, timeout, local_address, socket_options)
+            except httpcore.ConnectError as exc:  # the next address, as socket.create_connection does
+                error = exc
+        raise error  # type: ignore[misc]
+
+    def connect_unix_socket(self, path, timeout=None, socket_options=None):
+        return self._inner.connect_unix_socket(path, timeout, socket_options)
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
 
 
 def _origin(url: str) -> tuple[str, str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
 
 from dokreg.errors import BadInput
 from dokreg.registries.catalogue import CATALOGUE, CatalogueEntry
@@ -69,3 +70,31 @@ def registry_name_refresh(*, registry: Registry, seen_name: str) -> None:
         registry.name = seen_name
         registry.name_certain = True
         registry.save(update_fields=["name", "name_certain"])
+
+
+def registry_sync_started(*, registry: Registry) -> None:
+    registry.last_sync_started_at = timezone.now()
+    registry.save(update_fields=["last_sync_started_at"])
+
+
+def registry_sync_finished(*, registry: Registry, success: bool) -> None:
+    """A run ended; only a run with nothing paused, failed or incomplete counts as a success."""
+    registry.last_sync_finished_at = timezone.now()
+    fields = ["last_sync_finished_at"]
+    if success:
+        registry.last_success_at = registry.last_sync_finished_at
+        fields.append("last_success_at")
+    registry.save(update_fields=fields)
+
+
+def registry_pause(*, registry: Registry, reason: str) -> None:
+    """A robot check or a similar refusal: the register is asked nothing until an operator resumes it."""
+    registry.state = Registry.State.PAUSED
+    registry.state_reason = reason
+    registry.last_error, registry.last_error_at = reason, timezone.now()
+    registry.save(update_fields=["state", "state_reason", "last_error", "last_error_at"])
+
+
+def registry_error_record(*, registry: Registry, message: str) -> None:
+    registry.last_error, registry.last_error_at = message[:2000], timezone.now()
+    registry.save(update_fields=["last_error", "last_error_at"])

@@ -6,11 +6,13 @@ analyser, query parser, filters, facets, ranking and snippets are private.
 
 Schema versions: when ``SCHEMA_VERSION`` changes, opening an older index (to search or to write)
 raises ``IndexOutdated`` with "run dokreg reindex"; the rebuild calls ``index_clear()`` and then
-writes every document with ``IndexWriter``. A directory with no index yet searches as empty.
+writes every document with ``IndexWriter``; ``index_outdated()`` tells the indexing stage to rebuild
+on its own. A directory with no index yet searches as empty.
 """
 
+from dokreg.search import services as _services
 from dokreg.search.errors import IndexBroken, IndexBusy, IndexOutdated, QueryTooCostly
-from dokreg.search.schema import SCHEMA_VERSION, index_clear
+from dokreg.search.schema import SCHEMA_VERSION, index_clear, index_outdated
 from dokreg.search.services import search
 from dokreg.search.types import (
     EXPIRED_AK,
@@ -23,6 +25,12 @@ from dokreg.search.types import (
     SearchResult,
 )
 from dokreg.search.writer import IndexWriter
+
+
+def total_bound() -> int | None:
+    """Totals are exact up to this many matches ("more than N" beyond); None: always exact."""
+    return _services.TOTAL_BOUND
+
 
 __all__ = [
     "EXPIRED_AK",
@@ -40,5 +48,7 @@ __all__ = [
     "SearchFilters",
     "SearchResult",
     "index_clear",
+    "index_outdated",
     "search",
+    "total_bound",
 ]

@@ -7,7 +7,10 @@ tokenizer. Every text becomes two streams:
 - the *exact* stream: one lowercase surface token per word, diacritics kept (sõda ≠ soda), so
   phrases match surface forms in order and exact matches can be ranked first;
 - the *lemma* stream: per word, its accent-folded form and every candidate Vabamorf lemma (also
-  folded) — without disambiguation, so no reading of an ambiguous form is lost.
+  folded) — without disambiguation, so no reading of an ambiguous form is lost;
+- the *part* stream: per compound word, its parts as Vabamorf splits it ("šokolaadi_tööstus"),
+  each part's lemmas, accent-folded only. Estonian writes compounds as one word, so "šokolaad" must
+  find "šokolaaditööstus"; a separate field lets such a match rank below a whole-word match.
 
 Reference numbers (5.1-2/3233-1), dates (23.12.2025), §-citations (§ 35 → "§35") and initials
 (K. P. → "k.p.") are kept whole. Estonian repeats its word forms, so lemmas are cached per form and
@@ -30,6 +33,11 @@ MAX_TOKEN_CHARS = 60
 MAX_ANALYSED_CHARS = 40
 CACHE_SIZE = 200_000
 ANALYSE_CHUNK = 2_000
+# Compound parts shorter than this are not indexed: a two-letter part would match nearly everything.
+MIN_PART_CHARS = 3
+# Restoring diacritics tries every spelling of o/a/u/s/z up to this many; beyond, a spell-check.
+MAX_RESTORE_CANDIDATES = 256
+SUGGESTION_CACHE_SIZE = 10_000
 
 _UPPER = "A-ZÕÄÖÜŠŽÅÉ"
 _WORDCH = r"[^\W_]"
@@ -102,6 +110,32 @@ class Analysed:
 
     exact: str
     lemma: str
+    part: str = ""
+
+
+@dataclass(frozen=True)
+class QueryForms:
+    """A query word as the index holds it: its exact token and its lemma-stream tokens.
+
+    The part stream is searched with the folded lemma tokens: "kool" finds "koolitervishoid"."""
+
+    exact: str
+    lemmas: tuple[str, ...]
+
+    @property
+    def part_tokens(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(fold(tok) for tok in self.lemmas))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What Vabamorf says of one word form: its candidate lemmas and its compound parts (lowercase)."""
+
+    lemmas: tuple[str, ...] = ()
+    parts: tuple[str, ...] = ()
+
+
+_NOTHING = Reading()
 
 
 class Lemmatiser:
@@ -109,13 +143,19 @@ class Lemmatiser:
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self._size = size
-        self._cache: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+        self._cache: OrderedDict[str, Reading] = OrderedDict()
+        self._known: OrderedDict[str, bool] = OrderedDict()
+        self._suggested: OrderedDict[str, tuple[str, ...]] = OrderedDict()
         self._lock = threading.Lock()
         self._vm = None
 
     def lemmas(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
         """Candidate lemmas (lowercase) of each word form, every reading kept."""
-        found: dict[str, tuple[str, ...]] = {}
+        return {word: reading.lemmas for word, reading in self.readings(words).items()}
+
+    def readings(self, words: Iterable[str]) -> dict[str, Reading]:
+        """Candidate lemmas and compound parts (lowercase) of each word form, every reading kept."""
+        found: dict[str, Reading] = {}
         missing: list[str] = []
         with self._lock:
             for word in set(words):
@@ -127,41 +167,78 @@ class Lemmatiser:
                     found[word] = hit
             for start in range(0, len(missing), ANALYSE_CHUNK):
                 chunk = missing[start : start + ANALYSE_CHUNK]
-                for word, lemmas in zip(chunk, self._analyse(chunk), strict=True):
-                    found[word] = lemmas
-                    self._remember(word, lemmas)
+                for word, reading in zip(chunk, self._analyse(chunk), strict=True):
+                    found[word] = reading
+                    self._remember(word, reading)
         return found
 
+    def known(self, words: list[str]) -> set[str]:
+        """The words Vabamorf knows from its lexicon (no guessing), for restoring diacritics."""
+        asked = [w for w in dict.fromkeys(words) if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
+        with self._lock:
+            missing = [w for w in asked if w not in self._known]
+            if missing:
+                try:
+                    answers = self._morf().analyze(missing, disambiguate=False, guess=False, propername=False)
+                    verdicts = [bool(a.get("analysis")) for a in answers]
+                except Exception:  # noqa: BLE001 - restoring is a nicety; never fail a search for it
+                    verdicts = [False] * len(missing)
+                for word, verdict in zip(missing, verdicts, strict=True):
+                    self._known[word] = verdict
+                while len(self._known) > self._size:
+                    self._known.popitem(last=False)
+            return {w for w in asked if self._known.get(w)}
+
     def suggestions(self, words: list[str]) -> dict[str, tuple[str, ...]]:
-        """Vabamorf's spelling suggestions for the words it finds misspelt (none for the others)."""
-        asked = [w for w in words if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
+        """Vabamorf's spelling suggestions for the words it finds misspelt (none for the others).
+
+        Cached: spell-checking a long unknown word takes Vabamorf tens of milliseconds, and a search
+        may ask twice (restoring diacritics, then "did you mean").
+        """
+        asked = [w for w in dict.fromkeys(words) if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
         if not asked:
             return {}
         with self._lock:
-            try:
-                checked = self._morf().spellcheck(asked, suggestions=True)
-            except Exception:  # noqa: BLE001 - a suggestion is a nicety; never fail a search for it
-                return {}
-        return {c["text"]: tuple(c.get("suggestions") or ()) for c in checked if not c.get("spelling", True)}
+            missing = [w for w in asked if w not in self._suggested]
+            if missing:
+                try:
+                    checked = self._morf().spellcheck(missing, suggestions=True)
+                except Exception:  # noqa: BLE001 - a suggestion is a nicety; never fail a search for it
+                    return {}
+                for c in checked:
+                    wrong = not c.get("spelling", True)
+                    self._suggested[c["text"]] = tuple(c.get("suggestions") or ()) if wrong else ()
+                while len(self._suggested) > SUGGESTION_CACHE_SIZE:
+                    self._suggested.popitem(last=False)
+            found = {w: self._suggested.get(w, ()) for w in asked}
+        return {w: found[w] for w in asked if found[w]}
 
-    def _remember(self, word: str, lemmas: tuple[str, ...]) -> None:
-        self._cache[word] = lemmas
+    def call(self, fn):
+        """``fn(vabamorf)`` under this lemmatiser's lock: other modules (name redaction) share the one
+        Vabamorf instance, which is not thread-safe, through here."""
+        with self._lock:
+            return fn(self._morf())
+
+    def _remember(self, word: str, reading: Reading) -> None:
+        self._cache[word] = reading
         if len(self._cache) > self._size:
             self._cache.popitem(last=False)
 
-    def _analyse(self, words: list[str]) -> list[tuple[str, ...]]:
+    def _analyse(self, words: list[str]) -> list[Reading]:
         asked = [w for w in words if len(w) <= MAX_ANALYSED_CHARS and _ANALYSABLE.match(w)]
         answers = dict(zip(asked, self._vabamorf(asked), strict=True)) if asked else {}
-        return [answers.get(w, ()) for w in words]
+        return [answers.get(w, _NOTHING) for w in words]
 
-    def _vabamorf(self, words: list[str]) -> list[tuple[str, ...]]:
+    def _vabamorf(self, words: list[str]) -> list[Reading]:
         vm = self._morf()
         try:
-            return [_lemmas_of(w) for w in vm.analyze(words, disambiguate=False, guess=True, propername=True)]
+            return [
+                _reading_of(w) for w in vm.analyze(words, disambiguate=False, guess=True, propername=True)
+            ]
         except Exception:  # noqa: BLE001 - a form Vabamorf chokes on must not sink the whole batch
             if len(words) == 1:
-                return [()]
-            return [lemma for w in words for lemma in self._vabamorf([w])]
+                return [_NOTHING]
+            return [reading for w in words for reading in self._vabamorf([w])]
 
     def _morf(self):
         if self._vm is None:
@@ -172,13 +249,28 @@ class Lemmatiser:
         return self._vm
 
 
-def _lemmas_of(word: dict) -> tuple[str, ...]:
-    lemmas = []
+def _reading_of(word: dict) -> Reading:
+    lemmas: list[str] = []
+    parts: list[str] = []
     for reading in word.get("analysis") or ():
         lemma = _SPACES.sub("", str(reading.get("lemma") or "")).lower().replace("=", "").replace("_", "")
         if lemma and lemma not in lemmas:
             lemmas.append(lemma)
-    return tuple(lemmas)
+        root = _SPACES.sub("", str(reading.get("root") or "")).lower().replace("=", "")
+        if "_" in root and lemma:
+            for part in _compound_parts(root.split("_"), lemma):
+                if part not in parts:
+                    parts.append(part)
+    return Reading(tuple(lemmas), tuple(parts))
+
+
+def _compound_parts(root_tokens: list[str], lemma: str) -> list[str]:
+    """The parts of a compound: the leading stems as written ("kooli", "tervis") and the last part
+    in its lemma form, cut from the lemma ("hoid" of "koolitervishoid", "nõudma" of a verb)."""
+    head = [tok for tok in root_tokens[:-1] if tok]
+    joined = "".join(head)
+    last = lemma[len(joined) :] if lemma.startswith(joined) else root_tokens[-1]
+    return [p for p in (*head, last) if len(p) >= MIN_PART_CHARS]
 
 
 class Analyser:
@@ -206,8 +298,17 @@ class Analyser:
                     table[raw] = hit
         if missing:
             words = {w for raw in missing if not is_code(raw) for w in word_parts(raw)}
-            lemmas = self.lemmatiser.lemmas(words)
-            fresh = {raw: _analysed(raw, lemmas) for raw in missing}
+            readings = self.lemmatiser.readings(words)
+            # The parts' own lemmas ("kooli" → "kool"): parts repeat far more than compounds, so cached too.
+            parts = {p for r in readings.values() for p in r.parts}
+            part_readings = self.lemmatiser.readings(parts) if parts else {}
+            for part in parts:
+                # "saneerimis" (of "saneerimisabi") is the compound form of "saneerimine", which
+                # Vabamorf does not say of the part alone.
+                if part.endswith("mis") and len(part) > 5:
+                    had = part_readings.get(part, _NOTHING)
+                    part_readings[part] = Reading((*had.lemmas, part[:-1] + "ne"), had.parts)
+            fresh = {raw: _analysed(raw, readings, part_readings) for raw in missing}
             table.update(fresh)
             with self._lock:
                 self._cache.update(fresh)
@@ -217,48 +318,114 @@ class Analyser:
 
     def streams(self, texts: list[str]) -> list[tuple[str, str]]:
         """(exact, lemma) streams of each text, sharing one analysis batch."""
+        return [(exact, lemma) for exact, lemma, _ in self.field_streams(texts)]
+
+    def field_streams(self, texts: list[str]) -> list[tuple[str, str, str]]:
+        """(exact, lemma, part) streams of each text, sharing one analysis batch."""
         tokenised = [raw_tokens(t) for t in texts]
         table = self.analyse_raw(set(chain.from_iterable(tokenised)))
         exact = {raw: a.exact for raw, a in table.items()}
         lemma = {raw: a.lemma for raw, a in table.items()}
+        part = {raw: a.part for raw, a in table.items() if a.part}
         # map() over dict lookups keeps the per-token work in C: bodies have millions of tokens.
         return [
-            (" ".join(map(exact.__getitem__, toks)), " ".join(map(lemma.__getitem__, toks)))
+            (
+                " ".join(map(exact.__getitem__, toks)),
+                " ".join(map(lemma.__getitem__, toks)),
+                # Most words are not compounds: part.get gives None for them, and filter drops it.
+                " ".join(filter(None, map(part.get, toks))) if part else "",
+            )
             for toks in tokenised
         ]
 
     def query_forms(self, word: str) -> tuple[str, tuple[str, ...]]:
-        """A query word's exact token and its lemma-stream tokens, reading it as typed and capitalised.
+        """A query word's exact token and its lemma-stream tokens (see ``query_analysis``)."""
+        forms = self.query_analysis(word)
+        return forms.exact, forms.lemmas
 
-        People type place and body names in lowercase; "tallinnas" alone is analysed as a common
-        noun, so the capitalised reading adds the proper name's lemma ("tallinn").
+    def query_analysis(self, word: str) -> QueryForms:
+        """A query word's exact token and lemma-stream tokens.
+
+        Read as typed and capitalised: people type place and body names in lowercase; "tallinnas"
+        alone is analysed as a common noun, so the capitalised reading adds the proper name's lemma.
+        A word typed without diacritics that Vabamorf does not know ("teabenouded") is also read in
+        every spelling with õ/ä/ö/ü/š/ž that Vabamorf knows ("teabenõuded"), before lemmatising: the
+        folded surface alone finds only that one inflected form.
         """
-        variants = {word, word[:1].upper() + word[1:]}
+        variants = {word, word[:1].upper() + word[1:], *self.restored(word)}
         table = self.analyse_raw(variants)
         lemma_tokens: list[str] = []
         for variant in sorted(variants):
             for tok in table[variant].lemma.split():
                 if tok not in lemma_tokens:
                     lemma_tokens.append(tok)
-        return table[word].exact, tuple(lemma_tokens)
+        return QueryForms(table[word].exact, tuple(lemma_tokens))
+
+    def restored(self, word: str) -> list[str]:
+        """Spellings of ``word`` with diacritics restored that Vabamorf knows, when it knows ``word``
+        itself not at all; [] otherwise.
+
+        Every spelling is tried (teabenouded → teabenõuded; only õ/ä/ö/ü when š/ž would make too
+        many). Words with too many even so take Vabamorf's spelling suggestions that differ from
+        the word only by diacritics (slower: a spell-check).
+        """
+        lower = word.lower()
+        if is_code(word) or not lower.isascii() or not _ANALYSABLE.match(lower):
+            return []
+        if not any(ch in _RESTORE for ch in lower) or self.lemmatiser.known([lower]):
+            return []
+        candidates = _diacritic_spellings(lower)
+        if candidates:
+            return sorted(self.lemmatiser.known(candidates[1:]))
+        suggested = self.lemmatiser.suggestions([lower]).get(lower, ())
+        return sorted({w.lower() for w in suggested if fold(w.lower()) == lower})
 
 
-def _analysed(raw: str, lemmas: dict[str, tuple[str, ...]]) -> Analysed:
+_RESTORE = {"o": "oõö", "a": "aä", "u": "uü", "s": "sš", "z": "zž"}
+_RESTORE_VOWELS = {"o": "oõö", "a": "aä", "u": "uü"}
+
+
+def _diacritic_spellings(word: str) -> list[str]:
+    """Every spelling of an ASCII word with o/a/u/s/z read as õ/ö/ä/ü/š/ž; the word itself first.
+
+    š and ž (loanwords only) are left out when they would take the count past
+    MAX_RESTORE_CANDIDATES; [] when even the vowels alone would."""
+    for table in (_RESTORE, _RESTORE_VOWELS):
+        count = 1
+        for ch in word:
+            count *= len(table.get(ch, ch))
+        if count <= MAX_RESTORE_CANDIDATES:
+            out = [""]
+            for ch in word:
+                out = [head + alt for head in out for alt in table.get(ch, ch)]
+            return out
+    return []
+
+
+def _analysed(raw: str, readings: dict[str, Reading], part_readings: dict[str, Reading]) -> Analysed:
     if is_code(raw):
         return Analysed(exact=exact_form(raw), lemma="")
     exact: list[str] = []
     lemma: list[str] = []
+    part: list[str] = []
     for word in word_parts(raw):
         surface = word.lower()[:MAX_TOKEN_CHARS]
         exact.append(surface)
         forms = {fold(surface)}
-        for lem in lemmas.get(word, ()):
+        reading = readings.get(word, _NOTHING)
+        for lem in reading.lemmas:
             forms.add(lem[:MAX_TOKEN_CHARS])
             forms.add(fold(lem)[:MAX_TOKEN_CHARS])
         if "-" in surface:  # "Harju-Madise" is also found by "madise"
-            forms.update(fold(part) for part in surface.split("-") if part)
+            forms.update(fold(p) for p in surface.split("-") if p)
         lemma.extend(sorted(forms))
-    return Analysed(exact=" ".join(exact), lemma=" ".join(lemma))
+        if reading.parts:
+            pieces = set()
+            for p in reading.parts:
+                pieces.add(fold(p))
+                pieces.update(fold(lem) for lem in part_readings.get(p, _NOTHING).lemmas)
+            part.extend(sorted(pieces))
+    return Analysed(exact=" ".join(exact), lemma=" ".join(lemma), part=" ".join(part))
 
 
 _default: Analyser | None = None

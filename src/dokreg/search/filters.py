@@ -1,5 +1,7 @@
 """SearchFilters as Tantivy clauses, one per filter, so a facet can leave its own filter out.
 
+Keyword filters compare whole values; the correspondent filter also matches the words of a party.
+
 Facets are multi-select ("disjunctive"): the counts of a facet are taken with every filter except
 that facet's own, so choosing "Kiri" still shows how many "Leping" there are, and ticking both
 ORs them. The year facet's own filter is the date range (a year link sets it).
@@ -13,6 +15,7 @@ import tantivy
 
 from dokreg.reading.fields import index_keyword_filters
 from dokreg.search import schema as s
+from dokreg.search.analyser import MAX_TOKEN_CHARS, exact_form, fold, is_code, raw_tokens, word_parts
 from dokreg.search.types import EXPIRED_AK, SearchFilters
 from dokreg.search.writer import basis_key, keyword
 
@@ -29,7 +32,8 @@ FACET_FILTER = {
 }
 
 # Filters that are "any of these keywords" on one raw field: the read layer's field table names them.
-_KEYWORD_FILTERS = index_keyword_filters()
+# The correspondent filter has its own clause (a party's words match too, ``_correspondents``).
+_KEYWORD_FILTERS = tuple((attr, field) for attr, field in index_keyword_filters() if attr != "correspondents")
 
 
 def filter_clauses(filters: SearchFilters, today: date) -> dict[str, tantivy.Query]:
@@ -39,6 +43,9 @@ def filter_clauses(filters: SearchFilters, today: date) -> dict[str, tantivy.Que
         wanted = _keywords(getattr(filters, name))
         if wanted:
             clauses[name] = Q.term_set_query(s.SCHEMA, field_name, wanted)
+    correspondents = _correspondents(filters.correspondents)
+    if correspondents is not None:
+        clauses["correspondents"] = correspondents
     bases = sorted({basis_key(v) for v in _texts(filters.restriction_bases)})
     if bases:
         clauses["restriction_bases"] = Q.term_set_query(s.SCHEMA, s.RESTRICTION, bases)
@@ -81,6 +88,37 @@ def _access(values: tuple[str, ...], today: date) -> tantivy.Query | None:
     if len(options) == 1:
         return options[0]
     return Q.boolean_query([(Occur.Should, q) for q in options])
+
+
+def _correspondents(values: object) -> tantivy.Query | None:
+    """Each value matches the party as written, or a party holding all its words in order of any.
+
+    People name a party as they know it: "Tallinna Vesi" must find "AS Tallinna Vesi". Words are
+    matched in the party's lemma stream by their accent-folded surface, so case and diacritics do
+    not matter ("tallinna vesi", "Voru" for "Võru"); codes (a registry code) by their exact token.
+    """
+    options = []
+    for value in _texts(values):
+        words = []
+        for raw in raw_tokens(value):
+            if is_code(raw):
+                words.append(Q.term_query(s.SCHEMA, s.PARTY.exact, exact_form(raw), index_option="position"))
+            else:
+                words.extend(
+                    Q.term_query(
+                        s.SCHEMA, s.PARTY.lemma, fold(w.lower())[:MAX_TOKEN_CHARS], index_option="freq"
+                    )
+                    for w in word_parts(raw)
+                )
+        whole = Q.term_query(s.SCHEMA, s.CORRESPONDENT, keyword(value))
+        if words:
+            within = words[0] if len(words) == 1 else Q.boolean_query([(Occur.Must, w) for w in words])
+            options.append(Q.boolean_query([(Occur.Should, whole), (Occur.Should, within)]))
+        else:
+            options.append(whole)
+    if not options:
+        return None
+    return options[0] if len(options) == 1 else Q.boolean_query([(Occur.Should, q) for q in options])
 
 
 def _date_range(date_from: date | None, date_to: date | None) -> tantivy.Query:

@@ -269,11 +269,13 @@ def parse(query: str) -> Node | None:
 
 @dataclass
 class Highlight:
-    """What a snippet marks: surface tokens, lemma-stream tokens and prefixes of positive clauses."""
+    """What a snippet marks: surface tokens, lemma-stream tokens, compound parts (folded) and
+    prefixes of positive clauses."""
 
     surfaces: set[str] = field(default_factory=set)
     lemmas: set[str] = field(default_factory=set)
     prefixes: set[str] = field(default_factory=set)
+    parts: set[str] = field(default_factory=set)
 
     def __bool__(self) -> bool:
         return bool(self.surfaces or self.lemmas or self.prefixes)
@@ -356,10 +358,13 @@ class Builder:
     def word(self, word: str, fields, prefix: bool, negated: bool) -> tantivy.Query | None:
         if prefix:
             return self.prefix(word.lower()[:MAX_TOKEN_CHARS], fields, negated)
-        exact, lemmas = self.analyser.query_forms(word)
+        forms = self.analyser.query_analysis(word)
+        exact, lemmas = forms.exact, forms.lemmas
         if not negated:
             self.highlight.surfaces.add(exact)
             self.highlight.lemmas.update(lemmas)
+            if self.lemmas:
+                self.highlight.parts.update(forms.part_tokens)
         if fields is None:  # reference: a word is looked for in the reference field as it is
             return _ref_term(exact)
         clauses = []
@@ -368,6 +373,10 @@ class Builder:
             if self.lemmas and lemmas:
                 lemma_q = Q.disjunction_max_query([_term(f.lemma, lem, "freq") for lem in lemmas])
                 clauses.append(Q.boost_query(lemma_q, f.lemma_boost))
+            if self.lemmas and lemmas and f.has_parts:
+                # A part of a compound ("kool" in "koolitervishoid"), below the word itself.
+                part_q = Q.disjunction_max_query([_term(f.part, tok, "freq") for tok in forms.part_tokens])
+                clauses.append(Q.boost_query(part_q, f.part_boost))
         return _should(clauses)
 
     def code(self, token: str, fields, prefix: bool, negated: bool) -> tantivy.Query | None:

@@ -17,17 +17,29 @@ import tantivy
 
 from dokreg.search.errors import IndexBroken, IndexOutdated
 
-SCHEMA_VERSION = 2  # 2: filter and facet fields, file/page map of the body text
+# 2: filter and facet fields, file/page map of the body text
+# 3: compound-part streams (*_part), reference roots and tails in REF
+SCHEMA_VERSION = 3
 VERSION_FILE = "SCHEMA_VERSION"
 
 
 @dataclass(frozen=True)
 class TextField:
-    """An analysed field pair: the exact stream (phrases, diacritics kept) and the lemma stream."""
+    """An analysed field: the exact stream (phrases, diacritics kept), the lemma stream and the
+    compound-part stream (boosted lowest: a part of a compound ranks below the word itself)."""
 
     name: str
     exact_boost: float
     lemma_boost: float
+    has_parts: bool = True
+
+    @property
+    def part_boost(self) -> float:
+        return self.lemma_boost * PART_WEIGHT
+
+    @property
+    def part(self) -> str:
+        return f"{self.name}_part"
 
     @property
     def exact(self) -> str:
@@ -38,12 +50,17 @@ class TextField:
         return f"{self.name}_lemma"
 
 
-# Exact surface matches outrank lemma and folded matches; titles and parties outrank body text.
+# Exact surface matches outrank lemma and folded matches, which outrank compound parts;
+# titles and parties outrank body text.
+PART_WEIGHT = 0.4
 TITLE = TextField("title", 5.0, 2.5)
 PARTY = TextField("party", 3.0, 1.5)
 SERIES = TextField("series", 1.5, 0.75)
-DOCTYPE = TextField("type", 1.5, 0.75)
-META = TextField("meta", 1.5, 0.75)  # function, case file, responsible, channel, registry, file names
+# No parts for these: every document of a ministry's register would match "ministeerium".
+DOCTYPE = TextField("type", 1.5, 0.75, has_parts=False)
+META = TextField(
+    "meta", 1.5, 0.75, has_parts=False
+)  # function, case file, responsible, channel, registry, files
 BODY = TextField("body", 1.0, 0.5)
 TEXT_FIELDS = (TITLE, PARTY, SERIES, DOCTYPE, META, BODY)
 
@@ -96,6 +113,8 @@ def build_schema() -> tantivy.Schema:
     for field in TEXT_FIELDS:
         builder.add_text_field(field.exact, tokenizer_name="whitespace", index_option="position")
         builder.add_text_field(field.lemma, tokenizer_name="whitespace", index_option="freq")
+        if field.has_parts:
+            builder.add_text_field(field.part, tokenizer_name="whitespace", index_option="freq")
     # Stored as bytes so they are not indexed a second time.
     builder.add_bytes_field(TITLE_STORE, stored=True)
     builder.add_bytes_field(TEXT_STORE, stored=True)
@@ -127,6 +146,12 @@ def stored_version(index_dir: Path) -> int | None:
 
 def index_exists(index_dir: Path) -> bool:
     return (index_dir / "meta.json").is_file()
+
+
+def index_outdated(index_dir: Path | None = None) -> bool:
+    """True when an index exists at ``index_dir`` with another schema version (it must be rebuilt)."""
+    path = resolve_dir(index_dir)
+    return index_exists(path) and stored_version(path) != SCHEMA_VERSION
 
 
 def open_index(index_dir: Path, *, create: bool) -> tantivy.Index | None:

@@ -3,14 +3,25 @@
 Web processes and the indexer are different processes, so each search checks cheaply whether the
 writer committed (meta.json, a few kilobytes that Tantivy rewrites on every commit, has changed)
 and reloads then. Its bytes are compared, not its mtime: two commits can share a coarse timestamp.
+
+Bounded cost at a million documents (BENCHMARKS.md section 7):
+- searches without words or sorted by date read only a window of the newest days (``bounds``)
+  and count exactly up to TOTAL_BOUND; beyond it the result says "more than" (``total_exact``).
+  A relevance search scores every match anyway, so its count is exact and free;
+- facet counts past FACET_BOUND matches are taken over the newest matches (``facet_sample``);
+- results are kept per index generation (the bytes of meta.json): every commit, including the
+  delete of a withdrawn or taken-down document, starts afresh, and the callers re-check every hit
+  against the database in any case, so a kept result can never show what is no longer public.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import os
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -21,16 +32,24 @@ from dokreg.errors import BadInput
 from dokreg.privacy.personal_codes import replace_personal_codes
 from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
+from dokreg.search.bounds import index_days, newest_window
 from dokreg.search.facets import count_facets
 from dokreg.search.filters import filter_clauses, with_filters
 from dokreg.search.query import Builder, parse
 from dokreg.search.ranking import boosted_page
 from dokreg.search.snippets import Snippets
-from dokreg.search.spelling import corrected
+from dokreg.search.spelling import FEW_HITS, corrected
 from dokreg.search.types import Hit, SearchFilters, SearchResult
 
 MAX_LIMIT = 1_000
 MAX_OFFSET = 100_000
+# Totals of searches read newest first are exact up to this (or to the end of the page asked);
+# past it the total is N with total_exact=False: "more than N". None: always exact. Module values so a benchmark can compare with the bounds off.
+TOTAL_BOUND: int | None = 10_000
+# Facet counts over at most about this many of the newest matches; None: over every match.
+FACET_BOUND: int | None = 10_000
+# Results kept per process, per index generation (least recently used beyond this).
+CACHED_RESULTS = 512
 
 
 def search(
@@ -47,7 +66,7 @@ def search(
     """Search the index. An empty query matches everything, newest first; no index yet gives no hits.
 
     ``sort`` is "relevance" (BM25 with a gentle recency boost, see ``ranking``) or "date"
-    (registered, newest first); anything else is relevance. ``facets=True`` also counts
+    (registered, newest first) or "oldest" (registered, oldest first); anything else is relevance. ``facets=True`` also counts
     FACET_NAMES for the same query and filters (each facet without its own filter).
     ``today`` dates the recency boost and the expired-AK filter (default: the local date).
     Raises IndexOutdated when the index was built with another schema version.
@@ -83,14 +102,71 @@ def run_search(
     query = replace_personal_codes(asked, " ")
     removed = query != asked
     tree = parse(query)  # before opening the index: a query over budget is refused at once
-    searcher = _searcher(s.resolve_dir(index_dir))
-    if searcher is None:
+    opened = _searcher(s.resolve_dir(index_dir))
+    if opened is None:
         only = removed and not query.strip()
         return SearchResult(
             total=0, hits=(), query=query, personal_code_removed=removed, personal_code_only=only
         )
-    analyser = analyser or default_analyser()
+    searcher, generation = opened
     today = today or date.today()
+    offset = min(max(0, _whole(offset, "offset")), MAX_OFFSET)
+    limit = min(max(0, _whole(limit, "limit")), MAX_LIMIT)
+    key = None
+    if analyser is None:  # a caller's own analyser may analyse differently: not kept
+        key = (
+            generation,
+            query,
+            removed,
+            filters,
+            sort,
+            offset,
+            limit,
+            lemmas,
+            facets,
+            today,
+            TOTAL_BOUND,
+            FACET_BOUND,
+        )
+        kept = _cached(key)
+        if kept is not None:
+            return kept
+    result = _run(
+        searcher,
+        generation,
+        query,
+        tree,
+        filters=filters,
+        sort=sort,
+        offset=offset,
+        limit=limit,
+        analyser=analyser or default_analyser(),
+        lemmas=lemmas,
+        facets=facets,
+        today=today,
+        removed=removed,
+    )
+    if key is not None:
+        _keep(key, result)
+    return result
+
+
+def _run(
+    searcher: tantivy.Searcher,
+    generation: tuple[str, ...],
+    query: str,
+    tree,
+    *,
+    filters: SearchFilters,
+    sort: str,
+    offset: int,
+    limit: int,
+    analyser: Analyser,
+    lemmas: bool,
+    facets: bool,
+    today: date,
+    removed: bool,
+) -> SearchResult:
     built = Builder(analyser, lemmas=lemmas).build(tree)
     if removed and not built.positive:
         return SearchResult(
@@ -98,27 +174,59 @@ def run_search(
         )
     clauses = filter_clauses(filters, today)
     full = with_filters(built.query, clauses)
-    offset = min(max(0, _whole(offset, "offset")), MAX_OFFSET)
-    limit = min(max(0, _whole(limit, "limit")), MAX_LIMIT)
-    if sort == "date" or not built.positive:
-        # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
-        order = {"order_by_field": s.REGISTERED, "order": tantivy.Order.Desc}
-        found = searcher.search(full, max(limit, 1), count=True, offset=offset, **order)
-        total, page = found.count, found.hits[:limit]
+    days = index_days(searcher, generation) if TOTAL_BOUND or FACET_BOUND else None
+    exact = True
+    if sort in ("date", "oldest") or not built.positive:
+        total, exact, page = _dated_page(
+            searcher, full, days, offset=offset, limit=limit, oldest=sort == "oldest"
+        )
     else:
         total, page = boosted_page(searcher, full, offset=offset, limit=limit, today=today)
     snippets = Snippets(built.highlight, analyser)
     hits = tuple(_hit(searcher, score, address, snippets) for score, address in page)
-    suggestion = corrected(query, tree, searcher, analyser) if total == 0 and built.positive else None
-    counted = count_facets(searcher, built.query, clauses, today) if facets else {}
+    few = total <= FEW_HITS and built.positive
+    suggestion = corrected(query, tree, searcher, analyser, total) if few else None
+    counted = (
+        count_facets(
+            searcher,
+            built.query,
+            clauses,
+            today,
+            bound=FACET_BOUND,
+            days=days,
+            total=total if exact else None,
+        )
+        if facets
+        else None
+    )
     return SearchResult(
         total=total,
+        total_exact=exact,
         hits=hits,
         query=query,
         corrected=suggestion,
-        facets=counted,
+        facets=counted.facets if counted else {},
+        facet_sample=counted.sample if counted else 0,
         personal_code_removed=removed,
     )
+
+
+def _dated_page(searcher, full, days, *, offset: int, limit: int, oldest: bool) -> tuple[int, bool, list]:
+    """(total, whether it is exact, the page) by registration date; newest first reads a window of the
+    newest days when the bound allows (oldest first is rarer and counts exactly)."""
+    want = offset + limit
+    if TOTAL_BOUND is not None and not oldest:
+        # "More than N": N is the bound, or the end of the page asked when that lies past it.
+        more_than = max(TOTAL_BOUND, want)
+        window = newest_window(searcher, full, days, need=more_than + 1, keep=limit, offset=offset)
+        if window is not None:
+            return more_than, False, window.hits
+    # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
+    direction = tantivy.Order.Asc if oldest else tantivy.Order.Desc
+    found = searcher.search(
+        full, max(limit, 1), count=True, offset=offset, order_by_field=s.REGISTERED, order=direction
+    )
+    return found.count, True, found.hits[:limit]
 
 
 def _whole(value: object, name: str) -> int:
@@ -175,6 +283,11 @@ class _Reader:
     version_stamp: tuple[int, int]
     meta: bytes
 
+    @property
+    def generation(self) -> tuple[str, str]:
+        """Which commit this reader sees: the index folder and a digest of its meta.json."""
+        return (str(self.version_stamp), hashlib.blake2b(self.meta, digest_size=16).hexdigest())
+
 
 _readers: dict[Path, _Reader] = {}
 _readers_lock = threading.Lock()
@@ -195,8 +308,8 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-def _searcher(index_dir: Path) -> tantivy.Searcher | None:
-    """A searcher that sees the latest commit; None while there is no index."""
+def _searcher(index_dir: Path) -> tuple[tantivy.Searcher, tuple[str, ...]] | None:
+    """A searcher that sees the latest commit and its generation; None while there is no index."""
     meta = _read(index_dir / "meta.json")
     version = _stamp(index_dir / s.VERSION_FILE)
     with _readers_lock:
@@ -214,4 +327,32 @@ def _searcher(index_dir: Path) -> tantivy.Searcher | None:
         elif reader.meta != meta:
             reader.index.reload()
             reader.meta = meta
-        return reader.index.searcher()
+        return reader.index.searcher(), (str(index_dir), *reader.generation)
+
+
+# -- results kept per index generation ------------------------------------------------------------
+
+_results: OrderedDict[tuple, SearchResult] = OrderedDict()
+_results_lock = threading.Lock()
+
+
+def _cached(key: tuple) -> SearchResult | None:
+    if CACHED_RESULTS <= 0:
+        return None
+    with _results_lock:
+        found = _results.get(key)
+        if found is not None:
+            _results.move_to_end(key)
+        return found
+
+
+def _keep(key: tuple, result: SearchResult) -> None:
+    if CACHED_RESULTS <= 0:
+        return
+    with _results_lock:
+        if _results and next(reversed(_results))[0] != key[0]:
+            # A new generation: nothing kept for an older one can be asked for again.
+            _results.clear()
+        _results[key] = result
+        while len(_results) > CACHED_RESULTS:
+            _results.popitem(last=False)

@@ -18,6 +18,7 @@ LEAD = 60  # characters of context before the first match
 SCAN_CHARS = 30_000
 CHUNK_CHARS = 500
 _SPACES = re.compile(r"\s+")
+_NONE: frozenset[str] = frozenset()
 
 
 class Snippets:
@@ -82,9 +83,21 @@ class _Matcher:
                 if fold(w.lower())[:2] in self.heads
             }
             lemmas = self.analyser.lemmatiser.lemmas(words) if self.h.lemmas and words else {}
+            parts = self._parts(new)
             for raw in new:
-                self.memo[raw] = self._hit(raw, lemmas)
+                self.memo[raw] = self._hit(raw, lemmas) or bool(parts.get(raw, _NONE) & self.h.parts)
         return spans
+
+    def _parts(self, raws: set[str]) -> dict[str, set[str]]:
+        """Part-stream tokens of the raw tokens that hold a query part somewhere ("põhikooli" for "kool")."""
+        if not self.h.parts:
+            return {}
+        holding = {
+            raw for raw in raws if not is_code(raw) and any(p in fold(raw.lower()) for p in self.h.parts)
+        }
+        if not holding:
+            return {}
+        return {raw: set(a.part.split()) for raw, a in self.analyser.analyse_raw(holding).items()}
 
     def _hit(self, raw: str, lemmas: dict[str, tuple[str, ...]]) -> bool:
         if is_code(raw):

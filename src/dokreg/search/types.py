@@ -108,3 +108,7 @@ class SearchResult:
     personal_code_removed: bool = False
     # ... and nothing else was asked, so nothing was searched (an empty query would list everything).
     personal_code_only: bool = False
+    # False when more than ``total`` match ("more than N": counting stopped there); see search().
+    total_exact: bool = True
+    # 0 when the facets counted every match; else how many of the newest matches they counted.
+    facet_sample: int = 0

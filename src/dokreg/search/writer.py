@@ -178,7 +178,7 @@ def _documents(batch: Sequence[IndexDoc], analyser: Analyser) -> list[tantivy.Do
     per_doc = len(s.TEXT_FIELDS)
     bodies = [body_text(doc) for doc in batch]
     texts = [text for doc, (body, _) in zip(batch, bodies, strict=True) for text in _texts(doc, body)]
-    streams = analyser.streams(texts)
+    streams = analyser.field_streams(texts)
     return [
         _document(doc, *bodies[i], streams[i * per_doc : (i + 1) * per_doc]) for i, doc in enumerate(batch)
     ]
@@ -198,9 +198,11 @@ def _document(
     out.add_text(s.ACCESS, doc.access)
     _add_filters(out, doc)
     out.add_text(s.REF, " ".join(ref_tokens(doc.reference) + ref_tokens(doc.sender_reference)))
-    for field, (exact, lemma) in zip(s.TEXT_FIELDS, streams, strict=True):
+    for field, (exact, lemma, part) in zip(s.TEXT_FIELDS, streams, strict=True):
         out.add_text(field.exact, exact)
         out.add_text(field.lemma, lemma)
+        if part and field.has_parts:
+            out.add_text(field.part, part)
     out.add_bytes(s.TITLE_STORE, doc.title.encode("utf-8", "replace"))
     out.add_bytes(s.TEXT_STORE, body[: s.TEXT_STORE_CHARS].encode("utf-8", "replace"))
     stored = [w for w in where if w[0] < s.TEXT_STORE_CHARS]
@@ -258,13 +260,39 @@ def basis_levels(citation: str) -> list[str]:
 
 
 def ref_tokens(reference: str) -> list[str]:
-    """A reference whole (spaces removed) and its tokens, so "JM 1-2/23" is found by "1-2/23" too."""
+    """A reference whole (spaces removed) and its tokens, so "JM 1-2/23" is found by "1-2/23" too,
+    and each token's matter roots and tails (``ref_parts``), so "4-2/3259" and "3259-1" find "4-2/3259-1"."""
     whole = "".join(reference.split()).lower()
     if not whole:
         return []
     tokens = [whole[:MAX_TOKEN_CHARS]]
     for raw in raw_tokens(reference):
         for tok in exact_form(raw).split():
-            if tok not in tokens:
-                tokens.append(tok)
+            for part in (tok, *ref_parts(tok)):
+                if part not in tokens:
+                    tokens.append(part)
     return tokens
+
+
+_REF_CUT = re.compile(r"[-/]")
+
+
+def ref_parts(token: str) -> list[str]:
+    """The shorter references a reference stands under, people type them from a matter page or a letter:
+
+    "5.1-2/2090-3" → the matter root "5.1-2/2090" (every prefix cut at a "-" or "/" after the first
+    "/"), and the tails after the "/": "2090-3" and "2090". A token without "/" has none: "3.1" and
+    "2025-01" are dates and numbers, not references.
+    """
+    slash = token.find("/")
+    if slash <= 0 or slash == len(token) - 1:
+        return []
+    parts = [token[: m.start()] for m in _REF_CUT.finditer(token, slash + 1)]
+    tail = token[slash + 1 :]
+    parts.append(tail)
+    parts.extend(tail[: m.start()] for m in _REF_CUT.finditer(tail))
+    return [p for p in parts if p and _has_digit(p)]
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)

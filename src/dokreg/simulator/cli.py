@@ -48,6 +48,12 @@ def simulate_main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--start", type=date.fromisoformat, default=CorpusConfig.start, help="YYYY-MM-DD")
     parser.add_argument("--files", choices=FILE_MODES, default="asice")
+    parser.add_argument(
+        "--hostile",
+        action="store_true",
+        help="every field, file name and file text carries valid personal codes in every spelling, markup, "
+        "javascript: links, control characters and RTL overrides (for testing an archive's defences)",
+    )
     args = parser.parse_args(argv)
     try:
         corpus = Corpus(
@@ -60,6 +66,7 @@ def simulate_main(argv: list[str] | None = None) -> int:
                 ak_share=args.ak_share,
                 seed=args.seed,
                 files=args.files,
+                hostile=args.hostile,
             )
         )
         bodies = corpus.bodies if args.family == "adr" else corpus.bodies[:1]

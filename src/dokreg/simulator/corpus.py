@@ -81,6 +81,9 @@ class CorpusConfig:
     # in `file_mix` (kind, weight); the mix costs more to serve (DOCX, scans) and to extract.
     files: str = "asice"
     file_mix: tuple[tuple[str, int], ...] = DEFAULT_FILE_MIX
+    # Every text field, file name and file text carries personal codes in every spelling, markup,
+    # javascript: links, control characters and RTL overrides (simulator/hostile.py).
+    hostile: bool = False
 
     def body_specs(self) -> tuple[BodySpec, ...]:
         if not isinstance(self.bodies, int):
@@ -225,6 +228,8 @@ class Corpus:
         for index, spec in enumerate(self.bodies):
             self._types[spec.slug] = _doc_types(spec, random.Random(f"{self.config.seed}:{spec.slug}:types"))
             self._state[spec.slug] = _BodyBuilder(self.config, spec, index, self._types[spec.slug]).build()
+        if self.config.hostile:
+            self._make_hostile()
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Corpus):
@@ -234,6 +239,23 @@ class Corpus:
         )
 
     __hash__ = None  # type: ignore[assignment]  # mutable: not hashable
+
+    def _make_hostile(self) -> None:
+        from dokreg.simulator.hostile import HostileMaker, hostile_body
+
+        self.bodies = tuple(hostile_body(spec, self.config.seed) for spec in self.bodies)
+        maker = HostileMaker(self.config.seed)
+        for slug, state in self._state.items():
+            state.docs = {doc_id: maker.document(doc) for doc_id, doc in state.docs.items()}
+            self._types[slug] = tuple(
+                dataclasses.replace(t, name=maker.text(t.name)) for t in self._types[slug]
+            )
+            # A document's type is one of the register's types: the search form lists exactly those.
+            names = {t.type_id: t.name for t in self._types[slug]}
+            state.docs = {
+                doc_id: dataclasses.replace(doc, doc_type=names.get(doc.type_id, doc.doc_type))
+                for doc_id, doc in state.docs.items()
+            }
 
     # -- reading -------------------------------------------------------------------------------
 

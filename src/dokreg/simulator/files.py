@@ -13,6 +13,7 @@ the way Estonian ID-card certificates carry one: privacy tests check it never re
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import importlib.util
 import io
@@ -123,6 +124,8 @@ class FileMaker:
         return body, CONTENT_TYPES[sim_file.kind]
 
     def _build(self, doc: SimDocument, sim_file: SimFile) -> bytes:
+        # A file format keeps what it can hold: XML-based ones (DOCX, DDOC, ASiC-E) no control characters.
+        doc = _printable(doc)
         if sim_file.name.startswith("Lisa"):
             return make_pdf(f"Lisa 1. {doc.title}", doc.paragraphs[::-1], doc)
         pdf = make_pdf(doc.title, doc.paragraphs, doc)
@@ -263,6 +266,17 @@ class FileMaker:
         data_format = etree.SubElement(data_props, f"{{{XADES}}}DataObjectFormat", ObjectReference="#r-id-1")
         etree.SubElement(data_format, f"{{{XADES}}}MimeType").text = "application/pdf"
         return props
+
+
+_NOT_IN_FILES = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r") | {0x7F: None}
+
+
+def _printable(doc: SimDocument) -> SimDocument:
+    """``doc`` with control characters dropped from its text (the hostile corpus puts them everywhere)."""
+    fields = ("title", "reference", "doc_type", "correspondent", "responsible", "function", "series")
+    changes = {name: getattr(doc, name).translate(_NOT_IN_FILES) for name in fields}
+    changes["paragraphs"] = tuple(p.translate(_NOT_IN_FILES) for p in doc.paragraphs)
+    return dataclasses.replace(doc, **changes)
 
 
 def make_pdf(title: str, paragraphs: tuple[str, ...], doc: SimDocument) -> bytes:

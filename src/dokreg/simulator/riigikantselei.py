@@ -213,7 +213,12 @@ def _xml(body: str, kind: str) -> Response:
         "<?xml version='1.0' encoding='UTF-8'?>\n"
         f'<?xml-stylesheet type="text/xsl" href="/{DB_PATH}/default.xsl"?>\n'
     )
-    return Response(200, (prolog + body).encode("utf-8"), XML_TYPE, kind=kind)
+    # XML 1.0 cannot carry control characters: Domino leaves them out, and so does the simulator (the hostile
+    # corpus puts them in every field).
+    return Response(200, (prolog + body.translate(_NOT_IN_XML)).encode("utf-8"), XML_TYPE, kind=kind)
+
+
+_NOT_IN_XML = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r") | {0xFFFE: None, 0xFFFF: None}
 
 
 def _field(name: str, value: str) -> str:

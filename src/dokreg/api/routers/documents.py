@@ -22,7 +22,7 @@ from dokreg.api.schemas import DocumentDetail, DocumentList, ErrorOut
 from dokreg.errors import BadInput, DokregError
 from dokreg.reading import documents as selectors
 from dokreg.reading import fields, registries
-from dokreg.reading.documents import MAX_INDEX_OFFSET, index_facets, index_search, newest_after, recheck_hits
+from dokreg.reading.documents import MAX_INDEX_OFFSET, index_counts, index_search, newest_after, recheck_hits
 from dokreg.reading.facets import facet_groups
 from dokreg.reading.params import SearchParams, parse_search
 from dokreg.reading.types import FileView, RelationView
@@ -135,12 +135,16 @@ def _index_page(request: HttpRequest, params: SearchParams, cursor: str, limit: 
         raise PersonalCodeQuery("q: personal codes cannot be searched for; the query held nothing else")
     rows = recheck_hits(result.hits)
     following = offset + len(result.hits)
+    # A bounded total counts at least one past this page, so "more" holds for it too.
     more = len(result.hits) == limit and following < result.total
     return {
         "total": result.total,
+        "total_exact": result.total_exact,
+        "facet_sample": result.facet_sample,
         "items": [document_item(request, row.document, snippet=row.snippet) for row in rows],
         "next_cursor": cursor_encode("documents.search", {"o": following, "f": key}) if more else None,
         "facets": _facets_out(facet_groups(params, result.facets)),
+        "corrected": result.corrected,
     }
 
 
@@ -158,13 +162,15 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
     """No words: newest registered first, paged by keyset so new arrivals never shift a walk."""
     key = _filters_key(params)
     today = timezone.localdate()
+    # Counted exactly up to the search bound ("more than N" beyond); facets from the index.
+    counted = index_counts(params, today, True, per_page=limit)
     state = cursor_decode("documents.newest", cursor)
     after = None
     if state is not None:
         if state_str(state, "f") != key:
             raise BadInput("cursor: it belongs to another query; start again without a cursor")
         after = (_cursor_day(state_str(state, "r", optional=True)), state_int(state, "i", minimum=1))
-    total, docs = newest_after(params, after=after, limit=limit + 1, today=today)
+    total, exact, docs = newest_after(params, after=after, limit=limit + 1, today=today, at_least=limit)
     following = None
     if len(docs) > limit:
         docs = docs[:limit]
@@ -173,9 +179,11 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
         following = cursor_encode("documents.newest", {"r": registered, "i": last.pk, "f": key})
     return {
         "total": total,
+        "total_exact": exact,
         "items": [document_item(request, d) for d in docs],
         "next_cursor": following,
-        "facets": _facets_out(index_facets(params, today)),
+        "facets": _facets_out(facet_groups(params, counted.facets) if counted else ()),
+        "facet_sample": counted.facet_sample if counted else 0,
     }
 
 

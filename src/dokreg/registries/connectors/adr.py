@@ -175,6 +175,7 @@ class AdrConnector(Connector):
             raise SourceUnavailable(
                 f"{url}: HTTP {response.status_code} for the {access} search of {day:%d.%m.%Y}"
             )
+        self._page_check(response, url, "search result page")
         return parse_result_page(response.text, url)
 
     def _search_data(self, day: date, access: str, type_id: str | None, page_number: int) -> dict:
@@ -202,6 +203,7 @@ class AdrConnector(Connector):
             response = self.client.get(url)
             if response.status_code != 200:
                 raise SourceUnavailable(f"{url}: HTTP {response.status_code} for the search form")
+            self._page_check(response, url, "search form")
             self._form = parse_search_form(response.text, url)
         return self._form
 
@@ -223,7 +225,7 @@ class AdrConnector(Connector):
         return parse_document(raw)
 
     def download(self, ref: FileRef) -> bytes:
-        return self._download_from_register(ref.url).content
+        return self._download_from_register(ref.url, ref.name).content
 
 
 # --- pure parsing: search pages ------------------------------------------------------------

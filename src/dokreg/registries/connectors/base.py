@@ -15,12 +15,19 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from dokreg.errors import BadInput, NotFoundAtSource, NotModified, SourceChanged, SourceUnavailable
+from dokreg.errors import BadInput, NotFoundAtSource, NotModified, SourceUnavailable, WrongContent
 from dokreg.registries.http import PoliteClient
 from dokreg.registries.types import DayListing, FileRef, RawCapture, RegisterEntry, Validators
 
-# A document page is markup or data; anything else (a PDF, an image, a binary) is not a page to store.
+# A list or document page is markup or data; anything else (a PDF, an image, a binary) is not a page.
 _PAGE_CONTENT_TYPE = re.compile(r"html|xml|json|^text/", re.IGNORECASE)
+# A file served as an HTML document is a login wall, a challenge or an error page, not the file, unless
+# the register itself names an HTML file. Bytes decide (a server may label a PDF text/html).
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
+_HTML_FILE_NAME = re.compile(r"\.(?:x?html?|mht(?:ml)?)$", re.IGNORECASE)
+_TITLE = re.compile(rb"<title[^>]*>([^<]{1,200})", re.IGNORECASE)
 # A file larger than this is refused (TooLarge) unless settings.DOKREG_MAX_DOWNLOAD_BYTES says otherwise.
 DEFAULT_MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024
 
@@ -78,9 +85,7 @@ class Connector(ABC):
             raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; withdrawn or never public")
         if response.status_code != 200:
             raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
-        content_type = response.headers.get("Content-Type", "")
-        if content_type and not _PAGE_CONTENT_TYPE.search(content_type):
-            raise SourceChanged(f"{url}: the document page came as {content_type!r}, not a page; not stored")
+        content_type = self._page_check(response, url, "document page")
         return RawCapture(
             url=url,
             status=response.status_code,
@@ -92,7 +97,14 @@ class Connector(ABC):
             last_modified=response.headers.get("Last-Modified", ""),
         )
 
-    def _download_from_register(self, url: str) -> httpx.Response:
+    def _page_check(self, response: httpx.Response, url: str, what: str) -> str:
+        """A list or document page must be a page (markup or data); its Content-Type is returned."""
+        content_type = response.headers.get("Content-Type", "")
+        if content_type and not _PAGE_CONTENT_TYPE.search(content_type):
+            raise WrongContent(f"{url}: the {what} came as {content_type!r}, not a page; not stored")
+        return content_type
+
+    def _download_from_register(self, url: str, name: str = "") -> httpx.Response:
         """A file's 200 response, fetched only from the register's own host and within the size
         limit (TooLarge above it). Per-file access refusals stay with the family, before this."""
         from django.conf import settings
@@ -107,4 +119,20 @@ class Connector(ABC):
             raise NotFoundAtSource(f"{url}: HTTP {response.status_code}; the file is gone")
         if response.status_code != 200:
             raise SourceUnavailable(f"{url}: HTTP {response.status_code}")
+        _refuse_html_instead_of_file(url, name, response)
         return response
+
+
+def _refuse_html_instead_of_file(url: str, name: str, response: httpx.Response) -> None:
+    if _HTML_FILE_NAME.search(name or urlsplit(url).path):
+        return  # the register lists an HTML file: it is what was asked for
+    head = response.content[:4096]
+    if not _HTML_START.match(head):
+        return
+    title = _TITLE.search(head)
+    said = f", titled '{title.group(1).decode('utf-8', 'replace').strip()}'" if title else ""
+    content_type = response.headers.get("Content-Type", "") or "no Content-Type"
+    raise WrongContent(
+        f"{url}: the register answered an HTML page ({content_type}{said}) instead of the file "
+        f"'{name or urlsplit(url).path.rsplit('/', 1)[-1]}' (a login wall, a challenge or an error page); not stored"
+    )

@@ -153,6 +153,7 @@ class RiigikantseleiConnector(Connector):
         response = self.client.get(url)
         if response.status_code != 200:
             raise SourceUnavailable(f"{url}: HTTP {response.status_code} for the search of {day:%d.%m.%Y}")
+        self._page_check(response, url, "search result page")
         return parse_search_page(response.content, url)
 
     # --- documents -----------------------------------------------------------------------------
@@ -170,7 +171,7 @@ class RiigikantseleiConnector(Connector):
     def download(self, ref: FileRef) -> bytes:
         if not is_public(ref.access):
             raise NotFoundAtSource(f"{ref.url}: the file is not public ({ref.access}); not downloaded")
-        return self._download_from_register(ref.url).content
+        return self._download_from_register(ref.url, ref.name).content
 
 
 def normalise_note_id(source_id: str) -> str:

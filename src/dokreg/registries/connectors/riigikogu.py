@@ -99,6 +99,7 @@ class RiigikoguConnector(Connector):
         response = self.client.get(url)
         if response.status_code != 200:
             raise SourceUnavailable(f"{url}: HTTP {response.status_code} for the list of {day:%d.%m.%Y}")
+        self._page_check(response, url, "list page")
         return parse_list_page(response.text, url)
 
     # --- documents -----------------------------------------------------------------------------
@@ -120,7 +121,7 @@ class RiigikoguConnector(Connector):
             raise NotFoundAtSource(f"file {ref.name!r}: the register gives no link ({ref.access})")
         if not is_public(ref.access):
             raise NotFoundAtSource(f"{ref.url}: the file is not public ({ref.access}); not downloaded")
-        return self._download_from_register(ref.url).content
+        return self._download_from_register(ref.url, ref.name).content
 
 
 def is_public(access: str) -> bool:

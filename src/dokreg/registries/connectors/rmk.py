@@ -123,7 +123,7 @@ class RmkConnector(Connector):
             raise Unsupported(
                 f"{ref.url}: the register marks '{ref.name}' {ref.access}; only public files are fetched"
             )
-        response = self._download_from_register(ref.url)
+        response = self._download_from_register(ref.url, ref.name)
         if "json" in response.headers.get("Content-Type", ""):
             # The API answers a refused or missing file with its JSON envelope instead of bytes.
             raise NotFoundAtSource(

@@ -75,7 +75,7 @@ class TallinnConnector(Connector):
         return parse_document(raw)
 
     def download(self, ref: FileRef) -> bytes:
-        return self._download_from_register(ref.url).content
+        return self._download_from_register(ref.url, ref.name).content
 
 
 # --- pure parsing --------------------------------------------------------------------------

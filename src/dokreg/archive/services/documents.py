@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from dokreg.archive import stats
 from dokreg.archive.models import (
     Access,
     Capture,
@@ -24,7 +25,6 @@ from dokreg.archive.models import (
     FetchState,
     File,
     Matter,
-    Problem,
     Relation,
     RestrictionBasis,
 )
@@ -32,14 +32,11 @@ from dokreg.archive.references import reference_root
 from dokreg.archive.restrictions import access_level, parse_bases
 from dokreg.archive.storage import blob_delete_unused
 from dokreg.archive.text import xml_safe_all
+from dokreg.archive.versions import TRACKED_FIELDS
 from dokreg.errors import DokregError
-from dokreg.reading.fields import TRACKED
+from dokreg.reading.rule import publishable_documents
 from dokreg.registries.models import Registry
 from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEntry
-
-# Fields whose change at the source is a new version of the document.
-# The fields whose changes are recorded: the read layer's field table says which.
-TRACKED_FIELDS = TRACKED
 
 
 @dataclass
@@ -133,11 +130,13 @@ def document_upsert(
 ) -> UpsertOutcome:
     seen_at = seen_at or timezone.now()
     entry = xml_safe_all(entry)  # every string of it: metadata, file names, relations, source fields
+    entry = _redacted(registry, entry)
     values = _values(entry)
     document = (
         Document.objects.select_for_update().filter(registry=registry, source_id=entry.source_id).first()
     )
     created = document is None or document.fetch_state != FetchState.OK
+    counted_before = stats.counted_as(document)
     if document is None:
         document = Document(registry=registry, source_id=entry.source_id, first_seen_at=seen_at)
     if not values["doc_type"] and document.doc_type:
@@ -160,6 +159,7 @@ def document_upsert(
         document.last_changed_at = seen_at
         document.index_dirty = True
     document.save()
+    stats.body_month_move(counted_before, stats.counted_as(document))
 
     file_changes = _files_sync(document, entry.files)
     if file_changes and not created:
@@ -178,19 +178,38 @@ def document_upsert(
         kind = "new"
     elif changes or returned:
         if returned:
-            DocumentVersion.objects.create(
-                document=document, kind=DocumentVersion.Kind.RETURNED, seen_at=seen_at
+            _review(
+                DocumentVersion.objects.create(
+                    document=document, kind=DocumentVersion.Kind.RETURNED, seen_at=seen_at
+                )
             )
         if changes:
-            DocumentVersion.objects.create(
-                document=document, kind=_version_kind(changes), seen_at=seen_at, changes=changes
+            _review(
+                DocumentVersion.objects.create(
+                    document=document, kind=_version_kind(changes), seen_at=seen_at, changes=changes
+                )
             )
         kind = "changed"
     else:
         kind = "unchanged"
     if document.access != Access.PUBLIC:
         files_withhold(document=document)
+    _redactions_reapply(document)
     return UpsertOutcome(document=document, kind=kind, changes=changes)
+
+
+def _redacted(registry: Registry, entry: RegisterEntry) -> RegisterEntry:
+    """An operator replaced private persons' names in this document: the source's values come back
+    on every re-visit and must be redacted before they are stored or compared."""
+    from dokreg.review.redaction import entry_redact
+
+    return entry_redact(registry_id=registry.pk, entry=entry)
+
+
+def _redactions_reapply(document: Document) -> None:
+    from dokreg.review.redaction import relations_reapply
+
+    relations_reapply(document=document)
 
 
 def _matter(registry: Registry, reference: str) -> Matter | None:
@@ -336,13 +355,24 @@ def document_withdrawn(*, document: Document, seen_at: datetime | None = None) -
     if document.withdrawn_at is not None:
         Document.objects.filter(pk=document.pk).update(last_checked_at=seen_at)
         return False
+    counted_before = stats.counted_as(document)
     document.withdrawn_at = seen_at
     document.last_checked_at = seen_at
     document.index_dirty = True
     document.save(update_fields=["withdrawn_at", "last_checked_at", "index_dirty"])
-    DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.WITHDRAWN, seen_at=seen_at)
+    stats.body_month_move(counted_before, stats.counted_as(document))
+    _review(
+        DocumentVersion.objects.create(document=document, kind=DocumentVersion.Kind.WITHDRAWN, seen_at=seen_at)
+    )
     files_withhold(document=document)
     return True
+
+
+def _review(version: DocumentVersion) -> None:
+    """A transition seen at the source goes to the operator's review queue (the hiding is already done)."""
+    from dokreg.review.queue import review_enqueue
+
+    review_enqueue(version=version, document=version.document)
 
 
 @transaction.atomic
@@ -350,10 +380,12 @@ def document_take_down(*, document: Document, reason: str, actor=None) -> None:
     """An operator's takedown: the document leaves every public route; the history stays."""
     from dokreg.desk import audit
 
+    counted_before = stats.counted_as(document)
     document.taken_down_at = timezone.now()
     document.takedown_reason = reason
     document.index_dirty = True
     document.save(update_fields=["taken_down_at", "takedown_reason", "index_dirty"])
+    stats.body_month_move(counted_before, stats.counted_as(document))
     files_withhold(document=document)
     audit.record(actor, "takedown", document, f"taken down: {reason}", reason=reason)
 
@@ -364,10 +396,12 @@ def document_take_down_undo(*, document: Document, actor=None) -> None:
     from dokreg.desk import audit
 
     audit.record(actor, "takedown_undo", document, "public again", reason=document.takedown_reason)
+    counted_before = stats.counted_as(document)
     document.taken_down_at = None
     document.takedown_reason = ""
     document.index_dirty = True
     document.save(update_fields=["taken_down_at", "takedown_reason", "index_dirty"])
+    stats.body_month_move(counted_before, stats.counted_as(document))
     if document.access == Access.PUBLIC:
         File.objects.filter(document=document, parent=None, download_state=File.Download.WITHHELD).update(
             download_state=File.Download.PENDING
@@ -401,29 +435,6 @@ def files_withhold(*, document: Document) -> int:
     return len(files)
 
 
-def problem_record(
-    *,
-    registry: Registry,
-    stage: str,
-    subject: str,
-    error: Exception,
-    document: Document | None = None,
-    file: File | None = None,
-) -> Problem:
-    code = error.code if isinstance(error, DokregError) else "internal"
-    message = (error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}")[:4000]
-    return Problem.objects.create(
-        registry=registry,
-        document=document,
-        file=file,
-        stage=stage,
-        subject=subject[:1000],
-        code=code,
-        message=message,
-        seen_at=timezone.now(),
-    )
-
-
 def document_fetch_failed(*, document: Document, error: Exception) -> None:
     code = error.code if isinstance(error, DokregError) else "internal"
     message = error.message if isinstance(error, DokregError) else f"{type(error).__name__}: {error}"
@@ -438,17 +449,25 @@ def document_fetch_failed(*, document: Document, error: Exception) -> None:
     Document.objects.filter(pk=document.pk).update(**updates)
 
 
-def problems_resolve(*, registry: Registry, subject: str) -> None:
-    Problem.objects.filter(registry=registry, subject=subject, resolved_at__isnull=True).update(
-        resolved_at=timezone.now()
-    )
-
-
 def registry_counts_refresh(*, registry: Registry) -> None:
     """Denormalise per-body counts so public pages never count the documents table per request."""
-    from dokreg.reading.rule import publishable_documents
-
     docs = publishable_documents().filter(registry=registry)
     registry.document_count = docs.count()
     registry.newest_registered = docs.aggregate(m=Max("registered"))["m"]
     registry.save(update_fields=["document_count", "newest_registered"])
+
+
+def document_checked(*, document: Document) -> None:
+    """The source answered "not modified": only when it was last asked changes."""
+    Document.objects.filter(pk=document.pk).update(last_checked_at=timezone.now())
+
+
+def documents_indexed(*, doc_ids: list[int]) -> None:
+    """The index holds these documents as they are now (or has dropped them)."""
+    with transaction.atomic():
+        Document.objects.filter(pk__in=doc_ids).update(index_dirty=False)
+
+
+def documents_index_all_dirty() -> int:
+    """Every document waits for the index again (`dokreg reindex`)."""
+    return Document.objects.update(index_dirty=True)

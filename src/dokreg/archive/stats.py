@@ -1,0 +1,85 @@
+"""Per-body monthly counts of publishable documents (``BodyMonth``), kept on write.
+
+Why: a body page at a million documents must not count a body's 200,000 rows per request.
+Every write that can change whether a document is counted, its body, its month or its AK
+state reads the document's place before (``counted_as``) and after, and ``body_month_move``
+shifts one unit between the two rows in the same transaction. ``body_months_rebuild``
+recomputes everything from the documents (after bulk loads, or to repair).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import TruncMonth
+
+from dokreg.archive.models import Access, BodyMonth, Document, FetchState
+from dokreg.registries.models import Registry
+
+# Undated documents are counted under this month, which no year or month page shows.
+UNDATED = date(1, 1, 1)
+
+Counted = tuple[int, date, bool]  # (registry id, month, AK)
+
+
+def counted_as(document: Document | None) -> Counted | None:
+    """Where ``document`` counts in BodyMonth as it is in memory now; None when not publishable."""
+    if (
+        document is None
+        or document.fetch_state != FetchState.OK
+        or document.withdrawn_at is not None
+        or document.taken_down_at is not None
+    ):
+        return None
+    registered = document.registered
+    month = registered.replace(day=1) if registered else UNDATED
+    return (document.registry_id, month, document.access == Access.AK)
+
+
+def body_month_move(before: Counted | None, after: Counted | None) -> None:
+    """Move one document's unit from ``before`` to ``after`` (either may be None)."""
+    if before == after:
+        return
+    if before is not None:
+        _add(before, -1)
+    if after is not None:
+        _add(after, +1)
+
+
+def _add(key: Counted, n: int) -> None:
+    registry_id, month, ak = key
+    row, _ = BodyMonth.objects.get_or_create(registry_id=registry_id, month=month)
+    BodyMonth.objects.filter(pk=row.pk).update(
+        documents=F("documents") + n, ak=F("ak") + (n if ak else 0), changes=F("changes") + 1
+    )
+
+
+@transaction.atomic
+def body_months_rebuild(*, registry: Registry | None = None) -> int:
+    """Recompute BodyMonth from the documents (one body, or all); returns the rows written."""
+    from dokreg.archive.selectors import PUBLISHABLE
+
+    docs = Document.objects.filter(PUBLISHABLE)
+    rows = BodyMonth.objects.all()
+    if registry is not None:
+        docs, rows = docs.filter(registry=registry), rows.filter(registry=registry)
+    rows.delete()
+    counted = (
+        docs.annotate(month=TruncMonth("registered"))
+        .values("registry_id", "month")
+        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
+    )
+    made = [
+        BodyMonth(registry_id=r["registry_id"], month=_month(r["month"]), documents=r["n"], ak=r["ak"])
+        for r in counted
+    ]
+    BodyMonth.objects.bulk_create(made, batch_size=1_000)
+    return len(made)
+
+
+def _month(value) -> date:
+    if value is None:
+        return UNDATED
+    return value.date().replace(day=1) if hasattr(value, "date") else value.replace(day=1)

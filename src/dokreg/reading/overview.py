@@ -1,0 +1,108 @@
+"""The national overview: every covered body side by side (volume, AK share, median days from
+registration to our first sight, freshness).
+
+Two grouped queries over the whole archive (counts per body; a (body, registered, first-seen day)
+histogram for the medians) — a few thousand grouped rows, not a scan per body — kept in the cache for
+ten minutes. Precomputed statistics
+may take their place later; the page only reads ``OverviewRow``s (a body as a ``RegistryView``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncDate
+
+from dokreg.archive.models import Access
+from dokreg.reading.body import LAG_WINDOW_DAYS, weighted_median
+from dokreg.reading.registries import covered_registries
+from dokreg.reading.rule import publishable_documents
+from dokreg.reading.types import RegistryView
+
+SORTS = ("name", "documents", "ak", "lag", "fresh")
+OVERVIEW_CACHE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    registry: RegistryView
+    documents: int
+    ak: int
+    median_days: float | None
+
+    @property
+    def ak_percent(self) -> float | None:
+        return round(100 * self.ak / self.documents, 1) if self.documents else None
+
+    @property
+    def newest(self) -> date | None:
+        return self.registry.newest_registered
+
+    @property
+    def last_success(self) -> datetime | None:
+        return self.registry.last_success_at
+
+
+def national_overview(*, today: date, sort: str = "name") -> list[OverviewRow]:
+    bodies = covered_registries()
+    counts, lags = _figures(today)
+    rows = [
+        OverviewRow(
+            registry=b,
+            documents=counts.get(b.pk, (0, 0))[0],
+            ak=counts.get(b.pk, (0, 0))[1],
+            median_days=lags.get(b.pk),
+        )
+        for b in bodies
+    ]
+    return sorted(rows, key=_sort_key(sort))
+
+
+def _figures(today: date) -> tuple[dict[int, tuple[int, int]], dict[int, float | None]]:
+    """Counts and median lags per body, kept OVERVIEW_CACHE_SECONDS (the grouped queries take about a
+    second at 100k documents on SQLite, see BENCHMARKS.md); a new document starts afresh."""
+    newest = publishable_documents().aggregate(m=Max("id"))["m"]
+    key = f"dokreg:overview:v1:{today.isoformat()}:{newest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    counts = {
+        r["registry"]: (r["n"], r["ak"])
+        for r in publishable_documents()
+        .values("registry")
+        .annotate(n=Count("id"), ak=Count("id", filter=Q(access=Access.AK)))
+    }
+    figures = (counts, _median_lags(today))
+    cache.set(key, figures, OVERVIEW_CACHE_SECONDS)
+    return figures
+
+
+def _median_lags(today: date) -> dict[int, float | None]:
+    since = today - timedelta(days=LAG_WINDOW_DAYS)
+    rows = (
+        publishable_documents()
+        .filter(registered__gte=since, registered__lte=today)
+        .annotate(seen=TruncDate("first_seen_at"))
+        .values("registry", "registered", "seen")
+        .annotate(n=Count("id"))
+    )
+    histograms: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for r in rows:
+        histograms[r["registry"]].append(((r["seen"] - r["registered"]).days, r["n"]))
+    return {pk: weighted_median(sorted(h)) for pk, h in histograms.items()}
+
+
+def _sort_key(sort: str):
+    name = lambda row: row.registry.name.lower()  # noqa: E731
+    far = float("inf")
+    keys = {
+        "documents": lambda row: (-row.documents, name(row)),
+        "ak": lambda row: (-(row.ak_percent or 0), name(row)),
+        "lag": lambda row: (row.median_days if row.median_days is not None else far, name(row)),
+        "fresh": lambda row: (-(row.newest.toordinal() if row.newest else 0), name(row)),
+    }
+    return keys.get(sort, name)

@@ -1,0 +1,115 @@
+"""Bounded work for searches that match much of the archive: the newest matches first, by window.
+
+Why: Tantivy's collectors visit every match, so a search without words ("everything, newest
+first") or sorted by date costs a pass over the whole archive at a million documents, and so do
+facet counts over a query that matches half of it. Both only need the newest matches: the page
+shows the newest 20, and a count past a bound is shown as "more than N" (as the big engines do).
+So the query is narrowed to a window of registration days ending at the newest day; a window
+that holds fewer matches than needed grows fourfold until it does or covers every day. A window
+of the first try costs the matches in it; the growing tries together cost at most 4/3 of the
+last one, so a rare query costs about one pass, and a common one a small fraction of a pass.
+
+Undated documents (day 0) are in no window: a search that needs them (fewer dated matches than
+the bound) ends with the whole query, so nothing is lost, only counted exactly.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import tantivy
+
+from dokreg.search import schema as s
+
+GROWTH = 4
+# The first window is this many times the days the bound would need if every document matched.
+FIRST_SLACK = 2
+
+
+@dataclass(frozen=True)
+class Days:
+    """Registration days in the index: the newest and the oldest dated day, and how many documents."""
+
+    newest: int
+    oldest: int
+    documents: int
+
+
+_days: dict[tuple[str, ...], Days | None] = {}
+_days_lock = threading.Lock()
+
+
+def index_days(searcher: tantivy.Searcher, generation: tuple[str, ...]) -> Days | None:
+    """The index's day span, computed once per index generation (two passes over a fast field)."""
+    with _days_lock:
+        if generation in _days:
+            return _days[generation]
+    dated = tantivy.Query.range_query(s.SCHEMA, s.REGISTERED, tantivy.FieldType.Integer, 1, 2**62)
+    newest = searcher.search(dated, 1, count=True, order_by_field=s.REGISTERED, order=tantivy.Order.Desc)
+    days = None
+    if newest.hits:
+        oldest = searcher.search(dated, 1, count=False, order_by_field=s.REGISTERED, order=tantivy.Order.Asc)
+        days = Days(newest=int(newest.hits[0][0]), oldest=int(oldest.hits[0][0]), documents=newest.count)
+    with _days_lock:
+        if len(_days) > 16:  # old generations
+            _days.clear()
+        _days[generation] = days
+    return days
+
+
+@dataclass(frozen=True)
+class Window:
+    """The query narrowed to the newest days (``query``), and how many matches it holds."""
+
+    query: tantivy.Query
+    matches: int
+    first_day: int
+    hits: list  # the newest hits of the window, when asked for (``keep``)
+
+
+def newest_window(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    days: Days | None,
+    *,
+    need: int,
+    share: float = 1.0,
+    keep: int = 0,
+    offset: int = 0,
+) -> Window | None:
+    """The narrowest window of newest days holding at least ``need`` matches of ``query``.
+
+    ``share`` is the expected fraction of documents that match (1.0 when unknown: the first window
+    is then as narrow as it can be). ``keep`` hits newest first (after ``offset``) come with it.
+    None when no window short of every day holds enough: the caller runs the whole query.
+    """
+    if days is None or need <= 0:
+        return None
+    span = days.newest - days.oldest + 1
+    per_day = max(days.documents * max(share, 1e-9) / span, 1e-9)
+    width = max(1, int(need / per_day * FIRST_SLACK))
+    while width < span:
+        first = days.newest - width + 1
+        windowed = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, query),
+                (tantivy.Occur.Must, tantivy.Query.const_score_query(_days_from(first), 0.0)),
+            ]
+        )
+        found = searcher.search(
+            windowed,
+            max(keep, 1),
+            count=True,
+            order_by_field=s.REGISTERED,
+            order=tantivy.Order.Desc,
+            offset=offset,
+        )
+        if found.count >= need:
+            return Window(windowed, found.count, first, found.hits[:keep] if keep else [])
+        width *= GROWTH
+    return None
+
+
+def _days_from(first: int) -> tantivy.Query:
+    return tantivy.Query.range_query(s.SCHEMA, s.REGISTERED, tantivy.FieldType.Integer, first, 2**62)

@@ -1,0 +1,138 @@
+"""Results pages and the API at scale: a count past the bound reads "more than N", facets counted over
+the newest matches say so, and no kept result or count ever brings back a document taken down."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
+from tests.public.factories import index, make_document, make_registry
+
+from dokreg.archive.services import document_take_down, document_withdrawn
+
+pytestmark = pytest.mark.django_db
+
+search = pytest.importorskip("dokreg.search", reason="dokreg.search is not importable yet")
+
+
+@pytest.fixture
+def bounds(monkeypatch):
+    from dokreg.search import services
+
+    monkeypatch.setattr(services, "TOTAL_BOUND", 20)
+    monkeypatch.setattr(services, "FACET_BOUND", 20)
+
+
+@pytest.fixture
+def archive():
+    body = make_registry()
+    docs = [
+        make_document(
+            body,
+            reference=f"4-1/{i:03d}",
+            title=f"Hankeleping {i}",
+            registered=date(2024, 1, 1) + timedelta(days=i),
+        )
+        for i in range(60)
+    ]
+    index(*docs)
+    return body, docs
+
+
+def heading(html: str) -> str:
+    return HTMLParser(html).css_first("section[aria-labelledby=tulemused] h2").text()
+
+
+def refs(html: str) -> list[str]:
+    return [span.text() for span in HTMLParser(html).css("ol.hits span.ref")]
+
+
+def test_newest_first_past_the_bound_reads_more_than_and_pages_on(client, bounds, archive):
+    first = client.get("/otsi/").content.decode()
+    third = client.get("/otsi/?page=3").content.decode()
+
+    assert heading(first) == "Leitud üle 20 dokumendi"
+    assert refs(first)[:2] == ["4-1/059", "4-1/058"]
+    assert refs(third) == [f"4-1/{i:03d}" for i in range(19, -1, -1)]
+    pager = HTMLParser(first).css_first("nav.pager")
+    assert pager.css_first("a[rel=next]") is not None
+    assert "3" not in [a.text() for a in pager.css("li a")]  # no "last page" is claimed
+
+
+def test_facets_from_the_newest_matches_say_so(client, bounds, archive):
+    html = client.get("/otsi/?q=hankeleping&sort=date").content.decode()
+
+    note = HTMLParser(html).css_first("p.facet-sample")
+    assert note is not None and "uusima tulemuse põhjal" in note.text()
+    assert heading(html) == "Leitud üle 20 dokumendi"
+
+
+def test_counts_under_the_bound_stay_exact(client, bounds, archive):
+    body, _ = archive
+    rare = [make_document(body, title=f"Ehitusluba {i}", registered=date(2024, 2, i)) for i in range(1, 6)]
+    index(*rare)
+    html = client.get("/otsi/?q=ehitusluba&sort=date").content.decode()
+
+    assert heading(html) == "Leitud 5 dokumenti"
+    assert HTMLParser(html).css_first("p.facet-sample") is None
+
+
+def test_api_says_when_the_total_is_a_lower_bound(client, bounds, archive):
+    bounded = client.get("/api/v1/documents?limit=5").json()
+    exact = client.get("/api/v1/documents?q=hankeleping&date_to=2024-01-03").json()
+    searched = client.get("/api/v1/documents?q=hankeleping&sort=date&limit=5").json()
+
+    assert (bounded["total"], bounded["total_exact"]) == (20, False)
+    assert bounded["next_cursor"] and len(bounded["items"]) == 5
+    assert (exact["total"], exact["total_exact"]) == (3, True)
+    assert searched["total_exact"] is False and searched["next_cursor"]
+    assert searched["facet_sample"] >= 20
+
+
+def test_a_taken_down_document_leaves_a_page_seen_before_at_once(client, bounds, archive):
+    _, docs = archive
+    newest = docs[-1]
+    before = client.get("/otsi/?q=hankeleping&sort=date").content.decode()
+    assert newest.reference in refs(before)
+
+    document_take_down(document=newest, reason="isikuandmed")  # the index is not rebuilt yet
+    after_search = client.get("/otsi/?q=hankeleping&sort=date").content.decode()
+    after_newest = client.get("/otsi/").content.decode()
+    api = client.get("/api/v1/documents?q=hankeleping&sort=date").json()
+
+    for html in (after_search, after_newest):
+        assert newest.reference not in refs(html)
+        assert newest.title not in html
+    assert newest.pk not in [item["id"] for item in api["items"]]
+
+
+def test_a_withdrawal_leaves_the_body_page_counts_at_once(client, archive):
+    body, docs = archive
+    before = HTMLParser(client.get(f"/asutus/{body.slug}/").content.decode())
+    document_withdrawn(document=docs[0])
+    after = HTMLParser(client.get(f"/asutus/{body.slug}/").content.decode())
+
+    assert [s.text() for s in before.css("ul.years .count")] == ["(60)"]
+    assert [s.text() for s in after.css("ul.years .count")] == ["(59)"]
+
+
+def test_kept_body_aggregates_drop_a_taken_down_document_at_once(client):
+    from dokreg.archive.models import Access, RestrictionBasis
+
+    body = make_registry()
+    make_document(body, series="1-1 Kirjavahetus", case_file="1-1/2024 Üldine")
+    secret = make_document(
+        body, access=Access.AK, series="7-7 Mari Maasika toimik", case_file="7-7/2024 Mari Maasikas"
+    )
+    RestrictionBasis.objects.create(document=secret, law="KrMS", section="214", text="KrMS § 214")
+    first_body = client.get(f"/asutus/{body.slug}/").content.decode()
+    first_tree = client.get(f"/asutus/{body.slug}/sarjad/").content.decode()
+    assert "KrMS § 214" in first_body and "Mari Maasika" in first_tree  # both now kept
+
+    document_take_down(document=secret, reason="isikuandmed")
+    body_page = client.get(f"/asutus/{body.slug}/").content.decode()
+    tree_page = client.get(f"/asutus/{body.slug}/sarjad/").content.decode()
+
+    assert "KrMS § 214" not in body_page
+    assert "Mari Maasika" not in tree_page and "Kirjavahetus" in tree_page

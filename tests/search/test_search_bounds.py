@@ -1,0 +1,129 @@
+"""Bounded work at scale: totals exact up to a bound ("more than N" beyond it), facets counted over
+the newest matches past a bound, and results kept per index generation that never outlive a commit."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from dokreg.search import IndexDoc, IndexWriter, SearchFilters, search, services
+
+TODAY = date(2025, 6, 1)
+FIRST = date(2025, 1, 1)
+
+
+def doc(doc_id: int, registered: date | None, **fields) -> IndexDoc:
+    values = {
+        "registry": "jm" if doc_id % 2 else "rk",
+        "registry_name": "Amet",
+        "reference": f"1-1/{doc_id}",
+        "title": f"Hanke kiri {doc_id}",
+        "doc_type": "Kiri",
+        "access": "public",
+    }
+    values.update(fields)
+    return IndexDoc(doc_id=doc_id, registered=registered, **values)
+
+
+@pytest.fixture
+def index_dir(tmp_path):
+    """60 dated documents, one a day, and 3 undated ones that only ``ainulaadne`` finds with two others."""
+    path = tmp_path / "index"
+    with IndexWriter(path) as writer:
+        for i in range(1, 61):
+            writer.add(doc(i, FIRST + timedelta(days=i)))
+        for i in range(61, 64):
+            writer.add(doc(i, None, title=f"Ainulaadne kiri {i}"))
+        writer.add(doc(64, FIRST + timedelta(days=3), title="Ainulaadne hanke kiri"))
+    return path
+
+
+@pytest.fixture
+def bounds(monkeypatch):
+    def set_bounds(total: int | None, facets: int | None) -> None:
+        monkeypatch.setattr(services, "TOTAL_BOUND", total)
+        monkeypatch.setattr(services, "FACET_BOUND", facets)
+
+    return set_bounds
+
+
+def ids(result) -> list[int]:
+    return [hit.doc_id for hit in result.hits]
+
+
+def test_newest_first_beyond_the_bound_says_more_than_and_keeps_the_same_hits(index_dir, bounds):
+    bounds(None, None)
+    exact = search("", index_dir=index_dir, limit=5, today=TODAY)
+    bounds(10, None)
+    bounded = search("", index_dir=index_dir, limit=5, today=TODAY)
+
+    assert (exact.total, exact.total_exact) == (64, True)
+    assert (bounded.total, bounded.total_exact) == (10, False)  # "more than 10"
+    assert ids(bounded) == ids(exact) == [60, 59, 58, 57, 56]
+
+
+def test_date_sorted_words_and_deep_pages_keep_their_hits(index_dir, bounds):
+    bounds(None, None)
+    exact = search("hanke", sort="date", offset=10, limit=5, index_dir=index_dir, today=TODAY)
+    bounds(10, None)
+    bounded = search("hanke", sort="date", offset=10, limit=5, index_dir=index_dir, today=TODAY)
+
+    assert ids(bounded) == ids(exact) == [50, 49, 48, 47, 46]
+    # A bounded count always reaches one past the page asked, so "next page" stays right.
+    assert (bounded.total, bounded.total_exact) == (15, False)  # more than 15: past the page asked
+
+
+def test_counts_under_the_bound_are_exact_and_undated_documents_count(index_dir, bounds):
+    bounds(10, 10)
+    found = search("ainulaadne", sort="date", index_dir=index_dir, today=TODAY, facets=True)
+
+    assert (found.total, found.total_exact) == (4, True)
+    assert ids(found)[0] == 64  # the dated one first, the undated after it
+    assert sorted(ids(found)) == [61, 62, 63, 64]
+    assert found.facet_sample == 0
+    assert sum(f.count for f in found.facets["registry"]) == 4
+
+
+def test_relevance_totals_are_exact_whatever_the_bound(index_dir, bounds):
+    bounds(10, 10)
+    found = search("hanke", index_dir=index_dir, today=TODAY)
+
+    assert (found.total, found.total_exact) == (61, True)
+
+
+def test_facets_past_the_bound_count_the_newest_matches_and_say_how_many(index_dir, bounds):
+    bounds(None, None)
+    exact = search("", index_dir=index_dir, facets=True, today=TODAY)
+    bounds(None, 10)
+    sampled = search("", index_dir=index_dir, facets=True, today=TODAY)
+
+    assert exact.facet_sample == 0
+    assert sum(f.count for f in exact.facets["registry"]) == 64
+    assert 10 <= sampled.facet_sample < 64
+    assert sum(f.count for f in sampled.facets["registry"]) == sampled.facet_sample
+    # The newest ones: the years counted are those of the newest days only.
+    assert [f.value for f in sampled.facets["year"]] == ["2025"]
+
+
+def test_a_facet_filter_still_counts_the_other_values(index_dir, bounds):
+    bounds(10, 10)
+    found = search("", filters=SearchFilters(registries=("jm",)), facets=True, index_dir=index_dir, today=TODAY)
+
+    registries = {f.value: f.count for f in found.facets["registry"]}
+    assert set(registries) == {"jm", "rk"}  # multi-select: rk is still offered
+    assert found.hits and all(h.doc_id % 2 for h in found.hits)
+
+
+def test_a_kept_result_never_outlives_a_commit(index_dir, bounds):
+    bounds(10, 10)
+    first = search("hanke", index_dir=index_dir, today=TODAY)
+    again = search("hanke", index_dir=index_dir, today=TODAY)
+    assert again is first  # kept within one index generation
+
+    with IndexWriter(index_dir) as writer:  # a takedown reaches the index as a delete
+        writer.delete(first.hits[0].doc_id)
+    after = search("hanke", index_dir=index_dir, today=TODAY)
+
+    assert first.hits[0].doc_id not in ids(after)
+    assert after.total == first.total - 1
