@@ -103,17 +103,19 @@ def main(argv: list[str] | None = None) -> int:
 
         from dokreg.alerts.models import Subscription
         from dokreg.alerts.sending import new_documents
-        from dokreg.public import body, body_figures, overview, result_export, selectors
-        from dokreg.public.params import SearchParams
+        from dokreg.public import body_figures
+        from dokreg.reading import body, overview, result_export
+        from dokreg.reading.params import SearchParams
+        from dokreg.reading.registries import registry_view
 
         t0 = time.perf_counter()
         bodies = build(args.docs)
         built = time.perf_counter() - t0
         today = timezone.localdate()
-        busiest = bodies[0]
+        busiest = registry_view(bodies[0])
 
         def body_page():
-            stats = selectors.registry_stats(busiest, today=today)
+            stats = body.registry_stats(busiest, today=today)
             bases = body.restriction_bases(busiest)
             body_figures.body_figures(busiest, stats, bases)
 

@@ -415,7 +415,7 @@ def cmd_index(args) -> int:
 def cmd_export(args) -> int:
     import json
 
-    from dokreg.archive.exports import export_documents
+    from dokreg.reading.exports import export_documents
 
     registry = _registry(args.registry)
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115

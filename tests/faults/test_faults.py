@@ -18,10 +18,10 @@ import httpx
 import pytest
 
 from dokreg.archive.models import Access, Document, FetchState, Problem, SyncDay
-from dokreg.archive.selectors import publishable_documents
 from dokreg.cli import cmd_status
 from dokreg.errors import BadInput, SourceUnavailable
 from dokreg.pipeline.sync import registry_sync
+from dokreg.reading.rule import publishable_documents
 from dokreg.registries.connectors.adr import AdrConnector
 from dokreg.registries.http import PoliteClient
 from dokreg.registries.models import Registry

@@ -11,8 +11,8 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from tests.public.factories import make_document, make_registry
 
 from dokreg.archive.models import Access, FetchState, Matter, Relation, RestrictionBasis
-from dokreg.public.body import weighted_median
-from dokreg.public.browse import natural_key, series_key
+from dokreg.reading.body import weighted_median
+from dokreg.reading.browse import natural_key, series_key
 
 pytestmark = pytest.mark.django_db
 

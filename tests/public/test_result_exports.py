@@ -14,7 +14,7 @@ from tests.public.factories import make_document, make_file, make_registry
 
 from dokreg.archive.models import Access
 from dokreg.pipeline.indexing import index_documents
-from dokreg.public import result_export
+from dokreg.reading import result_export
 
 pytestmark = pytest.mark.django_db
 CODE = "38001085718"  # a valid personal code
@@ -73,7 +73,7 @@ def test_oldest_first_and_by_body_with_and_without_words(client, archive, q):
 
 def test_by_body_pages_cut_across_bodies(client, archive):
     first = refs(client, {"q": "hanke", "sort": "registry", "page": 1})
-    from dokreg.public.ordering import registry_slices
+    from dokreg.reading.ordering import registry_slices
 
     assert registry_slices([("a", 2), ("b", 2)], offset=1, limit=2) == [("a", 1, 1), ("b", 0, 1)]
     assert registry_slices([("a", 2), ("b", 2)], offset=4, limit=2) == []
@@ -111,7 +111,7 @@ def test_ndjson_export_without_words_keeps_filters(client, archive):
 
 
 def test_exports_are_bounded(archive):
-    from dokreg.public.params import SearchParams
+    from dokreg.reading.params import SearchParams
 
     docs = list(result_export.exported_documents(SearchParams(q="hanke"), today=date(2025, 6, 1), limit=2))
     assert len(docs) <= 2

@@ -26,11 +26,13 @@ from dokreg.alerts.errors import BadSubscription
 from dokreg.alerts.models import Subscription
 from dokreg.alerts.services import cancel_url, results_url
 from dokreg.archive.models import Access, Document
-from dokreg.archive.selectors import publishable_documents
 from dokreg.errors import DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.public import selectors
-from dokreg.public.params import parse_search
+from dokreg.reading import build, registries
+from dokreg.reading import documents as selectors
+from dokreg.reading.params import parse_search
+from dokreg.reading.rule import publishable_documents
+from dokreg.reading.types import DocumentCard
 
 MAX_PER_MAIL = 50
 # How deep into a search's newest matches a run looks for new documents (the index's page limit).
@@ -53,9 +55,10 @@ def mailable_documents() -> QuerySet[Document]:
 
 def new_documents(
     subscription: Subscription, *, since: datetime, until: datetime, today: date
-) -> list[Document]:
-    """The subscription's matches first seen in (since, until], oldest first, at most MAX_PER_MAIL + 1."""
-    _, params = parse_search(QueryDict(subscription.query), registry_choices=selectors.registry_choices())
+) -> list[DocumentCard]:
+    """The subscription's matches first seen in (since, until], oldest first, at most MAX_PER_MAIL + 1,
+    as the read layer's masked cards (the mail never holds a row)."""
+    _, params = parse_search(QueryDict(subscription.query), registry_choices=registries.registry_choices())
     if params.errors:
         # A filter no longer valid (a body left the catalogue) would widen the search if dropped: mail nothing.
         raise BadSubscription(f"subscription {subscription.pk}: {'; '.join(params.errors)}")
@@ -69,7 +72,7 @@ def new_documents(
         fresh = fresh.filter(pk__in=[hit.doc_id for hit in result.hits])
     else:
         fresh = selectors.filtered_documents(fresh, params, today)
-    return list(fresh.select_related("registry").order_by("first_seen_at", "id")[: MAX_PER_MAIL + 1])
+    return build.cards(fresh.select_related("registry").order_by("first_seen_at", "id")[: MAX_PER_MAIL + 1])
 
 
 def alerts_send(*, frequency: str, base_url: str | None = None, now: datetime | None = None) -> SendReport:
@@ -119,7 +122,7 @@ def alerts_send(*, frequency: str, base_url: str | None = None, now: datetime | 
     return report
 
 
-def _mail(subscription: Subscription, docs: list[Document], *, base_url: str) -> None:
+def _mail(subscription: Subscription, docs: list[DocumentCard], *, base_url: str) -> None:
     shown = docs[:MAX_PER_MAIL]
     unsubscribe = cancel_url(subscription, base_url)
     context = {

@@ -22,9 +22,9 @@ from dokreg.alerts import tokens
 from dokreg.alerts.errors import BadSubscription, TooMany
 from dokreg.alerts.models import Subscription
 from dokreg.privacy.personal_codes import mask_personal_codes, replace_personal_codes
-from dokreg.public.params import params_query, parse_search
-from dokreg.public.selectors import registry_choices
 from dokreg.ratelimit import parse_rate, subject_allows
+from dokreg.reading.params import params_query, parse_search
+from dokreg.reading.registries import registry_choices
 
 # Abuse limits: confirmation mails to one address a day, and saved searches one address may keep.
 CONFIRM_MAILS_PER_DAY = int(os.environ.get("DOKREG_ALERT_CONFIRMS_PER_DAY", "3"))

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Schema
+from pydantic import create_model
+
+from dokreg.reading.fields import EXPORTED, value_type
 
 
 class ErrorBody(Schema):
@@ -122,25 +125,7 @@ class HistoryOut(Schema):
     changes: list[FieldChangeOut]
 
 
-class DocumentDetail(DocumentItem):
-    source_id: str
-    function: str
-    series: str
-    case_file: str
-    access_text: str
-    restriction_basis: str
-    restriction_change_basis: str
-    restriction_begins: date | None
-    restriction_ends: date | None
-    sender_reference: str
-    correspondent: str
-    channel: str
-    responsible: str
-    due_date: date | None
-    sent_at: datetime | None
-    first_seen_at: datetime
-    last_checked_at: datetime | None
-    last_changed_at: datetime | None
+class _DocumentDetailBase(DocumentItem):
     bases: list[BasisOut]
     file_count: int
     withheld_file_count: int
@@ -149,6 +134,19 @@ class DocumentDetail(DocumentItem):
     matter: MatterRef | None
     same_correspondence: list[DocumentItem]
     history: list[HistoryOut]
+
+
+# Every export column of the field table that the item does not already carry (``doc_type`` is the
+# item's ``type``), typed as its column is: a field added to the table is in the detail and its schema.
+DocumentDetail = create_model(
+    "DocumentDetail",
+    __base__=_DocumentDetailBase,
+    **{
+        name: (value_type(name), ...)
+        for name in EXPORTED
+        if name != "doc_type" and name not in DocumentItem.model_fields
+    },
+)
 
 
 class RegistryOut(Schema):

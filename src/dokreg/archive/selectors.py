@@ -1,7 +1,6 @@
-"""Reads of the archive. The publication rule lives here and nowhere else.
+"""Reads of the archive for the operator (status, history order).
 
-Public code (pages, search results, API, feeds, sitemaps, exports) reaches documents and
-files only through ``publishable_documents()`` and ``publishable_files()``.
+The publication rule is ``dokreg.reading.rule``; it is re-exported here for the pipeline.
 """
 
 from __future__ import annotations
@@ -9,38 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count
 
-from dokreg.archive.models import Access, Document, FetchState, File, Problem, SyncDay, SyncRange
+from dokreg.archive.models import Document, FetchState, Problem, SyncDay, SyncRange
 from dokreg.archive.versions import TRACKED_FIELDS
+
+# The publication rule lives in the read layer; the pipeline's index writer reads it from here too.
+from dokreg.reading.rule import FILE_ACCESS_WITHHELD, PUBLISHABLE, publishable_documents, publishable_files
 from dokreg.registries.models import Registry
 
-# A document the public may see at all: fetched, still at the source, not taken down.
-PUBLISHABLE = Q(fetch_state=FetchState.OK, withdrawn_at__isnull=True, taken_down_at__isnull=True)
-
-
-def publishable_documents() -> QuerySet[Document]:
-    """Documents whose metadata the public may see (AK documents included: their metadata is public)."""
-    return Document.objects.filter(PUBLISHABLE)
-
-
-def publishable_files() -> QuerySet[File]:
-    """Files whose bytes and text the public may see: only public documents' public, downloaded files."""
-    return File.objects.filter(
-        document__fetch_state=FetchState.OK,
-        document__withdrawn_at__isnull=True,
-        document__taken_down_at__isnull=True,
-        document__access=Access.PUBLIC,
-        download_state=File.Download.OK,
-    ).exclude(access__in=FILE_ACCESS_WITHHELD)
-
-
-# Per-file access values (RMK, Riigikogu) that keep a file's bytes from the public.
-FILE_ACCESS_WITHHELD = ("AK", "ak", "Asutusesiseseks kasutamiseks", "RESTRICTED", "Piiratud")
-
-
-def document_files_public(document: Document) -> bool:
-    return document.access == Access.PUBLIC
+__all__ = ["FILE_ACCESS_WITHHELD", "PUBLISHABLE", "publishable_documents", "publishable_files"]
 
 
 @dataclass(frozen=True)

@@ -1,30 +1,13 @@
 """What a document version records: the fields whose change at the source is a new version.
 
 Its own module so that reads (selectors, exports) and writes (services) both use it without importing
-each other.
+each other. The list itself comes from the read layer's field table (``reading.fields``, entries marked
+``tracked``): adding a field there records its changes too.
 """
 
 from __future__ import annotations
 
+from dokreg.reading.fields import TRACKED
+
 # Fields whose change at the source is a new version of the document.
-TRACKED_FIELDS = (
-    "reference",
-    "registered",
-    "doc_type",
-    "title",
-    "function",
-    "series",
-    "case_file",
-    "access",
-    "access_text",
-    "restriction_basis",
-    "restriction_change_basis",
-    "restriction_begins",
-    "restriction_ends",
-    "sender_reference",
-    "correspondent",
-    "channel",
-    "responsible",
-    "due_date",
-    "sent_at",
-)
+TRACKED_FIELDS: tuple[str, ...] = TRACKED

@@ -71,7 +71,7 @@ def _email_key(email: str) -> str:
 
 def removal_request_submit(
     *,
-    document: Document,
+    document: Document | int,
     name: str,
     email: str,
     basis: str,
@@ -79,8 +79,13 @@ def removal_request_submit(
     client: str,
     language: str = "et",
 ) -> RemovalRequest:
-    """Store an unconfirmed request and mail its code. Raises RequestLimited or MailFailed."""
+    """Store an unconfirmed request and mail its code. Raises RequestLimited or MailFailed.
+
+    ``document`` is the row or its id (the public form holds only the read layer's masked view)."""
     from django.utils.translation import gettext as _
+
+    if not isinstance(document, Document):
+        document = Document.objects.select_related("registry").get(pk=document)
 
     if not subject_allows("removal-ip", client, current_rate("DOKREG_REMOVAL_RATE_IP")):
         raise RequestLimited(

@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_safe
 
-from dokreg.archive.selectors import publishable_documents
 from dokreg.desk import services
 from dokreg.desk.forms import CodeForm, RemovalRequestForm
 from dokreg.desk.models import RemovalRequest
+from dokreg.privacy.personal_codes import mask_personal_codes
 from dokreg.ratelimit import client_ip
+from dokreg.reading.documents import published_document
 
 
 def _retention() -> dict:
@@ -22,7 +23,8 @@ def _retention() -> dict:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def request_form(request: HttpRequest, pk: int) -> HttpResponse:
-    document = publishable_documents().select_related("registry").filter(pk=pk).first()
+    # The page names the document as the read layer hands it out (masked); the request stores its id.
+    document = published_document(pk)
     if document is None:
         raise Http404("no publishable document with this id")
     form = RemovalRequestForm(request.POST if request.method == "POST" else None)
@@ -39,7 +41,7 @@ def request_form(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "desk/request_form.html", context, status=400)
     try:
         removal = services.removal_request_submit(
-            document=document,
+            document=document.pk,
             client=client_ip(request),
             language=get_language() or "et",
             **form.cleaned_data,
@@ -77,12 +79,19 @@ def request_track(request: HttpRequest, token: str) -> HttpResponse:
     """Status and decision only: the requester's name, address and explanation are for staff."""
     removal = get_object_or_404(RemovalRequest.objects.select_related("document"), token=token)
     # The document is named only while the public may see it (a granted request takes it down).
-    document = publishable_documents().filter(pk=removal.document_id).first() if removal.document_id else None
+    document = published_document(removal.document_id) if removal.document_id else None
     overdue = (
         removal.status == RemovalRequest.Status.PENDING and removal.due_at and removal.due_at < timezone.now()
     )
     return render(
         request,
         "desk/request_track.html",
-        {"removal": removal, "doc": document, "overdue": overdue, **_retention()},
+        {
+            "removal": removal,
+            # The operator's answer is public on this page: masked like every archive text.
+            "answer": mask_personal_codes(removal.answer),
+            "doc": document,
+            "overdue": overdue,
+            **_retention(),
+        },
     )

@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from dokreg.archive.models import Document, RestrictionBasis
-from dokreg.archive.selectors import publishable_documents, publishable_files
 from dokreg.archive.services import documents_index_all_dirty, documents_indexed
+from dokreg.reading.rule import publishable_documents, publishable_files
 
 BATCH = 500
 logger = logging.getLogger(__name__)

@@ -1,28 +1,25 @@
 """The body page's pictures and the statistics rows that lead to the filtered search.
 
-Per-body monthly counts come from ``selectors.registry_stats`` (one grouped query); the document types
-are one more grouped query. Precomputed statistics may replace both later without touching the page.
+Per-body monthly counts come from ``reading.body.registry_stats`` (the body's BodyMonth rows); the
+document types from ``reading.body.document_types`` (one grouped query). Only links and pictures are
+made here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count
 from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from dokreg.archive.selectors import publishable_documents
-from dokreg.public.body import BasisRow
 from dokreg.public.charts import Chart, MonthValue, share, stacked_month_chart
-from dokreg.public.params import normalise_basis
-from dokreg.public.selectors import RegistryStats
-from dokreg.registries.models import Registry
-
-TYPES_SHOWN = 20
+from dokreg.reading import body
+from dokreg.reading.body import TYPES_SHOWN, BasisRow, RegistryStats
+from dokreg.reading.params import normalise_basis
+from dokreg.reading.types import RegistryView
 
 
 @dataclass(frozen=True)
@@ -36,26 +33,18 @@ def search_href(**filters: str) -> str:
     return reverse("public:results") + "?" + urlencode(filters)
 
 
-def document_types(registry: Registry, *, limit: int = TYPES_SHOWN) -> list[LinkedRow]:
-    rows = (
-        publishable_documents()
-        .filter(registry=registry)
-        .exclude(doc_type="")
-        .values("doc_type")
-        .annotate(n=Count("id"))
-        .order_by("-n", "doc_type")[:limit]
-    )
+def document_types(registry: RegistryView, *, limit: int = TYPES_SHOWN) -> list[LinkedRow]:
     return [
         LinkedRow(
-            label=r["doc_type"],
-            documents=r["n"],
-            href=search_href(registry=registry.slug, type=r["doc_type"]),
+            label=r.doc_type,
+            documents=r.documents,
+            href=search_href(registry=registry.slug, type=r.doc_type),
         )
-        for r in rows
+        for r in body.document_types(registry, limit=limit)
     ]
 
 
-def linked_bases(registry: Registry, bases: list[BasisRow]) -> list[LinkedRow]:
+def linked_bases(registry: RegistryView, bases: list[BasisRow]) -> list[LinkedRow]:
     """Restriction bases with a link to their search; a basis the archive could not read has none."""
     rows = []
     for b in bases:
@@ -65,7 +54,7 @@ def linked_bases(registry: Registry, bases: list[BasisRow]) -> list[LinkedRow]:
     return rows
 
 
-def month_charts(registry: Registry, stats: RegistryStats) -> tuple[Chart, Chart]:
+def month_charts(registry: RegistryView, stats: RegistryStats) -> tuple[Chart, Chart]:
     """Documents per month (AK as the lower part of each bar) and the AK share per month."""
     months = list(reversed(stats.months))  # oldest on the left
 
@@ -116,7 +105,7 @@ def month_charts(registry: Registry, stats: RegistryStats) -> tuple[Chart, Chart
     )
 
 
-def body_figures(registry: Registry, stats: RegistryStats, bases: list[BasisRow]) -> dict:
+def body_figures(registry: RegistryView, stats: RegistryStats, bases: list[BasisRow]) -> dict:
     if not registry.covered:
         return {}
     volume, ak_share = month_charts(registry, stats)

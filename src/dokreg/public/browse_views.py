@@ -1,22 +1,24 @@
 """Pages for browsing a body by date and by classification, and a matter's page: thin views over
-``public.browse``."""
+``reading.browse``."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from dokreg.public import browse
-from dokreg.public.kept import body_kept
-from dokreg.public.params import parse_page
-from dokreg.registries.models import Registry
+from dokreg.reading import browse, registries
+from dokreg.reading.kept import body_kept
+from dokreg.reading.params import parse_page
+from dokreg.reading.types import RegistryView
 
 
-def _covered_body(slug: str) -> Registry:
-    body = get_object_or_404(Registry, slug=slug)
+def _covered_body(slug: str) -> RegistryView:
+    body = registries.body(slug)
+    if body is None:
+        raise Http404("no such body in the catalogue")
     if not body.covered:
         raise Http404("this register is not covered: the archive holds none of its documents")
     return body

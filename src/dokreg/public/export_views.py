@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from dokreg.errors import BadInput, DokregError
-from dokreg.public import result_export, selectors
-from dokreg.public.params import parse_search
+from dokreg.reading import registries, result_export
+from dokreg.reading.params import parse_search
 
 
 @require_safe
@@ -28,7 +28,7 @@ def results_ndjson(request: HttpRequest) -> HttpResponse:
 
 
 def _export(request: HttpRequest, kind: str, *, delimiter: str = ",") -> HttpResponse:
-    _, params = parse_search(request.GET, registry_choices=selectors.registry_choices())
+    _, params = parse_search(request.GET, registry_choices=registries.registry_choices())
     if params.errors:
         return _refused("; ".join(params.errors))
     base_url = request.build_absolute_uri("/").rstrip("/")

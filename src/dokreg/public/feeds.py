@@ -1,8 +1,8 @@
 """Atom feeds: any search, a body, a series of a body, a matter — 50 newest published documents each.
 
-Built on ``django.contrib.syndication`` over the same selectors as the pages: the search feed takes
+Built on ``django.contrib.syndication`` over the read layer, as the pages are: the search feed takes
 the results page's parameters (checked by ``parse_search``) and its re-checked results; the other
-feeds read ``publishable_documents()``. Items carry metadata only (never file text), masked.
+feeds read ``reading.browse``. Items are ``DocumentCard`` values: metadata only (never file text), masked.
 """
 
 from __future__ import annotations
@@ -12,22 +12,19 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
-from dokreg.archive.models import Document, Matter
-from dokreg.archive.selectors import publishable_documents
 from dokreg.archive.text import xml_safe_all
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.public import selectors
-from dokreg.public.params import SearchParams, parse_search
-from dokreg.registries.models import Registry
+from dokreg.reading import browse, registries
+from dokreg.reading import documents as selectors
+from dokreg.reading.params import SearchParams, parse_search
+from dokreg.reading.types import DocumentCard, MatterView, RegistryView
 
 ITEMS = 50
 
@@ -45,32 +42,27 @@ class DocumentFeed(Feed):
         feed.items = xml_safe_all(feed.items)
         return feed
 
-    def item_title(self, item: Document) -> str:
+    def item_title(self, item: DocumentCard) -> str:
         return mask_personal_codes(item.title or item.reference or _("(pealkirjata)"))
 
-    def item_link(self, item: Document) -> str:
+    def item_link(self, item: DocumentCard) -> str:
         return reverse("public:document", args=[item.pk])
 
-    def item_description(self, item: Document) -> str:
+    def item_description(self, item: DocumentCard) -> str:
         parts = [item.reference, item.doc_type, item.registry.name]
         if item.registered:
             parts.append(item.registered.strftime("%d.%m.%Y"))
         # Atom's <summary type="html"> is read as HTML: the register's text is escaped so markup stays text.
         return escape(mask_personal_codes(" · ".join(p for p in parts if p)))
 
-    def item_pubdate(self, item: Document) -> datetime:
+    def item_pubdate(self, item: DocumentCard) -> datetime:
         return item.first_seen_at
 
-    def item_updateddate(self, item: Document) -> datetime:
+    def item_updateddate(self, item: DocumentCard) -> datetime:
         return item.last_changed_at or item.first_seen_at
 
-    def item_categories(self, item: Document) -> list[str]:
+    def item_categories(self, item: DocumentCard) -> list[str]:
         return [c for c in (item.doc_type, item.access) if c]
-
-
-def _newest(qs: QuerySet[Document]) -> list[Document]:
-    """Newest arrivals first: a follower wants what reached the archive, whatever its registration date."""
-    return list(qs.select_related("registry").order_by("-first_seen_at", "-id")[:ITEMS])
 
 
 class SearchFeed(DocumentFeed):
@@ -89,7 +81,7 @@ class SearchFeed(DocumentFeed):
         # nothing per request may be kept on it.
         data = request.GET.copy()
         data.pop("page", None)
-        _form, params = parse_search(data, registry_choices=selectors.registry_choices())
+        _form, params = parse_search(data, registry_choices=registries.registry_choices())
         if params.errors:
             raise BadInput("; ".join(params.errors))
         return replace(params, sort="date", page=1), data.urlencode()
@@ -108,7 +100,7 @@ class SearchFeed(DocumentFeed):
     def subtitle(self, obj: tuple[SearchParams, str]) -> str:
         return _("Dokumendiregistrite arhiiv: %(n)s uusimat otsingule vastavat dokumenti") % {"n": ITEMS}
 
-    def items(self, obj: tuple[SearchParams, str]) -> list[Document]:
+    def items(self, obj: tuple[SearchParams, str]) -> list[DocumentCard]:
         page = selectors.results_page(obj[0], per_page=ITEMS, facets=False)  # a feed shows no facets
         return [row.document for row in page.rows]
 
@@ -116,44 +108,43 @@ class SearchFeed(DocumentFeed):
 class RegistryFeed(DocumentFeed):
     """``/asutus/<slug>/atom/`` — a body's newest; ``?sari=<series or its code>`` narrows to one series."""
 
-    def get_object(self, request: HttpRequest, slug: str) -> tuple[Registry, str]:
+    def get_object(self, request: HttpRequest, slug: str) -> tuple[RegistryView, str]:
         series = request.GET.get("sari", "").strip()[:500]
-        return get_object_or_404(Registry, slug=slug), series
+        body = registries.body(slug)
+        if body is None:
+            raise Http404("no such body in the catalogue")
+        return body, series
 
-    def title(self, obj: tuple[Registry, str]) -> str:
+    def title(self, obj: tuple[RegistryView, str]) -> str:
         body, series = obj
         return f"{body.name}: {mask_personal_codes(series)}" if series else body.name
 
-    def link(self, obj: tuple[Registry, str]) -> str:
+    def link(self, obj: tuple[RegistryView, str]) -> str:
         return reverse("public:registry", args=[obj[0].slug])
 
-    def items(self, obj: tuple[Registry, str]) -> list[Document]:
+    def items(self, obj: tuple[RegistryView, str]) -> list[DocumentCard]:
         body, series = obj
-        qs = publishable_documents().filter(registry=body)
-        if series:
-            # Series are written "5-4 Kirjavahetus (AV)": the code alone follows the series too.
-            qs = qs.filter(Q(series=series) | Q(series__startswith=series + " "))
-        return _newest(qs)
+        return browse.newest_arrivals(registry=body, series=series, limit=ITEMS)
 
 
 class MatterFeed(DocumentFeed):
     """``/asi/<id>/atom/`` — the documents of one matter (one reference root); unknown when none is published."""
 
-    def get_object(self, request: HttpRequest, pk: int) -> Matter:
-        matter = Matter.objects.select_related("registry").filter(pk=pk).first()
-        if matter is None or not publishable_documents().filter(matter=matter).exists():
+    def get_object(self, request: HttpRequest, pk: int) -> tuple[MatterView, DocumentCard]:
+        found = browse.matter_documents(pk, limit=1)
+        if found is None:
             raise Http404("no matter with published documents")
-        return matter
+        matter, first = found
+        return matter, first[0]
 
-    def title(self, obj: Matter) -> str:
-        return f"{obj.registry.name}: {mask_personal_codes(obj.root)}"
+    def title(self, obj: tuple[MatterView, DocumentCard]) -> str:
+        return f"{obj[0].registry.name}: {obj[0].root}"
 
-    def link(self, obj: Matter) -> str:
-        first = publishable_documents().filter(matter=obj).order_by("registered", "id").first()
-        return reverse("public:document", args=[first.pk]) if first else reverse("public:home")
+    def link(self, obj: tuple[MatterView, DocumentCard]) -> str:
+        return reverse("public:document", args=[obj[1].pk])
 
-    def items(self, obj: Matter) -> list[Document]:
-        return _newest(publishable_documents().filter(matter=obj))
+    def items(self, obj: tuple[MatterView, DocumentCard]) -> list[DocumentCard]:
+        return browse.newest_arrivals(matter_id=obj[0].pk, limit=ITEMS)
 
 
 app_name = "feeds"

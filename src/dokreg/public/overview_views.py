@@ -6,7 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from dokreg.public import overview
+from dokreg.reading import overview
 
 
 @require_safe

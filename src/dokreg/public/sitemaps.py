@@ -1,6 +1,6 @@
 """Sitemaps (``/sitemap.xml``): an index of the static pages and one section per body and year.
 
-Sections list only ``publishable_documents()``: a document restricted later stays listed (its
+Sections list only what ``reading.sitemap`` gives (publishable documents' ids and times): a document restricted later stays listed (its
 metadata is public), one withdrawn or taken down leaves at the next crawl. Sections are found in
 the database per request, so a new body or year appears without a deploy. Also ``/robots.txt``.
 """
@@ -12,15 +12,12 @@ from datetime import datetime
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Max, QuerySet
-from django.db.models.functions import Coalesce, ExtractYear
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_safe
 
-from dokreg.archive.models import Document
-from dokreg.archive.selectors import publishable_documents
-from dokreg.registries.models import Registry
+from dokreg.reading import registries, sitemap
+from dokreg.reading.types import RegistryView, SitemapEntry
 
 UNDATED = "undated"
 
@@ -38,10 +35,10 @@ class StaticSitemap(Sitemap):
 class RegistriesSitemap(Sitemap):
     changefreq = "daily"
 
-    def items(self) -> QuerySet[Registry]:
-        return Registry.objects.exclude(state=Registry.State.NOT_COVERED).order_by("slug")
+    def items(self) -> list[RegistryView]:
+        return sorted(registries.covered_registries(), key=lambda body: body.slug)
 
-    def location(self, item: Registry) -> str:
+    def location(self, item: RegistryView) -> str:
         return reverse("public:registry", args=[item.slug])
 
 
@@ -51,23 +48,18 @@ class DocumentsSitemap(Sitemap):
     def __init__(self, slug: str, year: int | None) -> None:
         self.slug, self.year = slug, year
 
-    def items(self) -> QuerySet[Document]:
-        qs = publishable_documents().filter(registry__slug=self.slug)
-        qs = (
-            qs.filter(registered__isnull=True) if self.year is None else qs.filter(registered__year=self.year)
-        )
-        return qs.only("pk", "first_seen_at", "last_changed_at").order_by("pk")
+    def items(self) -> sitemap.Entries:
+        return sitemap.entries(self.slug, self.year)
 
-    def location(self, item: Document) -> str:
+    def location(self, item: SitemapEntry) -> str:
         return reverse("public:document", args=[item.pk])
 
-    def lastmod(self, item: Document) -> datetime:
-        return item.last_changed_at or item.first_seen_at
+    def lastmod(self, item: SitemapEntry) -> datetime | None:
+        return item.lastmod
 
     def get_latest_lastmod(self) -> datetime | None:
         # Django's default loads every item to take the maximum; the index asks this of every section.
-        latest = self.items().aggregate(latest=Max(Coalesce("last_changed_at", "first_seen_at")))
-        return latest["latest"]
+        return sitemap.latest(self.slug, self.year)
 
 
 class Sections(Mapping):
@@ -84,20 +76,13 @@ class Sections(Mapping):
         slug, _, year = section.rpartition("-")
         if not slug or not (year == UNDATED or (year.isdigit() and len(year) == 4)):
             raise KeyError(section)
-        if not Registry.objects.filter(slug=slug).exists():
+        if registries.body(slug) is None:
             raise KeyError(section)
         return DocumentsSitemap(slug, None if year == UNDATED else int(year))
 
     def __iter__(self) -> Iterator[str]:
         yield from self.fixed
-        pairs = (
-            publishable_documents()
-            .annotate(year=ExtractYear("registered"))
-            .values_list("registry__slug", "year")
-            .distinct()
-        )
-        # Sorted here: databases disagree on where NULL (undated) goes; undated comes last.
-        for slug, year in sorted(pairs, key=lambda p: (p[0], p[1] is None, p[1] or 0)):
+        for slug, year in sitemap.sections():
             yield f"{slug}-{year if year is not None else UNDATED}"
 
     def __len__(self) -> int:

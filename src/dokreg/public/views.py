@@ -1,4 +1,5 @@
-"""The public archive's pages: thin views over ``public.selectors`` (which keep the publication rule)."""
+"""The public archive's pages: thin views over the read layer (``dokreg.reading``), which keeps the
+publication rule and hands out masked output types."""
 
 from __future__ import annotations
 
@@ -6,21 +7,23 @@ import mimetypes
 
 from django.conf import settings
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from dokreg.archive.storage import blob_open
 from dokreg.errors import BadInput, DokregError
-from dokreg.public import body as body_stats
-from dokreg.public import browse, selectors
 from dokreg.public.body_figures import body_figures
-from dokreg.public.kept import body_kept
-from dokreg.public.ordering import sort_links
-from dokreg.public.params import SearchForm, params_query, parse_page, parse_search
-from dokreg.public.snippet_files import with_file_urls
-from dokreg.registries.models import Registry
+from dokreg.reading import body as body_stats
+from dokreg.reading import browse
+from dokreg.reading import documents as selectors
+from dokreg.reading import registries as catalogue
+from dokreg.reading.kept import body_kept
+from dokreg.reading.ordering import sort_links
+from dokreg.reading.params import SearchForm, params_query, parse_page, parse_search
+from dokreg.reading.snippet_files import with_file_urls
+from dokreg.reading.types import RegistryView
 
 # Types a browser may show in place; everything else (HTML, SVG, XML, …) downloads, so a
 # file from a register can never run script on our origin.
@@ -29,21 +32,21 @@ INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "image/g
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    form = SearchForm(None, registry_choices=selectors.registry_choices())
+    form = SearchForm(None, registry_choices=catalogue.registry_choices())
     return render(
         request,
         "public/home.html",
         {
             "form": form,
             "documents": selectors.newest_documents(),
-            "registries": selectors.covered_registries(),
+            "registries": catalogue.covered_registries(),
         },
     )
 
 
 @require_safe
 def results(request: HttpRequest) -> HttpResponse:
-    form, params = parse_search(request.GET, registry_choices=selectors.registry_choices())
+    form, params = parse_search(request.GET, registry_choices=catalogue.registry_choices())
     context: dict = {"form": form, "params": params, "errors": list(params.errors), "result": None}
     if params.errors:
         return render(request, "public/results.html", context, status=400)
@@ -74,17 +77,19 @@ def document(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "page": page,
         "doc": page.document,
-        "correspondence": browse.same_correspondence(page.document),
+        "correspondence": page.same_correspondence,
     }
     return render(request, "public/document.html", context)
 
 
 @require_safe
 def registry(request: HttpRequest, slug: str) -> HttpResponse:
-    body = get_object_or_404(Registry, slug=slug)
+    body = catalogue.body(slug)
+    if body is None:
+        raise Http404("no such body in the catalogue")
     page, page_error = parse_page(request.GET.get("page"))
-    stats = selectors.registry_stats(body)
-    pager, documents = selectors.registry_documents(body, page=page, total=stats.documents)
+    stats = body_stats.registry_stats(body)
+    pager, documents = body_stats.registry_documents(body, page=page, total=stats.documents)
     status = 400 if page_error else 404 if pager.beyond_end and pager.total else 200
     context = {
         "body": body,
@@ -98,7 +103,7 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "public/registry.html", context, status=status)
 
 
-def _body_extras(body: Registry) -> dict:
+def _body_extras(body: RegistryView) -> dict:
     """Years to browse, restriction bases used and the lag to our first sight (covered bodies only)."""
     if not body.covered:
         return {}
@@ -114,7 +119,7 @@ def _body_extras(body: Registry) -> dict:
 
 @require_safe
 def registries(request: HttpRequest) -> HttpResponse:
-    bodies = selectors.all_registries()
+    bodies = catalogue.all_registries()
     return render(
         request,
         "public/registries.html",
@@ -133,15 +138,15 @@ def about(request: HttpRequest) -> HttpResponse:
 @require_safe
 def file_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     """Stream a public file's bytes; anything not in ``publishable_files()`` is a 404."""
-    file = selectors.downloadable_file(pk)
+    file = selectors.download(pk)
     if file is None:
         raise Http404("no public file with this id")
-    if selectors.original_withheld(file):
+    if file.withheld:
         return HttpResponse(
             _(
                 "Faili originaali ei avaldata, sest dokumendis on eraisiku nimi asendatud initsiaalidega. Faili tekst on dokumendi lehel."
             )
-            if selectors.document_redacted(file.document_id)
+            if file.redacted
             else _(
                 "Faili originaali ei avaldata, sest see sisaldab isikuandmeid (isikukoodi). Faili tekst on dokumendi lehel, isikukoodid varjatud."
             ),
@@ -149,7 +154,7 @@ def file_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
             content_type="text/plain; charset=utf-8",
         )
     try:
-        opened = blob_open(file.blob_id)
+        opened = blob_open(file.sha256)
     except DokregError:
         # The object store is unreachable: a passing outage, said as such, never a 500.
         return HttpResponse(
@@ -161,7 +166,7 @@ def file_download(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     if opened is None:
         raise Http404("the file's bytes are not in the store")
     stream, size = opened
-    filename = selectors.download_name(file.name)
+    filename = file.filename
     content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
     response = FileResponse(
         stream,

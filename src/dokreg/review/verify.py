@@ -73,18 +73,19 @@ def _routes(document: Document) -> list[tuple[str, str | None]]:
 def _export_row(document: Document) -> list[tuple[str, str]]:
     import json
 
-    from dokreg.archive.exports import export_documents
+    from dokreg.reading.exports import export_documents
+    from dokreg.reading.registries import registry_view
 
     year = document.registered.year if document.registered else None
-    for row in export_documents(registry=document.registry, year=year):
+    for row in export_documents(registry=registry_view(document.registry), year=year):
         if row.get("source_id") == document.source_id:
             return [("export", json.dumps(row, ensure_ascii=False))]
     return []
 
 
 def _index_fields(document: Document) -> list[tuple[str, str]]:
-    from dokreg.archive.selectors import publishable_documents
     from dokreg.pipeline.indexing import _index_docs
+    from dokreg.reading.rule import publishable_documents
 
     visible = list(publishable_documents().filter(pk=document.pk).select_related("registry"))
     out = []

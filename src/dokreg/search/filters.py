@@ -13,6 +13,7 @@ from datetime import date
 
 import tantivy
 
+from dokreg.reading.fields import index_keyword_filters
 from dokreg.search import schema as s
 from dokreg.search.analyser import MAX_TOKEN_CHARS, exact_form, fold, is_code, raw_tokens, word_parts
 from dokreg.search.types import EXPIRED_AK, SearchFilters
@@ -30,16 +31,9 @@ FACET_FILTER = {
     "series": "series",
 }
 
-# Filters that are "any of these keywords" on one raw field.
-_KEYWORD_FILTERS = (
-    ("registries", s.REGISTRY),
-    ("doc_types", s.DOC_TYPE),
-    ("functions", s.FUNCTION),
-    ("series", s.SERIES_KEY),
-    ("case_files", s.CASE_FILE),
-    ("channels", s.CHANNEL),
-    ("file_kinds", s.FILE_KIND),
-)
+# Filters that are "any of these keywords" on one raw field: the read layer's field table names them.
+# The correspondent filter has its own clause (a party's words match too, ``_correspondents``).
+_KEYWORD_FILTERS = tuple((attr, field) for attr, field in index_keyword_filters() if attr != "correspondents")
 
 
 def filter_clauses(filters: SearchFilters, today: date) -> dict[str, tantivy.Query]:

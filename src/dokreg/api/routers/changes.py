@@ -12,20 +12,17 @@ drained one after another, so their entries interleave only across pages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
 
 from dokreg.api.items import document_item
 from dokreg.api.pagination import cursor_decode, cursor_encode, state_int
 from dokreg.api.schemas import ChangeList, ErrorOut
-from dokreg.archive.models import Document, DocumentVersion
-from dokreg.archive.selectors import publishable_documents, publishable_files
 from dokreg.errors import BadInput
+from dokreg.reading.changes import drain_timed, drain_versions, extractions, published_cards, takedowns
 
 router = Router(tags=["changes"])
 
@@ -46,9 +43,9 @@ def changes(
     extract_pos = _time_position(state.get("x"), "x")
 
     events: list[int] = []
-    version_pos, more_v = _drain_versions(version_pos, limit, events)
-    takedown_pos, more_t = _drain_timed(_takedowns, takedown_pos, limit - len(events), events)
-    extract_pos, more_x = _drain_timed(_extractions, extract_pos, limit - len(events), events)
+    version_pos, more_v = drain_versions(version_pos, limit, events)
+    takedown_pos, more_t = drain_timed(takedowns, takedown_pos, limit - len(events), events)
+    extract_pos, more_x = drain_timed(extractions, extract_pos, limit - len(events), events)
 
     following = cursor_encode(CURSOR_KIND, {"v": version_pos, "t": takedown_pos, "x": extract_pos})
     return {
@@ -73,60 +70,11 @@ def _time_position(raw: Any, key: str) -> list | None:
     return [moment.isoformat(), raw[1]]
 
 
-def _drain_versions(position: int, budget: int, events: list[int]) -> tuple[int, bool]:
-    if budget <= 0:
-        return position, DocumentVersion.objects.filter(pk__gt=position).exists()
-    rows = list(
-        DocumentVersion.objects.filter(pk__gt=position)
-        .order_by("pk")
-        .values_list("pk", "document_id")[: budget + 1]
-    )
-    for pk, document_id in rows[:budget]:
-        events.append(document_id)
-        position = pk
-    return position, len(rows) > budget
-
-
-def _takedowns() -> QuerySet:
-    # Hidden documents by definition, so not through publishable_documents(): only their ids and
-    # takedown times are read here, and they leave this module as tombstones.
-    return Document.objects.filter(taken_down_at__isnull=False)
-
-
-def _extractions() -> QuerySet:
-    return publishable_files().filter(extracted_at__isnull=False)
-
-
-# Each timed stream: its rows, the time field, and the field naming the document an event is about.
-_STREAMS: dict[Callable[[], QuerySet], tuple[str, str]] = {
-    _takedowns: ("taken_down_at", "pk"),
-    _extractions: ("extracted_at", "document_id"),
-}
-
-
-def _drain_timed(
-    source: Callable[[], QuerySet], position: list | None, budget: int, events: list[int]
-) -> tuple[list | None, bool]:
-    field, document_field = _STREAMS[source]
-    qs = source()
-    if position is not None:
-        moment = datetime.fromisoformat(position[0])
-        qs = qs.filter(Q(**{f"{field}__gt": moment}) | Q(**{field: moment, "pk__gt": position[1]}))
-    qs = qs.order_by(field, "pk")
-    if budget <= 0:
-        return position, qs.exists()
-    rows = list(qs.values(*dict.fromkeys((field, "pk", document_field)))[: budget + 1])
-    for row in rows[:budget]:
-        events.append(row[document_field])
-        position = [row[field].isoformat(), row["pk"]]
-    return position, len(rows) > budget
-
-
 def _entries(request: HttpRequest, events: list[int]) -> list[dict[str, Any]]:
     """One entry per document (its latest event's place), as it is now: whole, or a tombstone."""
     last_place = {doc_id: i for i, doc_id in enumerate(events)}
     ordered = sorted(last_place, key=last_place.__getitem__)
-    docs = publishable_documents().select_related("registry").in_bulk(ordered)
+    docs = published_cards(ordered)
     entries = []
     for doc_id in ordered:
         doc = docs.get(doc_id)

@@ -7,36 +7,25 @@ the page does, the index path re-checks hits against the database, and the detai
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 from typing import Any
 
-from django.db.models import F, Q
 from django.http import HttpRequest, QueryDict
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router
 
-from dokreg.api.items import absolute, document_item, http_url, masked
+from dokreg.api.items import absolute, document_item
 from dokreg.api.pagination import cursor_decode, cursor_encode, fingerprint, state_int, state_str
 from dokreg.api.schemas import DocumentDetail, DocumentList, ErrorOut
-from dokreg.archive.exports import DOCUMENT_FIELDS
-from dokreg.archive.models import Document
-from dokreg.archive.selectors import publishable_documents, version_changes
 from dokreg.errors import BadInput, DokregError
-from dokreg.public import selectors
-from dokreg.public.browse import same_correspondence
-from dokreg.public.facets import facet_groups
-from dokreg.public.params import SearchParams, parse_search
-from dokreg.public.selectors import (
-    HISTORY_VALUES_HIDDEN,
-    MAX_INDEX_OFFSET,
-    before_after,
-    bounded_count,
-    filtered_documents,
-    index_counts,
-    index_search,
-    recheck_hits,
-)
+from dokreg.reading import documents as selectors
+from dokreg.reading import fields, registries
+from dokreg.reading.documents import MAX_INDEX_OFFSET, index_counts, index_search, newest_after, recheck_hits
+from dokreg.reading.facets import facet_groups
+from dokreg.reading.params import SearchParams, parse_search
+from dokreg.reading.types import FileView, RelationView
 
 router = Router(tags=["documents"])
 
@@ -55,32 +44,8 @@ class PersonalCodeQuery(BadInput):
     code = "personal_code_query"
 
 
-@router.get("/documents", response={200: DocumentList, 400: ErrorOut, 503: ErrorOut})
 def documents_search(
-    request: HttpRequest,
-    q: str = "",
-    registry: list[str] = Query([], description="body slugs; repeat for several"),  # noqa: B008
-    date_from: str = Query("", description="registered on or after (YYYY-MM-DD or dd.mm.yyyy)"),
-    date_to: str = Query("", description="registered on or before"),
-    type: list[str] = Query([], description="document type as the register writes it; repeat for several"),  # noqa: B008
-    access: list[str] = Query(  # noqa: B008
-        [], description="public, on_request, ak, expired_ak (AK past its end date); repeat for several"
-    ),
-    function: list[str] = Query([], description="function (repeatable)"),  # noqa: B008
-    series: list[str] = Query([], description="series, e.g. '1-1 Kirjavahetus' (repeatable)"),  # noqa: B008
-    case_file: list[str] = Query([], description="case file (repeatable)"),  # noqa: B008
-    correspondent: list[str] = Query(  # noqa: B008
-        [], description="addressee or sender, whole or by its words: 'Tallinna Vesi' (repeatable)"
-    ),
-    channel: list[str] = Query([], description="arrival or sending channel (repeatable)"),  # noqa: B008
-    restriction: list[str] = Query(  # noqa: B008
-        [], description="restriction basis, e.g. 'AvTS § 35 lg 1 p 12'; 'AvTS § 35' matches all below it"
-    ),
-    has_files: str = Query("", description="1: with public files, 0: without"),
-    file_kind: list[str] = Query([], description="kind of a public file: pdf, docx, … (repeatable)"),  # noqa: B008
-    sort: str = Query("", description="relevance (default with words) or date"),
-    cursor: str = Query("", description="next_cursor of the previous page"),
-    limit: int = Query(20, ge=1, le=MAX_LIMIT),
+    request: HttpRequest, cursor: str = "", limit: int = 20, **filters: Any
 ) -> dict[str, Any]:
     """Search the archive; without ``q`` the newest documents first. Same filters and facets as ``/otsi/``."""
     params = _params(request.GET)
@@ -89,11 +54,64 @@ def documents_search(
     return _database_page(request, params, cursor, limit)
 
 
+def _search_signature() -> inspect.Signature:
+    """The endpoint's query parameters, one per filter of the field table (so OpenAPI lists them all)."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=HttpRequest),
+        inspect.Parameter("q", keyword, default="", annotation=str),
+    ]
+    for f in fields.FILTERS:
+        if f.kind == fields.FilterKind.DATES:
+            for end, word in (("from", "on or after"), ("to", "on or before")):
+                description = f"registered {word} (YYYY-MM-DD or dd.mm.yyyy)"
+                params.append(
+                    inspect.Parameter(
+                        f"{f.param}_{end}",
+                        keyword,
+                        default=Query("", description=description),
+                        annotation=str,
+                    )
+                )
+        elif f.kind == fields.FilterKind.FLAG:
+            params.append(
+                inspect.Parameter(f.param, keyword, default=Query("", description=f.help), annotation=str)
+            )
+        else:
+            params.append(
+                inspect.Parameter(
+                    f.param, keyword, default=Query([], description=f.help), annotation=list[str]
+                )
+            )
+    params += [
+        inspect.Parameter(
+            "sort",
+            keyword,
+            default=Query("", description="relevance (default with words) or date"),
+            annotation=str,
+        ),
+        inspect.Parameter(
+            "cursor",
+            keyword,
+            default=Query("", description="next_cursor of the previous page"),
+            annotation=str,
+        ),
+        inspect.Parameter("limit", keyword, default=Query(20, ge=1, le=MAX_LIMIT), annotation=int),
+    ]
+    return inspect.Signature(params)
+
+
+documents_search.__signature__ = _search_signature()  # type: ignore[attr-defined]
+documents_search = router.get("/documents", response={200: DocumentList, 400: ErrorOut, 503: ErrorOut})(
+    documents_search
+)
+
+
 def _params(query: QueryDict) -> SearchParams:
     data = query.copy()
     for key in API_KEYS:
         data.pop(key, None)
-    _, params = parse_search(data, registry_choices=selectors.registry_choices())
+    _, params = parse_search(data, registry_choices=registries.registry_choices())
     if params.errors:
         raise BadInput("; ".join(params.errors))
     return params
@@ -144,18 +162,15 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
     """No words: newest registered first, paged by keyset so new arrivals never shift a walk."""
     key = _filters_key(params)
     today = timezone.localdate()
-    qs = filtered_documents(publishable_documents(), params, today)
     # Counted exactly up to the search bound ("more than N" beyond); facets from the index.
-    total, exact = bounded_count(qs, at_least=limit)
     counted = index_counts(params, today, True, per_page=limit)
     state = cursor_decode("documents.newest", cursor)
+    after = None
     if state is not None:
         if state_str(state, "f") != key:
             raise BadInput("cursor: it belongs to another query; start again without a cursor")
-        qs = qs.filter(_after(state_str(state, "r", optional=True), state_int(state, "i", minimum=1)))
-    # Undated last on every database (PostgreSQL would put NULLs first in a descending order).
-    order = (F("registered").desc(nulls_last=True), "-id")
-    docs = list(qs.select_related("registry").order_by(*order)[: limit + 1])
+        after = (_cursor_day(state_str(state, "r", optional=True)), state_int(state, "i", minimum=1))
+    total, exact, docs = newest_after(params, after=after, limit=limit + 1, today=today, at_least=limit)
     following = None
     if len(docs) > limit:
         docs = docs[:limit]
@@ -172,15 +187,13 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
     }
 
 
-def _after(registered: str | None, pk: int) -> Q:
-    """Rows after (registered, id) in the order registered desc (undated last), id desc."""
+def _cursor_day(registered: str | None) -> date | None:
     if registered is None:
-        return Q(registered__isnull=True, pk__lt=pk)
+        return None
     try:
-        day = date.fromisoformat(registered)
+        return date.fromisoformat(registered)
     except ValueError as exc:
         raise BadInput("cursor: field 'r' is not a date") from exc
-    return Q(registered__lt=day) | Q(registered=day, pk__lt=pk) | Q(registered__isnull=True)
 
 
 @router.get("/documents/{int:doc_id}", response={200: DocumentDetail, 404: ErrorOut})
@@ -191,98 +204,106 @@ def document_detail(request: HttpRequest, doc_id: int) -> dict[str, Any]:
         raise ApiNotFound(f"document {doc_id}: no such published document")
     doc = page.document
     detail = document_item(request, doc)
-    detail.update(masked({name: getattr(doc, name) for name in DOCUMENT_FIELDS if name != "doc_type"}))
-    detail.pop("url", None)
+    detail.update({name: doc.values[name] for name in fields.EXPORTED if name != "doc_type"})
     detail.update(
         {
             "url": absolute(request, reverse("public:document", args=[doc.pk])),
-            "source_url": http_url(doc.url),
-            "bases": masked(
-                list(doc.bases.order_by("id").values("text", "law", "section", "subsection", "point"))
-            ),
+            "source_url": doc.source_url,
+            "bases": [
+                {
+                    "text": b.text,
+                    "law": b.law,
+                    "section": b.section,
+                    "subsection": b.subsection,
+                    "point": b.point,
+                }
+                for b in doc.bases
+            ],
             "file_count": page.file_count,
             "withheld_file_count": page.withheld_count,
             "files": _files(request, page.files) if page.files_public else [],
             "relations": [_relation(request, r) for r in page.relations],
-            "matter": _matter(request, doc, page.same_matter),
+            "matter": _matter(request, page),
             # The same letter as another register recorded it (its number is this one's sender reference).
-            "same_correspondence": [document_item(request, other) for other in same_correspondence(doc)],
-            "history": _history(doc, show_values=page.files_public),
+            "same_correspondence": [document_item(request, other) for other in page.same_correspondence],
+            "history": _history(page),
         }
     )
-    return detail
+    return detail  # every value came masked from the read layer
 
 
-def _files(request: HttpRequest, nodes: list[selectors.FileNode], parent: int | None = None) -> list[dict]:
+def _files(request: HttpRequest, nodes: tuple[FileView, ...], parent: int | None = None) -> list[dict]:
     out: list[dict] = []
     for node in nodes:
         f = node.file
         name = selectors.download_name(f.name)
         out.append(
-            masked(
-                {
-                    "id": f.pk,
-                    "parent": parent,
-                    "name": f.name,
-                    "size": f.size,
-                    "kind": f.kind,
-                    "sha256": f.blob_id,
-                    "download_url": absolute(request, reverse("public:file", args=[f.pk, name])),
-                    "extract_state": f.extract_state,
-                    "text": node.text,
-                    "pages": [{"number": n, "text": t} for n, t in node.pages],
-                    "text_truncated": node.text_cut,
-                    # The selector already left personal_code out of these dicts.
-                    "signatures": [{k: v for k, v in s.items() if k != "file_id"} for s in node.signatures],
-                }
-            )
+            {
+                "id": f.pk,
+                "parent": parent,
+                "name": f.name,
+                "size": f.size,
+                "kind": f.kind,
+                "sha256": f.sha256 or None,
+                "download_url": absolute(request, reverse("public:file", args=[f.pk, name])),
+                "extract_state": f.extract_state,
+                "text": node.text,
+                "pages": [{"number": n, "text": t} for n, t in node.pages],
+                "text_truncated": node.text_cut,
+                # The read layer never reads a signer's personal code.
+                "signatures": [
+                    {
+                        "signer_name": s.signer_name,
+                        "role": s.role,
+                        "signed_at": s.signed_at,
+                        "profile": s.profile,
+                        "value_valid": s.value_valid,
+                        "digests_valid": s.digests_valid,
+                    }
+                    for s in node.signatures
+                ],
+            }
         )
         out.extend(_files(request, node.children, parent=f.pk))
     return out
 
 
-def _relation(request: HttpRequest, row: selectors.RelationRow) -> dict:
+def _relation(request: HttpRequest, row: RelationView) -> dict:
     url = absolute(request, reverse("public:document", args=[row.target_id])) if row.target_id else None
-    return masked(
-        {
-            "kind": row.kind,
-            "reference": row.reference,
-            "title": row.title,
-            "type": row.doc_type,
-            "document_id": row.target_id,
-            "url": url,
-        }
-    )
-
-
-def _matter(request: HttpRequest, doc: Document, others: list[Document]) -> dict | None:
-    if doc.matter is None:
-        return None
     return {
-        "id": doc.matter.pk,
-        "root": masked(doc.matter.root),
-        "url": absolute(request, reverse("api-v1:matter_detail", args=[doc.matter.pk])),
-        "documents": [document_item(request, d) for d in _with_registry(others)],
+        "kind": row.kind,
+        "reference": row.reference,
+        "title": row.title,
+        "type": row.doc_type,
+        "document_id": row.target_id,
+        "url": url,
     }
 
 
-def _with_registry(docs: list[Document]) -> list[Document]:
-    ids = [d.pk for d in docs]
-    return list(
-        publishable_documents().filter(pk__in=ids).select_related("registry").order_by("registered", "id")
-    )
+def _matter(request: HttpRequest, page: selectors.DocumentPage) -> dict | None:
+    matter = page.document.matter
+    if matter is None:
+        return None
+    return {
+        "id": matter.pk,
+        "root": matter.root,
+        "url": absolute(request, reverse("api-v1:matter_detail", args=[matter.pk])),
+        "documents": [document_item(request, d) for d in page.same_matter],
+    }
 
 
-def _history(doc: Document, *, show_values: bool) -> list[dict]:
+def _history(page: selectors.DocumentPage) -> list[dict]:
     """Versions with the names of the fields that changed; values only as the document page shows them."""
-    rows = []
-    for version in doc.versions.order_by("seen_at", "id"):
-        fields = []
-        for name, change in version_changes(version):
-            if show_values and name not in HISTORY_VALUES_HIDDEN:
-                before, after = before_after(change)
-                fields.append({"field": name, "before": masked(before), "after": masked(after)})
-            else:
-                fields.append({"field": name})
-        rows.append({"kind": version.kind, "seen_at": version.seen_at, "changes": fields})
-    return rows
+    return [
+        {
+            "kind": entry.code,
+            "seen_at": entry.seen_at,
+            "changes": [
+                {"field": c.name, "before": c.before, "after": c.after}
+                if c.values_shown
+                else {"field": c.name}
+                for c in entry.changes
+            ],
+        }
+        for entry in page.history
+    ]

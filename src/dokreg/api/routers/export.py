@@ -1,6 +1,6 @@
 """Bulk export per body and year, streamed: NDJSON (every field ``export_documents`` gives) and CSV.
 
-Rows come from ``archive.exports.export_documents`` (the publication rule's export); no file text,
+Rows come from ``reading.exports.export_documents`` (the publication rule's export); no file text,
 only its length. Text is personal-code masked; CSV cells that a spreadsheet would run as a formula
 get a leading apostrophe, since titles come from registers and registers are outside input.
 """
@@ -19,26 +19,12 @@ from ninja import Query, Router
 from dokreg.api.items import masked
 from dokreg.api.routers.documents import ApiNotFound
 from dokreg.api.schemas import ErrorOut
-from dokreg.archive.exports import export_documents
-from dokreg.archive.services import TRACKED_FIELDS
-from dokreg.registries.models import Registry
+from dokreg.reading import registries
+from dokreg.reading.exports import CSV_COLUMNS, export_documents
 
 router = Router(tags=["export"])
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
-# Every field the register describes (the same list as the archive's versioning and the NDJSON
-# export), then the archive's own; files become a count and a text length.
-CSV_COLUMNS = (
-    "registry",
-    "source_id",
-    *TRACKED_FIELDS,
-    "matter",
-    "url",
-    "first_seen_at",
-    "last_changed_at",
-    "file_count",
-    "text_length",
-)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -62,7 +48,7 @@ def export_csv(
 
 
 def _rows(slug: str, year: int | None) -> Iterator[dict[str, Any]]:
-    body = Registry.objects.filter(slug=slug).first()
+    body = registries.body(slug)
     if body is None:
         raise ApiNotFound(f"registry {slug!r}: no such body in the catalogue")
     return export_documents(registry=body, year=year)

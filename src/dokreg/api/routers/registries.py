@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router
 
-from dokreg.api.items import absolute, document_item, http_url, masked
+from dokreg.api.items import absolute, document_item, masked
 from dokreg.api.routers.documents import ApiNotFound
 from dokreg.api.schemas import ErrorOut, MatterOut, RegistryDetail, RegistryOut
-from dokreg.archive.models import Matter
-from dokreg.archive.selectors import publishable_documents
-from dokreg.public import selectors
-from dokreg.registries.models import Registry
+from dokreg.reading import body as body_stats
+from dokreg.reading import browse, registries
+from dokreg.reading import documents as selectors
+from dokreg.reading.types import RegistryView
 
 router = Router(tags=["registries"])
 
 MATTER_LIMIT = 500
 
 
-def _registry(request: HttpRequest, body: Registry, documents: int) -> dict[str, Any]:
+def _registry(request: HttpRequest, body: RegistryView, documents: int) -> dict[str, Any]:
     return masked(
         {
             "slug": body.slug,
@@ -30,7 +29,7 @@ def _registry(request: HttpRequest, body: Registry, documents: int) -> dict[str,
             "family": body.family,
             "state": body.state,
             "covered": body.covered,
-            "source_url": http_url(body.base_url),
+            "source_url": body.base_url,
             "url": absolute(request, reverse("public:registry", args=[body.slug])),
             # Counted through the publication rule, not the denormalised total (which counts hidden ones).
             "documents": documents,
@@ -45,18 +44,16 @@ def _registry(request: HttpRequest, body: Registry, documents: int) -> dict[str,
 @router.get("/registries", response=list[RegistryOut])
 def registries_list(request: HttpRequest) -> list[dict[str, Any]]:
     """Every body in the catalogue, with its published document count and when it was last synced."""
-    counts = dict(
-        publishable_documents().values("registry").annotate(n=Count("id")).values_list("registry", "n")
-    )
-    return [_registry(request, body, counts.get(body.pk, 0)) for body in selectors.all_registries()]
+    counts = selectors.published_counts()
+    return [_registry(request, body, counts.get(body.pk, 0)) for body in registries.all_registries()]
 
 
 @router.get("/registries/{slug}", response={200: RegistryDetail, 404: ErrorOut})
 def registry_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
-    body = Registry.objects.filter(slug=slug).first()
+    body = registries.body(slug)
     if body is None:
         raise ApiNotFound(f"registry {slug!r}: no such body in the catalogue")
-    stats = selectors.registry_stats(body)
+    stats = body_stats.registry_stats(body)
     out = _registry(request, body, stats.documents)
     out.update(
         {
@@ -73,16 +70,13 @@ def registry_detail(request: HttpRequest, slug: str) -> dict[str, Any]:
 @router.get("/matters/{int:matter_id}", response={200: MatterOut, 404: ErrorOut})
 def matter_detail(request: HttpRequest, matter_id: int) -> dict[str, Any]:
     """The published documents sharing one reference root; a matter with none published is unknown."""
-    matter = Matter.objects.select_related("registry").filter(pk=matter_id).first()
-    docs = []
-    if matter is not None:
-        qs = publishable_documents().filter(matter=matter).select_related("registry")
-        docs = list(qs.order_by("registered", "id")[:MATTER_LIMIT])
-    if not docs:
+    found = browse.matter_documents(matter_id, limit=MATTER_LIMIT)
+    if found is None:
         raise ApiNotFound(f"matter {matter_id}: no such matter with published documents")
+    matter, docs = found
     return {
         "id": matter.pk,
         "registry": matter.registry.slug,
-        "root": masked(matter.root),
+        "root": matter.root,
         "documents": [document_item(request, d) for d in docs],
     }

@@ -30,11 +30,11 @@ from dokreg.archive.models import (
 )
 from dokreg.archive.references import reference_root
 from dokreg.archive.restrictions import access_level, parse_bases
-from dokreg.archive.selectors import publishable_documents
 from dokreg.archive.storage import blob_delete_unused
 from dokreg.archive.text import xml_safe_all
 from dokreg.archive.versions import TRACKED_FIELDS
 from dokreg.errors import DokregError
+from dokreg.reading.rule import publishable_documents
 from dokreg.registries.models import Registry
 from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEntry
 

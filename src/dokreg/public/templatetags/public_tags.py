@@ -6,8 +6,8 @@ from django import template
 from django.utils.translation import gettext as _
 
 from dokreg.archive.models import Access
-from dokreg.public.selectors import download_name as _download_name
-from dokreg.registries.models import Registry
+from dokreg.reading.documents import download_name as _download_name
+from dokreg.reading.types import RegistryView
 
 register = template.Library()
 
@@ -30,11 +30,12 @@ def access_short(access: str) -> str:
 
 
 @register.filter
-def registry_state(body: Registry) -> str:
+def registry_state(body: RegistryView) -> str:
+    # Registry.State values (the view carries the value, not the enumeration).
     return {
-        Registry.State.ACTIVE: _("kaetud"),
-        Registry.State.PAUSED: _("peatatud"),
-        Registry.State.NOT_COVERED: _("ei ole veel kaetud"),
+        "active": _("kaetud"),
+        "paused": _("peatatud"),
+        "not_covered": _("ei ole veel kaetud"),
     }.get(body.state, body.state)
 
 

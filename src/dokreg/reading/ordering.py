@@ -14,11 +14,13 @@ from datetime import date
 
 from django.db.models import F
 
-from dokreg.archive.selectors import publishable_documents
-from dokreg.public import selectors
-from dokreg.public.facets import facet_groups
-from dokreg.public.paging import Pager
-from dokreg.public.params import SearchParams, params_query
+from dokreg.reading import build
+from dokreg.reading import documents as selectors
+from dokreg.reading.facets import facet_groups
+from dokreg.reading.paging import Pager
+from dokreg.reading.params import SORTS, SearchParams, params_query
+from dokreg.reading.rule import publishable_documents
+from dokreg.reading.types import ResultRow
 from dokreg.registries.models import Registry
 
 # Undated documents last in either order, on every database (PostgreSQL and SQLite differ by default).
@@ -45,7 +47,7 @@ def _database_page(params: SearchParams, *, per_page: int, today: date, facets: 
     counted = selectors.index_counts(params, today, facets, per_page=per_page) if facets else None
     return selectors.ResultPage(
         pager=pager,
-        rows=tuple(selectors.ResultRow(document=d) for d in docs[pager.offset : pager.offset + per_page]),
+        rows=tuple(ResultRow(document=d) for d in build.cards(docs[pager.offset : pager.offset + per_page])),
         facets=facet_groups(params, counted.facets) if counted else (),
         facet_sample=counted.facet_sample if counted else 0,
     )
@@ -80,7 +82,7 @@ def _index_by_registry(
 ) -> selectors.ResultPage:
     counts, counted = registry_counts(params, today=today)
     pager = Pager(page=params.page, per_page=per_page, total=sum(n for _, n in counts))
-    rows: list[selectors.ResultRow] = []
+    rows: list[ResultRow] = []
     for slug, local, limit in registry_slices(counts, offset=pager.offset, limit=per_page):
         body_params = replace(params, registries=(slug,), sort="relevance")
         result = selectors.index_search(body_params, offset=local, limit=limit, facets=False, today=today)
@@ -94,8 +96,6 @@ def _index_by_registry(
 
 def sort_links(params: SearchParams) -> list[dict]:
     """The orders a reader can switch to from the results, each a query string keeping the filters."""
-    from dokreg.public.params import SORTS
-
     offered = [(v, label) for v, label in SORTS if params.q or v != "relevance"]
     return [
         {"label": label, "query": params_query(params, sort=value), "current": value == params.effective_sort}

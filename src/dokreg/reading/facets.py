@@ -13,8 +13,10 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from dokreg.public.params import ACCESS_CHOICES, SearchParams, params_query, toggled
-from dokreg.registries.models import Registry
+from dokreg.privacy.personal_codes import mask_personal_codes
+from dokreg.reading.fields import BY_NAME
+from dokreg.reading.params import ACCESS_CHOICES, SearchParams, params_query, toggled
+from dokreg.reading.registries import registry_choices
 
 
 @dataclass(frozen=True)
@@ -33,18 +35,19 @@ class FacetGroup:
     rows: tuple[FacetRow, ...]
 
 
-FACET_LABELS = {
-    "registry": _("Asutus"),
-    "doc_type": _("Dokumendi liik"),
-    "year": _("Aasta"),
-    "access": _("Juurdepääs"),
-    "series": _("Sari"),
-}
+# The index's facets (dokreg.search.FACET_NAMES): each but the year is a field of the table, filtered
+# by that field's filter and labelled as its filter is.
+FACET_FIELDS = ("registry", "doc_type", "year", "access", "series")
+FACET_LABELS = {name: _("Aasta") if name == "year" else BY_NAME[name].filter.label for name in FACET_FIELDS}
+
+
+def _attr(name: str) -> str:
+    return BY_NAME[name].filter.attr
 
 
 def facet_groups(params: SearchParams, counted: dict[str, Any]) -> tuple[FacetGroup, ...]:
     """The index's counts as rows with labels and add/remove links; chosen values stay listed."""
-    names = dict(Registry.objects.values_list("slug", "name"))
+    names = dict(registry_choices())
     access_labels = {value: str(label) for value, label in ACCESS_CHOICES}
     groups = []
     for name, label in FACET_LABELS.items():
@@ -57,7 +60,9 @@ def facet_groups(params: SearchParams, counted: dict[str, Any]) -> tuple[FacetGr
         for value, n in counts.items():
             selected = value.lower() in {c.lower() for c in chosen}
             shown = names.get(value, value) if name == "registry" else access_labels.get(value, value)
-            rows.append(FacetRow(value, shown, n, selected, _facet_query(params, name, value, selected)))
+            query = _facet_query(params, name, value, selected)
+            # Facet values are register text: masked like every other value we show.
+            rows.append(FacetRow(mask_personal_codes(value), mask_personal_codes(shown), n, selected, query))
         if rows:
             groups.append(FacetGroup(name, str(label), tuple(rows)))
     return tuple(groups)
@@ -67,12 +72,7 @@ def _chosen(params: SearchParams, name: str) -> tuple[str, ...]:
     if name == "year":
         year = _whole_year(params)
         return (str(year),) if year else ()
-    return {
-        "registry": params.registries,
-        "doc_type": params.doc_types,
-        "access": params.access,
-        "series": params.series,
-    }[name]
+    return getattr(params, _attr(name))
 
 
 def _whole_year(params: SearchParams) -> int | None:
@@ -88,7 +88,5 @@ def _facet_query(params: SearchParams, name: str, value: str, selected: bool) ->
             return params_query(params, date_from=None, date_to=None)
         year = int(value)
         return params_query(params, date_from=date(year, 1, 1), date_to=date(year, 12, 31))
-    field_name = {"registry": "registries", "doc_type": "doc_types", "access": "access", "series": "series"}[
-        name
-    ]
+    field_name = _attr(name)
     return params_query(params, **{field_name: toggled(getattr(params, field_name), value)})

@@ -11,8 +11,8 @@ from dataclasses import replace
 from django.db.models import Q
 from django.urls import reverse
 
-from dokreg.archive.selectors import publishable_files
-from dokreg.public.selectors import ResultPage, download_name
+from dokreg.reading.documents import ResultPage, download_name
+from dokreg.reading.rule import publishable_files
 
 
 def with_file_urls(result: ResultPage) -> ResultPage:

@@ -4,7 +4,8 @@ The rows are the results page's, in its order, through the same publication rule
 against the database), bounded at EXPORT_MAX_ROWS and streamed in batches so a large export never sits
 in memory. Documents restricted for internal use (AK) are left out altogether, and no file text or
 snippet is exported: a list meant to travel (spreadsheets, newsrooms) carries only what is public.
-Every string is masked for personal codes here, and the boundary middleware masks the stream again.
+Rows leave as ``ListedDocument`` values, every string masked for personal codes (``reading.build``);
+the boundary middleware masks the stream again.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 
 from dokreg.archive.models import Access, Document
-from dokreg.archive.selectors import publishable_documents
-from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.public import selectors
-from dokreg.public.ordering import ORDERINGS, registry_counts, registry_slices
-from dokreg.public.params import SearchParams
+from dokreg.reading import build
+from dokreg.reading import documents as selectors
+from dokreg.reading.ordering import ORDERINGS, registry_counts, registry_slices
+from dokreg.reading.params import SearchParams
+from dokreg.reading.rule import publishable_documents
+from dokreg.reading.types import ListedDocument, RegistryRef
 
 EXPORT_MAX_ROWS = 5_000
 BATCH = 500
@@ -63,15 +65,16 @@ DELIMITERS = {"": ",", "comma": ",", "semicolon": ";"}
 
 def exported_documents(
     params: SearchParams, *, today: date, limit: int = EXPORT_MAX_ROWS
-) -> Iterator[Document]:
+) -> Iterator[ListedDocument]:
     """The result list's documents in its order, at most ``limit``, AK documents left out."""
     if params.q:
         docs = _index_documents(params, today=today, limit=limit)
     else:
         docs = _database_documents(params, today=today, limit=limit)
+    bodies: dict[int, RegistryRef] = {}  # each body's name masked once
     for doc in docs:
         if doc.access != Access.AK:
-            yield doc
+            yield build.listed(doc, bodies=bodies)
 
 
 def _database_documents(params: SearchParams, *, today: date, limit: int) -> Iterator[Document]:
@@ -102,11 +105,17 @@ def _index_batches(params: SearchParams, *, start: int, limit: int, today: date)
     while offset < end:
         size = min(BATCH, end - offset)
         result = selectors.index_search(params, offset=offset, limit=size, facets=False, today=today)
-        for row in selectors.recheck_hits(result.hits):
-            yield row.document
+        yield from _rechecked(result.hits)
         if len(result.hits) < size:
             return
         offset += size
+
+
+def _rechecked(hits) -> list[Document]:
+    """The hits the database still publishes, in the index's order (it may lag a takedown)."""
+    ids = [hit.doc_id for hit in hits]
+    found = publishable_documents().select_related("registry").only(*EXPORTED_FIELDS).in_bulk(ids)
+    return [found[pk] for pk in ids if pk in found]
 
 
 def document_url_pattern(base_url: str) -> str:
@@ -114,23 +123,24 @@ def document_url_pattern(base_url: str) -> str:
     return base_url + reverse("public:document", args=[0]).replace("/0/", "/{}/")
 
 
-def document_row(doc: Document, *, base_url: str, url_pattern: str = "") -> dict[str, Any]:
+def document_row(doc: ListedDocument, *, base_url: str, url_pattern: str = "") -> dict[str, Any]:
+    """One line of the export; the values came masked from the read layer."""
     return {
         "id": doc.pk,
         "archive_url": (url_pattern or document_url_pattern(base_url)).format(doc.pk),
         "registry": doc.registry.slug,
-        "registry_name": mask_personal_codes(doc.registry.name),
-        "reference": mask_personal_codes(doc.reference),
+        "registry_name": doc.registry.name,
+        "reference": doc.reference,
         "registered": doc.registered.isoformat() if doc.registered else None,
-        "doc_type": mask_personal_codes(doc.doc_type),
-        "title": mask_personal_codes(doc.title),
-        "correspondent": mask_personal_codes(doc.correspondent),
+        "doc_type": doc.doc_type,
+        "title": doc.title,
+        "correspondent": doc.correspondent,
         "access": doc.access,
-        "source_url": doc.url if doc.url.startswith(("https://", "http://")) else "",
+        "source_url": doc.source_url,
     }
 
 
-def csv_chunks(docs: Iterable[Document], *, base_url: str, delimiter: str = ",") -> Iterator[str]:
+def csv_chunks(docs: Iterable[ListedDocument], *, base_url: str, delimiter: str = ",") -> Iterator[str]:
     """A BOM (so spreadsheets read UTF-8), the header, then one line per document."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter)
@@ -143,7 +153,7 @@ def csv_chunks(docs: Iterable[Document], *, base_url: str, delimiter: str = ",")
         yield _take(buffer)
 
 
-def ndjson_chunks(docs: Iterable[Document], *, base_url: str) -> Iterator[str]:
+def ndjson_chunks(docs: Iterable[ListedDocument], *, base_url: str) -> Iterator[str]:
     pattern = document_url_pattern(base_url)
     for doc in docs:
         yield json.dumps(document_row(doc, base_url=base_url, url_pattern=pattern), ensure_ascii=False) + "\n"

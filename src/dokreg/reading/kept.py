@@ -18,22 +18,22 @@ from django.core.cache import cache
 from django.db.models import Count, Sum
 
 from dokreg.archive.models import BodyMonth
-from dokreg.registries.models import Registry
+from dokreg.reading.types import RegistryView
 
 KEEP_SECONDS = 600
 
 T = TypeVar("T")
 
 
-def body_stamp(registry: Registry) -> str:
+def body_stamp(registry: RegistryView) -> str:
     """Changes whenever a document of the body is counted in or out (one query over its month rows)."""
-    row = BodyMonth.objects.filter(registry=registry).aggregate(
+    row = BodyMonth.objects.filter(registry_id=registry.pk).aggregate(
         changes=Sum("changes"), documents=Sum("documents"), rows=Count("id")
     )
     return f"{row['changes'] or 0}.{row['documents'] or 0}.{row['rows']}"
 
 
-def body_kept(registry: Registry, name: str, compute: Callable[[], T], *, today: date | None = None) -> T:
+def body_kept(registry: RegistryView, name: str, compute: Callable[[], T], *, today: date | None = None) -> T:
     """``compute()`` once per body state (and day, when the aggregate depends on it)."""
     key = f"dokreg:body:{registry.pk}:{registry.slug}:{name}:{body_stamp(registry)}:{today or ''}"
     found = cache.get(key)

@@ -1,40 +1,45 @@
-"""What the public pages read, built only on the publication rule in ``archive.selectors``.
+"""Documents as the public reads them: lists, results, the document page, downloads.
 
 Every document comes from ``publishable_documents()`` and every file's name, text or bytes from
-``publishable_files()``; nothing here touches ``Document.objects`` or ``File.objects`` directly.
+``publishable_files()`` (``reading.rule``); what leaves is an output type of ``reading.types``,
+masked, never a model instance (only ``downloadable_file`` hands the file view its row to stream).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from dokreg.archive.models import (
-    Access,
-    BodyMonth,
-    Document,
-    DocumentVersion,
-    File,
-    RestrictionBasis,
-    Signature,
-)
-from dokreg.archive.selectors import publishable_documents, publishable_files, version_changes
+from dokreg.archive.models import Access, Document, DocumentVersion, File, RestrictionBasis, Signature
+from dokreg.archive.selectors import version_changes
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.public.facets import FacetGroup, facet_groups
-from dokreg.public.paging import Pager
-from dokreg.public.params import EXPIRED_AK, SearchParams, params_query
-from dokreg.registries.models import Registry
+from dokreg.reading import build, fields
+from dokreg.reading.facets import FacetGroup, facet_groups
+from dokreg.reading.paging import PER_PAGE, Pager
+from dokreg.reading.params import EXPIRED_AK, SearchParams, params_query
+from dokreg.reading.rule import files_public as _files_public
+from dokreg.reading.rule import publishable_documents, publishable_files
+from dokreg.reading.types import (
+    DocumentCard,
+    DocumentDetail,
+    FieldChange,
+    FileFacts,
+    FileView,
+    HistoryEntry,
+    RelationView,
+    ResultRow,
+    SignatureView,
+)
 from dokreg.review.redaction import document_redacted
 
-PER_PAGE = 20
 NEWEST_ON_HOME = 20
 MATTER_LIMIT = 50
 # dokreg.search answers at most this deep; the database path (no words) has no such limit.
@@ -43,8 +48,8 @@ MAX_INDEX_OFFSET = 100_000
 # make the page unusable.
 MAX_TEXT_CHARS = 200_000
 # History values of these fields name people; a register that later masks a name must not have the
-# old value republished by us, so only the field name is shown.
-HISTORY_VALUES_HIDDEN = frozenset({"correspondent", "responsible", "sender_reference"})
+# old value republished by us, so only the field name is shown (``personal`` in the field table).
+HISTORY_VALUES_HIDDEN = fields.PERSONAL
 
 
 HISTORY_KINDS = {
@@ -57,62 +62,26 @@ HISTORY_KINDS = {
     DocumentVersion.Kind.RETURNED: _("allikasse tagasi"),
 }
 
-# History names fields as the document page labels them; unknown names are shown as stored.
-FIELD_LABELS = {
-    "reference": _("Viit"),
-    "registered": _("Registreeritud"),
-    "doc_type": _("Liik"),
-    "title": _("Pealkiri"),
-    "function": _("Funktsioon"),
-    "series": _("Sari"),
-    "case_file": _("Toimik"),
-    "access": _("Juurdepääsupiirang"),
-    "access_text": _("Juurdepääsupiirang"),
-    "restriction_basis": _("Juurdepääsupiirangu alus"),
-    "restriction_change_basis": _("Juurdepääsupiirangu muutmise alus"),
-    "restriction_begins": _("Juurdepääsupiirangu algus"),
-    "restriction_ends": _("Juurdepääsupiirangu lõpp"),
-    "sender_reference": _("Saatja/saaja viit"),
-    "correspondent": _("Adressaat"),
-    "channel": _("Saabumis/saatmisviis"),
-    "responsible": _("Vastutaja"),
-    "due_date": _("Lahendamise tähtaeg"),
-    "sent_at": _("Välja saatmise kuupäev"),
-    "files": _("Failid"),
-    "url": _("Originaal"),
-}
+# History names fields as the document page labels them (the field table); these are not fields.
+OTHER_LABELS = {"files": _("Failid")}
 
 
 # --- lists ---------------------------------------------------------------------------------
 
 
-def newest_documents(limit: int = NEWEST_ON_HOME) -> list[Document]:
-    return list(publishable_documents().select_related("registry").order_by("-registered", "-id")[:limit])
+def newest_documents(limit: int = NEWEST_ON_HOME) -> list[DocumentCard]:
+    return build.cards(
+        publishable_documents().select_related("registry").order_by("-registered", "-id")[:limit]
+    )
 
 
-def covered_registries() -> list[Registry]:
-    """Bodies with their freshness, from the denormalised fields (no counting per request)."""
-    return list(Registry.objects.exclude(state=Registry.State.NOT_COVERED).order_by("name"))
-
-
-def all_registries() -> list[Registry]:
-    return list(Registry.objects.order_by("name"))
-
-
-def registry_choices() -> list[tuple[str, str]]:
-    return list(Registry.objects.exclude(state=Registry.State.NOT_COVERED).values_list("slug", "name"))
+def published_counts() -> dict[int, int]:
+    """Published documents per registry id (the denormalised totals count hidden ones too)."""
+    rows = publishable_documents().values("registry").annotate(n=Count("id")).values_list("registry", "n")
+    return dict(rows)
 
 
 # --- results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    document: Document
-    snippet: SafeString | str = ""
-    file_name: str | None = None  # the public file the snippet quotes, and its page
-    page: int | None = None
-    file_url: str = ""  # that file's download, at that page (public.snippet_files)
 
 
 @dataclass(frozen=True)
@@ -138,7 +107,7 @@ def results_page(
     whole archive on every page would not be cheap); the index holds only publishable documents."""
     today = today or timezone.localdate()
     if params.effective_sort in ("oldest", "registry"):
-        from dokreg.public.ordering import sorted_results
+        from dokreg.reading.ordering import sorted_results
 
         return sorted_results(params, per_page=per_page, today=today, facets=facets)
     if params.q:
@@ -150,21 +119,11 @@ def search_filters(params: SearchParams) -> Any:
     """The index's SearchFilters for these parameters."""
     from dokreg.search import SearchFilters
 
-    return SearchFilters(
-        registries=params.registries,
-        date_from=params.date_from,
-        date_to=params.date_to,
-        doc_types=params.doc_types,
-        access=params.access,
-        functions=params.functions,
-        series=params.series,
-        case_files=params.case_files,
-        correspondents=params.correspondents,
-        channels=params.channels,
-        restriction_bases=params.restriction_bases,
-        has_files=params.has_files,
-        file_kinds=params.file_kinds,
+    values = {"date_from": params.date_from, "date_to": params.date_to}
+    values.update(
+        {f.attr: getattr(params, f.attr) for f in fields.FILTERS if f.kind != fields.FilterKind.DATES}
     )
+    return SearchFilters(**values)
 
 
 def filtered_documents(
@@ -177,17 +136,16 @@ def filtered_documents(
         qs = qs.filter(registered__gte=params.date_from)
     if params.date_to:
         qs = qs.filter(registered__lte=params.date_to)
-    for name, values in (
-        ("doc_type", params.doc_types),
-        ("function", params.functions),
-        ("series", params.series),
-        ("case_file", params.case_files),
-        ("channel", params.channels),
-    ):
-        if values:
-            qs = qs.filter(_any_iexact(name, values))
-    if params.correspondents:
-        qs = qs.filter(_any_party(params.correspondents))
+    for f in fields.DOCUMENT_FIELDS:
+        values = (
+            getattr(params, f.filter.attr) if f.filter and f.filter.kind == fields.FilterKind.TEXT else ()
+        )
+        if not values or f.derived:
+            continue
+        if f.name == "correspondent":  # a party is found by its words too, as the index's filter does
+            qs = qs.filter(_any_party(values))
+        else:
+            qs = qs.filter(_any_iexact(f.name, values))
     if params.access:
         qs = qs.filter(_access_q(params.access, today or timezone.localdate()))
     if params.restriction_bases:
@@ -255,10 +213,31 @@ def _newest_results(params: SearchParams, per_page: int, today: date, facets: bo
     counted = index_counts(params, today, facets, per_page=per_page) if facets else None
     return ResultPage(
         pager=pager,
-        rows=tuple(ResultRow(document=d) for d in docs),
+        rows=tuple(ResultRow(document=d) for d in build.cards(docs)),
         facets=facet_groups(params, counted.facets) if counted else (),
         facet_sample=counted.facet_sample if counted else 0,
     )
+
+
+def newest_after(
+    params: SearchParams, *, after: tuple[date | None, int] | None, limit: int, today: date, at_least: int = 0
+) -> tuple[int, bool, list[DocumentCard]]:
+    """The API's walk without words: the total (``bounded_count``, exact up to the bound or
+    ``at_least``) and whether it is exact, and up to ``limit`` documents after ``after`` (registered,
+    id) in the order registered desc (undated last), id desc."""
+    qs = filtered_documents(publishable_documents(), params, today)
+    total, exact = bounded_count(qs, at_least=at_least)
+    if after is not None:
+        qs = qs.filter(_after(*after))
+    # Undated last on every database (PostgreSQL would put NULLs first in a descending order).
+    order = (F("registered").desc(nulls_last=True), "-id")
+    return total, exact, build.cards(qs.select_related("registry").order_by(*order)[:limit])
+
+
+def _after(registered: date | None, pk: int) -> Q:
+    if registered is None:
+        return Q(registered__isnull=True, pk__lt=pk)
+    return Q(registered__lt=registered) | Q(registered=registered, pk__lt=pk) | Q(registered__isnull=True)
 
 
 def bounded_count(qs: QuerySet[Document], *, at_least: int = 0) -> tuple[int, bool]:
@@ -348,11 +327,19 @@ def recheck_hits(hits: Any) -> tuple[ResultRow, ...]:
             continue
         # The snippet may quote file text; only a public document's files may be quoted.
         # mark_safe is sound only because dokreg.search escapes the text and adds nothing but <mark>.
-        public = doc.access == Access.PUBLIC
-        snippet = mark_safe(hit.snippet) if public and hit.snippet else ""
+        # Masking cannot break the markup: it replaces digits with a mask that holds no HTML.
+        public = _files_public(doc.access)
+        snippet = mark_safe(mask_personal_codes(hit.snippet)) if public and hit.snippet else ""
         file_name = getattr(hit, "file_name", None) if snippet else None
         page = getattr(hit, "page", None) if file_name else None
-        rows.append(ResultRow(document=doc, snippet=snippet, file_name=file_name, page=page))
+        rows.append(
+            ResultRow(
+                document=build.card(doc),
+                snippet=snippet,
+                file_name=mask_personal_codes(file_name) if file_name else None,
+                page=page,
+            )
+        )
     return tuple(rows)
 
 
@@ -360,60 +347,67 @@ def recheck_hits(hits: Any) -> tuple[ResultRow, ...]:
 
 
 @dataclass
-class FileNode:
+class _Node:
+    """A file while the tree is put together; handed out frozen as a ``FileView``."""
+
     file: File
-    signatures: list[dict[str, Any]] = field(default_factory=list)
-    children: list[FileNode] = field(default_factory=list)
+    signatures: list[SignatureView] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
     pages: list[tuple[int, str]] = field(default_factory=list)
     text: str = ""
     text_cut: bool = False
-    # The original bytes hold a personal code (its own text or name, or a file inside it): not served.
     original_withheld: bool = False
 
-
-@dataclass(frozen=True)
-class RelationRow:
-    kind: str
-    reference: str
-    title: str
-    doc_type: str
-    target_id: int | None
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    before: str = ""
-    after: str = ""
-    values_shown: bool = False
-
-
-@dataclass(frozen=True)
-class HistoryRow:
-    kind: str
-    seen_at: datetime
-    changes: tuple[FieldChange, ...]
+    def frozen(self) -> FileView:
+        f = self.file
+        return FileView(
+            file=FileFacts(
+                pk=f.pk,
+                name=mask_personal_codes(f.name),
+                kind=mask_personal_codes(f.kind),
+                size=f.size,
+                extract_state=f.extract_state,
+                sha256=f.blob_id or "",
+                parent_id=f.parent_id,
+            ),
+            signatures=tuple(self.signatures),
+            children=tuple(child.frozen() for child in self.children),
+            pages=tuple(self.pages),
+            text=self.text,
+            text_cut=self.text_cut,
+            original_withheld=self.original_withheld,
+        )
 
 
 @dataclass(frozen=True)
 class DocumentPage:
-    document: Document
+    document: DocumentDetail
     files_public: bool
-    files: list[FileNode]
+    files: tuple[FileView, ...]
     file_count: int
     withheld_count: int
-    relations: list[RelationRow]
-    same_matter: list[Document]
-    history: list[HistoryRow]
+    relations: tuple[RelationView, ...]
+    same_matter: tuple[DocumentCard, ...]
+    history: tuple[HistoryEntry, ...]
+    same_correspondence: tuple[DocumentCard, ...] = ()
     # An operator replaced private persons' names by initials: the files' originals are withheld.
     redacted: bool = False
+
+
+def published_document(pk: int) -> DocumentDetail | None:
+    """One publishable document in full, without its files, relations or history (the removal
+    request's pages name it); ``None`` when the public may not see it."""
+    doc = publishable_documents().select_related("registry", "matter").filter(pk=pk).first()
+    return build.detail(doc) if doc is not None else None
 
 
 def document_page(pk: int) -> DocumentPage | None:
     doc = publishable_documents().select_related("registry", "matter").filter(pk=pk).first()
     if doc is None:
         return None
-    files_public = doc.access == Access.PUBLIC
+    from dokreg.reading.browse import same_correspondence
+
+    files_public = _files_public(doc.access)
     file_count = doc.files.filter(parent__isnull=True).count()
     tree = _file_tree(doc) if files_public else []
     redacted = document_redacted(doc.pk)
@@ -421,25 +415,26 @@ def document_page(pk: int) -> DocumentPage | None:
         for node in _walk_nodes(tree):
             node.original_withheld = True
     return DocumentPage(
-        document=doc,
+        document=build.detail(doc),
         files_public=files_public,
-        files=tree,
+        files=tuple(node.frozen() for node in tree),
         file_count=file_count,
         withheld_count=file_count - len(tree),
-        relations=_relations(doc),
-        same_matter=_same_matter(doc),
-        history=_history(doc, show_values=files_public),
+        relations=tuple(_relations(doc)),
+        same_matter=tuple(_same_matter(doc)),
+        history=tuple(_history(doc, show_values=files_public)),
+        same_correspondence=tuple(same_correspondence(doc)),
         redacted=redacted,
     )
 
 
-def _walk_nodes(nodes: list[FileNode]):
+def _walk_nodes(nodes: list[_Node]):
     for node in nodes:
         yield node
         yield from _walk_nodes(node.children)
 
 
-def _file_tree(doc: Document) -> list[FileNode]:
+def _file_tree(doc: Document) -> list[_Node]:
     files = list(publishable_files().filter(document=doc).order_by("ordinal", "id"))
     nodes = {f.pk: _file_node(f) for f in files}
     _attach_signatures(nodes)
@@ -456,7 +451,7 @@ def _file_tree(doc: Document) -> list[FileNode]:
     return roots
 
 
-def _mark_withheld(node: FileNode, signed_by_person: set[int]) -> bool:
+def _mark_withheld(node: _Node, signed_by_person: set[int]) -> bool:
     """Mark ``node`` withheld when it or any file inside it holds a personal code; say whether it does."""
     inner = [_mark_withheld(child, signed_by_person) for child in node.children]
     node.original_withheld = holds_personal_code(node.file) or node.file.pk in signed_by_person or any(inner)
@@ -474,8 +469,8 @@ def _signed_with_personal_code(file_ids: list[int]) -> set[int]:
     return set(rows.values_list("file_id", flat=True))
 
 
-def _file_node(f: File) -> FileNode:
-    node = FileNode(file=f)
+def _file_node(f: File) -> _Node:
+    node = _Node(file=f)
     if f.extract_state != File.Extract.OK:
         return node
     budget = MAX_TEXT_CHARS
@@ -505,7 +500,7 @@ def _pages(raw: Any) -> list[tuple[int, str]]:
 
 
 # Signature fields the public may see; ``personal_code`` is deliberately absent so it never even
-# reaches a template context.
+# leaves the database.
 SIGNATURE_PUBLIC_FIELDS = (
     "file_id",
     "signer_name",
@@ -517,46 +512,34 @@ SIGNATURE_PUBLIC_FIELDS = (
 )
 
 
-def _attach_signatures(nodes: dict[int, FileNode]) -> None:
+def _attach_signatures(nodes: dict[int, _Node]) -> None:
     rows = Signature.objects.filter(file_id__in=list(nodes)).order_by("signed_at", "id")
     for sig in rows.values(*SIGNATURE_PUBLIC_FIELDS):
-        nodes[sig["file_id"]].signatures.append(sig)
+        file_id = sig.pop("file_id")
+        nodes[file_id].signatures.append(SignatureView(**build.masked(sig)))
 
 
-def _relations(doc: Document) -> list[RelationRow]:
-    relations = list(doc.relations.order_by("id"))
-    target_ids = [r.target_id for r in relations if r.target_id]
-    visible = set(publishable_documents().filter(pk__in=target_ids).values_list("pk", flat=True))
-    rows = []
-    for r in relations:
-        hidden_target = r.target_id is not None and r.target_id not in visible
-        rows.append(
-            RelationRow(
-                kind=r.kind,
-                reference=r.reference,
-                # A target we hold but do not publish (withdrawn, taken down) keeps its title to itself.
-                title="" if hidden_target else r.title,
-                doc_type=r.doc_type,
-                target_id=r.target_id if r.target_id in visible else None,
-            )
-        )
-    return rows
+def _relations(doc: Document) -> list[RelationView]:
+    from dokreg.reading.browse import relations_of
+
+    return relations_of([doc]).get(doc.pk, [])
 
 
-def _same_matter(doc: Document) -> list[Document]:
+def _same_matter(doc: Document) -> list[DocumentCard]:
     if doc.matter_id is None:
         return []
-    qs = publishable_documents().filter(matter_id=doc.matter_id).exclude(pk=doc.pk)
-    return list(qs.order_by("registered", "id")[:MATTER_LIMIT])
+    qs = publishable_documents().filter(matter_id=doc.matter_id).exclude(pk=doc.pk).select_related("registry")
+    return build.cards(qs.order_by("registered", "id")[:MATTER_LIMIT])
 
 
-def _history(doc: Document, *, show_values: bool) -> list[HistoryRow]:
+def _history(doc: Document, *, show_values: bool) -> list[HistoryEntry]:
     """Each change seen at the source; values only where showing them cannot leak what is hidden."""
     rows = []
     for version in doc.versions.order_by("seen_at", "id"):
         rows.append(
-            HistoryRow(
+            HistoryEntry(
                 kind=str(HISTORY_KINDS.get(version.kind, version.kind)),
+                code=version.kind,
                 seen_at=version.seen_at,
                 changes=tuple(
                     _field_change(name, change, show_value=show_values and name not in HISTORY_VALUES_HIDDEN)
@@ -569,13 +552,19 @@ def _history(doc: Document, *, show_values: bool) -> list[HistoryRow]:
 
 def _field_change(name: str, change: Any, *, show_value: bool) -> FieldChange:
     if not show_value:
-        return FieldChange(label=_field_label(name))
+        return FieldChange(name=name, label=_field_label(name))
     before, after = before_after(change)
-    return FieldChange(label=_field_label(name), before=before, after=after, values_shown=True)
+    return FieldChange(
+        name=name,
+        label=_field_label(name),
+        before=mask_personal_codes(before),
+        after=mask_personal_codes(after),
+        values_shown=True,
+    )
 
 
 def _field_label(name: str) -> str:
-    return str(FIELD_LABELS.get(name, name))
+    return str(OTHER_LABELS[name]) if name in OTHER_LABELS else fields.label(name)
 
 
 def before_after(change: Any) -> tuple[str, str]:
@@ -592,66 +581,6 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "…"
 
 
-# --- the body page -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MonthRow:
-    month: date
-    documents: int
-    ak: int
-
-
-@dataclass(frozen=True)
-class RegistryStats:
-    documents: int
-    ak: int
-    months: list[MonthRow]
-
-    @property
-    def ak_percent(self) -> float | None:
-        return round(100 * self.ak / self.documents, 1) if self.documents else None
-
-
-def registry_stats(registry: Registry, *, today: date | None = None) -> RegistryStats:
-    """The body's publishable documents, AK among them, and the last twelve months, from BodyMonth
-    (kept on every write), so a body of 200,000 documents costs a few hundred rows, not a count."""
-    rows = list(BodyMonth.objects.filter(registry=registry).values_list("month", "documents", "ak"))
-    return RegistryStats(
-        documents=sum(n for _, n, _ in rows),
-        ak=sum(ak for _, _, ak in rows),
-        months=_months(rows, today or timezone.localdate()),
-    )
-
-
-def _months(rows: list[tuple[date, int, int]], today: date) -> list[MonthRow]:
-    """Documents registered per month, the last 12 months newest first, empty months included.
-
-    The current month counts documents registered after today too (a register's typo): the month
-    rows cannot tell the day, and hiding them would make the months disagree with the total.
-    """
-    starts = [_add_months(today.replace(day=1), -i) for i in range(12)]
-    by_month = {month: (n, ak) for month, n, ak in rows}
-    return [
-        MonthRow(month=m, documents=by_month.get(m, (0, 0))[0], ak=by_month.get(m, (0, 0))[1]) for m in starts
-    ]
-
-
-def _add_months(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def _as_date(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def registry_documents(registry: Registry, *, page: int, total: int) -> tuple[Pager, list[Document]]:
-    pager = Pager(page=page, per_page=PER_PAGE, total=total)
-    qs = publishable_documents().filter(registry=registry).order_by("-registered", "-id")
-    return pager, list(qs[pager.offset : pager.offset + PER_PAGE])
-
-
 # --- file download -------------------------------------------------------------------------
 
 
@@ -662,6 +591,32 @@ def download_name(name: str) -> str:
     """The file's own name without folders or control characters (which would break URLs and headers)."""
     base = name.replace("\\", "/").rsplit("/", 1)[-1]
     return CONTROL_CHARS.sub("", base).strip() or "fail"
+
+
+@dataclass(frozen=True)
+class Download:
+    """What the download view needs to stream a public file's bytes, or to refuse them."""
+
+    pk: int
+    filename: str  # the file's own name, safe in a header (``download_name``)
+    sha256: str
+    withheld: bool  # the original holds a personal code: not served (``original_withheld``)
+    redacted: bool = False  # withheld because an operator replaced a private person's name by initials
+
+
+def download(pk: int) -> Download | None:
+    """A public, downloaded file's bytes to serve; ``None`` when ``pk`` is no such file."""
+    f = downloadable_file(pk)
+    if f is None:
+        return None
+    redacted = document_redacted(f.document_id)
+    return Download(
+        pk=f.pk,
+        filename=download_name(f.name),
+        sha256=f.blob_id,
+        withheld=redacted or original_withheld(f),
+        redacted=redacted,
+    )
 
 
 def downloadable_file(pk: int) -> File | None:

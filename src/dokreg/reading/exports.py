@@ -12,31 +12,26 @@ from datetime import date, datetime
 from django.db.models import F
 
 from dokreg.archive.models import Access
-from dokreg.archive.selectors import publishable_documents, publishable_files
-from dokreg.archive.versions import TRACKED_FIELDS
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.registries.models import Registry
+from dokreg.reading.fields import EXPORTED
+from dokreg.reading.rule import publishable_documents, publishable_files
+from dokreg.reading.types import RegistryView
 
-# What the register says of a document (one list with the versioning in services), framed by its
-# address and by when the archive saw it.
-DOCUMENT_FIELDS = (
-    "source_id",
-    "url",
-    *TRACKED_FIELDS,
-    "first_seen_at",
-    "last_checked_at",
-    "last_changed_at",
-)
+# What the register says of a document, framed by its address and by when the archive saw it: the
+# field table's export columns, in its order.
+DOCUMENT_FIELDS = EXPORTED
+# The CSV's fixed header: the body, every export column, then files as a count and a text length.
+CSV_COLUMNS = ("registry", *EXPORTED, "matter", "file_count", "text_length")
 
 
 def _plain(value):
     return value.isoformat() if isinstance(value, date | datetime) else value
 
 
-def export_documents(*, registry: Registry, year: int | None = None, chunk: int = 500) -> Iterator[dict]:
+def export_documents(*, registry: RegistryView, year: int | None = None, chunk: int = 500) -> Iterator[dict]:
     documents = (
         publishable_documents()
-        .filter(registry=registry)
+        .filter(registry_id=registry.pk)
         .select_related("matter")
         .prefetch_related("bases", "relations")
         .order_by("registered", "pk")

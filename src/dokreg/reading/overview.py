@@ -4,7 +4,7 @@ registration to our first sight, freshness).
 Two grouped queries over the whole archive (counts per body; a (body, registered, first-seen day)
 histogram for the medians) — a few thousand grouped rows, not a scan per body — kept in the cache for
 ten minutes. Precomputed statistics
-may take their place later; the page only reads ``OverviewRow``s.
+may take their place later; the page only reads ``OverviewRow``s (a body as a ``RegistryView``).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncDate
 
 from dokreg.archive.models import Access
-from dokreg.archive.selectors import publishable_documents
-from dokreg.public.body import LAG_WINDOW_DAYS, weighted_median
-from dokreg.registries.models import Registry
+from dokreg.reading.body import LAG_WINDOW_DAYS, weighted_median
+from dokreg.reading.registries import covered_registries
+from dokreg.reading.rule import publishable_documents
+from dokreg.reading.types import RegistryView
 
 SORTS = ("name", "documents", "ak", "lag", "fresh")
 OVERVIEW_CACHE_SECONDS = 600
@@ -28,7 +29,7 @@ OVERVIEW_CACHE_SECONDS = 600
 
 @dataclass(frozen=True)
 class OverviewRow:
-    registry: Registry
+    registry: RegistryView
     documents: int
     ak: int
     median_days: float | None
@@ -47,7 +48,7 @@ class OverviewRow:
 
 
 def national_overview(*, today: date, sort: str = "name") -> list[OverviewRow]:
-    bodies = list(Registry.objects.exclude(state=Registry.State.NOT_COVERED))
+    bodies = covered_registries()
     counts, lags = _figures(today)
     rows = [
         OverviewRow(

@@ -1,13 +1,14 @@
-"""The search parameters of the home and results pages, read from a query string.
+"""The search parameters of the results page, feeds and the API, read from a query string.
 
 Query strings come from anyone: every value is checked here, and a bad one becomes a
-message for the page (never an exception escaping to a 500).
+message for the page (never an exception escaping to a 500). The filters, their keys, form fields
+and labels come from the field table (``reading.fields``): a filter added there appears here.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import field, fields, make_dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from dokreg.archive.models import Access
+from dokreg.reading.fields import FILTERS, Filter, FilterKind
 
 # Browsers send ISO dates from <input type="date">; people type the Estonian dd.mm.yyyy.
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
@@ -42,32 +44,17 @@ ACCESS_CHOICES = (
 HAS_FILES_CHOICES = (("", _("pole oluline")), ("1", _("jah")), ("0", _("ei")))
 
 
-@dataclass(frozen=True)
-class SearchParams:
-    """A checked search request: what the results page asks the index or the database for."""
+class _SearchParamsBase:
+    """A checked search request: what the results page asks the index or the database for.
 
-    q: str = ""
-    registries: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    doc_types: tuple[str, ...] = ()
-    access: tuple[str, ...] = ()
-    functions: tuple[str, ...] = ()
-    series: tuple[str, ...] = ()
-    case_files: tuple[str, ...] = ()
-    correspondents: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    restriction_bases: tuple[str, ...] = ()  # normalised: "AvTS § 35 lg 1 p 2"
-    has_files: bool | None = None
-    file_kinds: tuple[str, ...] = ()
-    sort: str = "relevance"
-    page: int = 1
-    errors: tuple[str, ...] = field(default=())
+    Its fields: ``q``, one or two per filter of the field table (``registries``, ``date_from``,
+    ``date_to``, ``doc_types``, …, ``has_files``, ``file_kinds``), then ``sort``, ``page``, ``errors``.
+    """
 
     @property
     def effective_sort(self) -> str:
         # Without words there is nothing to rank by: newest first.
-        return self.sort if self.q or self.sort in WORDLESS_SORTS else "date"
+        return self.sort if self.q or self.sort in WORDLESS_SORTS else "date"  # type: ignore[attr-defined]
 
     @property
     def has_filters(self) -> bool:
@@ -76,29 +63,44 @@ class SearchParams:
 
     def filters_key(self) -> tuple[Any, ...]:
         """Everything that decides which documents match and in what order (not the page)."""
-        return tuple(getattr(self, f.name) for f in fields(self) if f.name in FILTER_FIELDS) + (
+        return tuple(getattr(self, f.name) for f in fields(self) if f.name in FILTER_FIELDS) + (  # type: ignore[arg-type]
             self.effective_sort,
         )
 
 
+def _attrs(f: Filter) -> tuple[tuple[str, str], ...]:
+    """(SearchParams attribute, query-string key) pairs of one filter: two for a date range."""
+    if f.kind == FilterKind.DATES:
+        return ((f"{f.param}_from", f"{f.param}_from"), (f"{f.param}_to", f"{f.param}_to"))
+    return ((f.attr, f.param),)
+
+
+def _default(f: Filter) -> tuple[type, Any]:
+    if f.kind == FilterKind.DATES:
+        return (date | None, None)  # type: ignore[return-value]
+    if f.kind == FilterKind.FLAG:
+        return (bool | None, None)  # type: ignore[return-value]
+    return (tuple[str, ...], ())
+
+
+SearchParams = make_dataclass(
+    "SearchParams",
+    [("q", str, field(default=""))]
+    + [(attr, _default(f)[0], field(default=_default(f)[1])) for f in FILTERS for attr, _key in _attrs(f)]
+    + [
+        ("sort", str, field(default="relevance")),
+        ("page", int, field(default=1)),
+        ("errors", tuple[str, ...], field(default=())),
+    ],
+    bases=(_SearchParamsBase,),
+    frozen=True,
+)
+SearchParams.__module__ = __name__
+SearchParams.__doc__ = _SearchParamsBase.__doc__
+
+
 # SearchParams field → the query-string key that carries it (repeatable for tuples).
-QUERY_KEYS = {
-    "q": "q",
-    "registries": "registry",
-    "date_from": "date_from",
-    "date_to": "date_to",
-    "doc_types": "type",
-    "access": "access",
-    "functions": "function",
-    "series": "series",
-    "case_files": "case_file",
-    "correspondents": "correspondent",
-    "channels": "channel",
-    "restriction_bases": "restriction",
-    "has_files": "has_files",
-    "file_kinds": "file_kind",
-    "sort": "sort",
-}
+QUERY_KEYS = {"q": "q", **{attr: key for f in FILTERS for attr, key in _attrs(f)}, "sort": "sort"}
 FILTER_FIELDS = frozenset(QUERY_KEYS) - {"sort"}
 
 
@@ -182,34 +184,31 @@ class RepeatedTextField(forms.Field):
 
 
 TEXT_FILTER_PLACEHOLDERS = {
-    "type": _("nt Sissetulev kiri"),
-    "function": "",
-    "series": _("nt 1-1 Kirjavahetus"),
-    "case_file": "",
-    "correspondent": "",
-    "channel": _("nt e-post"),
-    "restriction": _("nt AvTS § 35 lg 1 p 12"),
-    "file_kind": _("nt pdf"),
+    f.param: f.placeholder for f in FILTERS if f.kind in (FilterKind.TEXT, FilterKind.BASIS)
 }
 
 
-class SearchForm(forms.Form):
-    q = forms.CharField(label=_("Otsingusõnad"), required=False, max_length=MAX_QUERY_CHARS)
-    registry = forms.MultipleChoiceField(label=_("Asutus"), required=False)
-    date_from = forms.DateField(label=_("Registreeritud alates"), required=False, input_formats=DATE_FORMATS)
-    date_to = forms.DateField(label=_("Registreeritud kuni"), required=False, input_formats=DATE_FORMATS)
-    type = RepeatedTextField(label=_("Dokumendi liik"), required=False)
-    access = forms.MultipleChoiceField(label=_("Juurdepääs"), required=False, choices=ACCESS_CHOICES)
-    function = RepeatedTextField(label=_("Funktsioon"), required=False)
-    series = RepeatedTextField(label=_("Sari"), required=False)
-    case_file = RepeatedTextField(label=_("Toimik"), required=False)
-    correspondent = RepeatedTextField(label=_("Adressaat / saatja"), required=False)
-    channel = RepeatedTextField(label=_("Saabumis- või saatmisviis"), required=False)
-    restriction = RepeatedTextField(label=_("Juurdepääsupiirangu alus"), required=False)
-    has_files = forms.ChoiceField(label=_("Avalikud failid"), required=False, choices=HAS_FILES_CHOICES)
-    file_kind = RepeatedTextField(label=_("Faili liik"), required=False)
-    sort = forms.ChoiceField(label=_("Järjestus"), required=False, choices=SORTS)
+def _form_fields(f: Filter) -> dict[str, forms.Field]:
+    """The form field(s) of one filter of the field table."""
+    if f.kind == FilterKind.DATES:
+        return {
+            f"{f.param}_from": forms.DateField(
+                label=_("Registreeritud alates"), required=False, input_formats=DATE_FORMATS
+            ),
+            f"{f.param}_to": forms.DateField(
+                label=_("Registreeritud kuni"), required=False, input_formats=DATE_FORMATS
+            ),
+        }
+    if f.kind == FilterKind.CHOICE:
+        # Access has fixed choices; the registry's come from the catalogue when the form is made.
+        choices = ACCESS_CHOICES if f.attr == "access" else ()
+        return {f.param: forms.MultipleChoiceField(label=f.label, required=False, choices=choices)}
+    if f.kind == FilterKind.FLAG:
+        return {f.param: forms.ChoiceField(label=f.label, required=False, choices=HAS_FILES_CHOICES)}
+    return {f.param: RepeatedTextField(label=f.label, required=False)}
 
+
+class _SearchFormBase(forms.Form):
     def __init__(self, data: QueryDict | None, *, registry_choices: list[tuple[str, str]]) -> None:
         super().__init__(data)
         self.fields["registry"].choices = registry_choices
@@ -239,6 +238,19 @@ class SearchForm(forms.Form):
         return tuple(dict.fromkeys(v for v in normalised if v))
 
 
+# The form's fields in the page's order: the words, every filter of the field table, the order.
+SearchForm = type(
+    "SearchForm",
+    (_SearchFormBase,),
+    {
+        "__module__": __name__,
+        "q": forms.CharField(label=_("Otsingusõnad"), required=False, max_length=MAX_QUERY_CHARS),
+        **{name: form_field for f in FILTERS for name, form_field in _form_fields(f).items()},
+        "sort": forms.ChoiceField(label=_("Järjestus"), required=False, choices=SORTS),
+    },
+)
+
+
 def parse_page(raw: str | None) -> tuple[int, str | None]:
     """The page number, or page 1 and a message when it is not a positive whole number."""
     if raw is None or raw == "":
@@ -259,25 +271,22 @@ def parse_search(
     page, page_error = parse_page(data.get("page"))
     if page_error:
         errors.append(page_error)
-    has_files = cleaned.get("has_files") or ""
     date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
     if "__all__" in form.errors:  # the range is reversed: neither end can be trusted
         date_from = date_to = None
+    values: dict[str, Any] = {"q": (cleaned.get("q") or "").strip()}
+    for f in FILTERS:
+        if f.kind == FilterKind.DATES:
+            continue
+        raw = cleaned.get(f.param)
+        if f.kind == FilterKind.FLAG:
+            values[f.attr] = None if not raw else raw == "1"
+        else:
+            values[f.attr] = tuple(v.lower() if f.lower else v for v in raw or ())
     params = SearchParams(
-        q=(cleaned.get("q") or "").strip(),
-        registries=tuple(cleaned.get("registry") or ()),
+        **values,
         date_from=date_from,
         date_to=date_to,
-        doc_types=tuple(cleaned.get("type") or ()),
-        access=tuple(cleaned.get("access") or ()),
-        functions=tuple(cleaned.get("function") or ()),
-        series=tuple(cleaned.get("series") or ()),
-        case_files=tuple(cleaned.get("case_file") or ()),
-        correspondents=tuple(cleaned.get("correspondent") or ()),
-        channels=tuple(cleaned.get("channel") or ()),
-        restriction_bases=tuple(cleaned.get("restriction") or ()),
-        has_files=None if has_files == "" else has_files == "1",
-        file_kinds=tuple(v.lower() for v in cleaned.get("file_kind") or ()),
         sort=cleaned.get("sort") or "relevance",
         page=page,
         errors=tuple(errors),

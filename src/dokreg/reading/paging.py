@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+PER_PAGE = 20  # rows on a list page
+
 # Pages shown on each side of the current one before the pager skips with an ellipsis.
 WINDOW = 2
 

@@ -1,0 +1,134 @@
+"""The only place output types are made from rows: every text value is masked on the way out."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+
+from dokreg.archive.models import Document, Matter
+from dokreg.privacy.personal_codes import mask_personal_codes
+from dokreg.reading.fields import DOCUMENT_FIELDS
+from dokreg.reading.types import (
+    BasisView,
+    DocumentCard,
+    DocumentDetail,
+    ListedDocument,
+    MatterRef,
+    MatterView,
+    RegistryRef,
+)
+
+
+def masked(value: Any) -> Any:
+    """Personal codes masked in every string, however deep in dicts, lists and tuples."""
+    if isinstance(value, str):
+        return mask_personal_codes(value)
+    if isinstance(value, dict):
+        return {key: masked(item) for key, item in value.items()}
+    if isinstance(value, tuple):
+        return tuple(masked(item) for item in value)
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
+
+
+def http_url(url: str) -> str:
+    # A register could hand us ``javascript:`` as a link; only http(s) goes out as a URL.
+    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else ""
+
+
+def registry_ref(registry: Any) -> RegistryRef:
+    return RegistryRef(slug=registry.slug, name=mask_personal_codes(registry.name))
+
+
+def card(doc: Document, *, bodies: dict[int, RegistryRef] | None = None) -> DocumentCard:
+    """A publishable document as a list shows it; ``doc.registry`` should be selected with it."""
+    return DocumentCard(**_card_values(doc, bodies))
+
+
+def cards(docs: Iterable[Document]) -> list[DocumentCard]:
+    bodies: dict[int, RegistryRef] = {}  # a list is mostly of one body: its name is masked once
+    return [card(d, bodies=bodies) for d in docs]
+
+
+def _body(doc: Document, bodies: dict[int, RegistryRef] | None) -> RegistryRef:
+    if bodies is None:
+        return registry_ref(doc.registry)
+    if (body := bodies.get(doc.registry_id)) is None:
+        body = bodies[doc.registry_id] = registry_ref(doc.registry)
+    return body
+
+
+def _card_values(doc: Document, bodies: dict[int, RegistryRef] | None = None) -> dict[str, Any]:
+    return {
+        "pk": doc.pk,
+        "registry": _body(doc, bodies),
+        "reference": mask_personal_codes(doc.reference),
+        "registered": doc.registered,
+        "doc_type": mask_personal_codes(doc.doc_type),
+        "title": mask_personal_codes(doc.title),
+        "access": doc.access,
+        "source_url": mask_personal_codes(http_url(doc.url)),
+        "first_seen_at": doc.first_seen_at,
+        "last_changed_at": doc.last_changed_at,
+    }
+
+
+def listed(doc: Document, *, bodies: dict[int, RegistryRef] | None = None) -> ListedDocument:
+    """A document as a result export lists it; ``doc.registry`` should be selected with it. Reads
+    only ``reading.result_export.EXPORTED_FIELDS`` (the export loads no other column)."""
+    return ListedDocument(
+        pk=doc.pk,
+        registry=_body(doc, bodies),
+        reference=mask_personal_codes(doc.reference),
+        registered=doc.registered,
+        doc_type=mask_personal_codes(doc.doc_type),
+        title=mask_personal_codes(doc.title),
+        correspondent=mask_personal_codes(doc.correspondent),
+        access=doc.access,
+        source_url=mask_personal_codes(http_url(doc.url)),
+    )
+
+
+def field_values(doc: Document) -> dict[str, Any]:
+    """Every column of the field table, masked (derived fields are the read layer's own business)."""
+    return {f.name: _plain_masked(getattr(doc, f.name)) for f in DOCUMENT_FIELDS if not f.derived}
+
+
+def _plain_masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask_personal_codes(value)
+    return value
+
+
+def detail(doc: Document) -> DocumentDetail:
+    """The document page's and the API's whole document; ``registry`` and ``matter`` selected with it."""
+    values = field_values(doc)
+    values["url"] = http_url(values["url"])
+    bases = tuple(
+        BasisView(**masked({k: getattr(b, k) for k in ("text", "law", "section", "subsection", "point")}))
+        for b in doc.bases.order_by("id")
+    )
+    return DocumentDetail(
+        **_card_values(doc),
+        values=values,
+        matter=matter_ref(doc.matter) if doc.matter_id else None,
+        bases=bases,
+        access_label=mask_personal_codes(doc.access_text) or str(doc.get_access_display()),
+    )
+
+
+def matter_ref(matter: Matter) -> MatterRef:
+    return MatterRef(pk=matter.pk, root=mask_personal_codes(matter.root))
+
+
+def matter_view(matter: Matter) -> MatterView:
+    return MatterView(
+        pk=matter.pk, root=mask_personal_codes(matter.root), registry=registry_ref(matter.registry)
+    )
+
+
+def plain(value: Any) -> Any:
+    """Dates as ISO text, for JSON exports."""
+    return value.isoformat() if isinstance(value, date | datetime) else value

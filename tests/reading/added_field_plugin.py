@@ -1,0 +1,31 @@
+"""A pytest plugin for ``test_fields.py``'s probe: it makes exactly one edit, a new entry in the field
+table, before anything imports the table, as a developer adding a field would.
+
+The new field is ``parser`` (an existing Document column the table does not list), filterable as
+free text, exported, not tracked.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+FIELDS = Path(__file__).resolve().parents[2] / "src" / "dokreg" / "reading" / "fields.py"
+ENTRY = (
+    '    DocField("parser", _("Parser"), tracked=False,'
+    ' filter=_text("parser", "parsers", _("Parser"), "the parser that read the page (repeatable)")),\n'
+)
+END_OF_TABLE = "\n)\n\nBY_NAME"
+
+source = FIELDS.read_text(encoding="utf-8")
+assert source.count(END_OF_TABLE) == 1, "the field table's end moved: update the probe"
+edited = source.replace(END_OF_TABLE, "\n" + ENTRY + ")\n\nBY_NAME")
+
+import dokreg.reading  # noqa: E402 - the package, not yet the table
+
+module = types.ModuleType("dokreg.reading.fields")
+module.__file__ = str(FIELDS)
+sys.modules[module.__name__] = module
+exec(compile(edited, str(FIELDS), "exec"), module.__dict__)  # noqa: S102 - our own file, one entry added
+dokreg.reading.fields = module
