@@ -75,6 +75,14 @@ def build(docs: int, work_dir: Path) -> dict:
     }
 
 
+def rss_mib() -> int:
+    """The resident set now (peak RSS only ever grows; this shows whether it keeps growing)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024)
+    return 0
+
+
 def reindex() -> dict:
     from dokreg.archive.models import Document
     from dokreg.pipeline.indexing import index_rebuild
@@ -90,7 +98,7 @@ def reindex() -> dict:
         seen.append(n)
         done = sum(seen)
         if not marks or done - marks[-1][0] >= 50_000:
-            marks.append((done, round(time.perf_counter() - started_at, 1)))
+            marks.append((done, round(time.perf_counter() - started_at, 1), rss_mib()))
 
     load_before = os.getloadavg()
     usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -115,7 +123,8 @@ def reindex() -> dict:
         "load_before": [round(x, 1) for x in load_before],
         "load_after": [round(x, 1) for x in os.getloadavg()],
         "index_mib": round(web_search._dir_bytes(Path(settings.INDEX_DIR)) / 2**20, 1),
-        "progress_marks": marks,
+        "progress_marks": marks,  # (documents done, seconds, RSS MiB) every 50k
+        "rss_end_mib": rss_mib(),
         "code": str(Path(sys.modules["dokreg"].__file__).parent),
     }
 
