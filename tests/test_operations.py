@@ -158,3 +158,23 @@ def test_an_index_of_an_older_schema_is_rebuilt_by_the_next_indexing(synced, set
     assert index_pending() == Document.objects.count()
     assert not index_outdated()
     assert doc.pk in {h.doc_id for h in search(doc.reference).hits}
+
+
+def test_a_takedown_while_a_reindex_holds_the_index_is_deferred_not_lost(synced, capsys):
+    """A long `dokreg reindex` holds the index's one writer; a takedown meanwhile is stored, leaves the
+    public pages at once (hits are re-checked against the database) and reaches the index afterwards."""
+    from django.test import Client
+
+    from dokreg.pipeline.indexing import index_pending
+    from dokreg.search import IndexWriter
+
+    doc = Document.objects.filter(access=Access.PUBLIC).first()
+    assert doc.pk in {h.doc_id for h in search(doc.reference).hits}
+    with IndexWriter():  # another process's reindex
+        assert run("takedown", str(doc.pk), "--reason", "isikuandmed") == 0
+        assert "the index is busy" in capsys.readouterr().out
+        assert f"/dokument/{doc.pk}/" not in Client().get("/otsi/", {"q": doc.reference}).content.decode()
+    doc.refresh_from_db()
+    assert doc.taken_down_at and doc.index_dirty  # left for the indexer, not forgotten
+    index_pending()
+    assert doc.pk not in {h.doc_id for h in search(doc.reference).hits}

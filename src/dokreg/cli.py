@@ -303,7 +303,7 @@ def cmd_reprocess(args) -> int:
 def cmd_takedown(args) -> int:
     from dokreg.archive.models import Document
     from dokreg.archive.services import document_take_down, document_take_down_undo
-    from dokreg.pipeline.indexing import index_documents, index_publish
+    from dokreg.pipeline.indexing import index_documents_now, index_publish
 
     document = Document.objects.filter(pk=args.document).first()
     if document is None:
@@ -316,7 +316,9 @@ def cmd_takedown(args) -> int:
             raise SystemExit("dokreg: a takedown needs --reason (it is kept for the audit)")
         document_take_down(document=document, reason=args.reason, actor="cli:takedown")
         print(f"document {document.pk} taken down: {args.reason}")
-    index_documents(doc_ids=[document.pk])  # off (or back on) the index at once, not at the next sync
+    # Off (or back on) the index at once, not at the next sync; deferred while a reindex holds the writer.
+    if not index_documents_now(doc_ids=[document.pk]):
+        print("the index is busy: the running indexer applies it (public pages already follow the database)")
     index_publish()  # and off the web hosts' copies at their next pull
     return 0
 
@@ -718,7 +720,9 @@ def build_parser() -> argparse.ArgumentParser:
     when = p.add_mutually_exclusive_group(required=True)
     when.add_argument("--daily", action="store_true", help="the once-a-day subscriptions")
     when.add_argument("--immediate", action="store_true", help="the as-soon-as-possible subscriptions")
-    p.add_argument("--base-url", help="the archive's public address in links (default DOKREG_PUBLIC_BASE_URL)")
+    p.add_argument(
+        "--base-url", help="the archive's public address in links (default DOKREG_PUBLIC_BASE_URL)"
+    )
     p.set_defaults(func=cmd_subscriptions)
 
     p = sub.add_parser(

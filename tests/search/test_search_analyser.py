@@ -84,3 +84,36 @@ def test_query_forms_read_lowercase_names_as_proper_names_too():
     exact, lemmas = Analyser().query_forms("tallinnas")
     assert exact == "tallinnas"
     assert "tallinn" in lemmas
+
+
+# Texts whose raw tokens cross whitespace ("§ 35", "K. P."), hold chunks without a token, codes
+# (an empty lemma), compounds, other scripts and unnormalised letters.
+AWKWARD_TEXTS = [
+    "AvTS § 35 lg 1 p 2 alusel; vt ka §§ 4–6 ja §\u00a07",
+    "Allkirjastas K. P. Tamm, koostas J.Kask ja M. Mets.",
+    "– • (…) 12.03.2024 nr 5.1-2/3233-1, e-post: info@example.ee",
+    "Koolitervishoiu teenuse kättesaadavus Harju-Madise vallas",
+    "o\u0303unapuu ja u\u0308hine 漢字 x" + "y" * 70,
+    "lõpeb tähega §",
+    "",
+    "   ",
+]
+
+
+def test_chunked_streams_equal_the_token_by_token_streams():
+    # field_streams reads whitespace chunks through a cache; it must index exactly what reading the
+    # whole text token by token indexes, the first time and from a warm cache.
+    texts = AWKWARD_TEXTS + [" ".join(AWKWARD_TEXTS[:4])]
+    expected = Analyser()._token_streams(texts)
+    analyser = Analyser()
+    assert analyser.field_streams(texts) == expected
+    assert analyser.field_streams(list(reversed(texts))) == list(reversed(expected))
+
+
+def test_chunk_cache_is_bounded():
+    analyser = Analyser(size=50)
+    words = [f"sõna{i}" for i in range(200)]
+    for start in range(0, 200, 20):
+        analyser.field_streams([" ".join(words[start : start + 20])])
+    assert len(analyser._chunks.exact) <= 50 + 20
+    assert analyser.field_streams(["sõna3 sõna199"]) == Analyser()._token_streams(["sõna3 sõna199"])

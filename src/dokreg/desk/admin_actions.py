@@ -65,7 +65,7 @@ def take_down_undo(modeladmin, request, queryset):
 
 
 def _reindex(doc_ids: list[int]) -> None:
-    from dokreg.pipeline.indexing import index_documents
+    from dokreg.pipeline.indexing import index_documents_now
 
     if doc_ids:
-        index_documents(doc_ids=doc_ids)
+        index_documents_now(doc_ids=doc_ids)

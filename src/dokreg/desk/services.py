@@ -196,9 +196,9 @@ def removal_request_decide(
 
 
 def _reindex(document_id: int) -> None:
-    from dokreg.pipeline.indexing import index_documents
+    from dokreg.pipeline.indexing import index_documents_now
 
-    index_documents(doc_ids=[document_id])  # off the search index now, not at the next sync
+    index_documents_now(doc_ids=[document_id])  # off the search index now, not at the next sync
 
 
 def removal_request_answer_send(*, removal: RemovalRequest, actor=None) -> bool:

@@ -10,11 +10,15 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
+from django.db.models import Q
+
 from dokreg.archive.models import Document, RestrictionBasis
 from dokreg.archive.services import documents_index_all_dirty, documents_indexed
 from dokreg.reading.rule import publishable_documents, publishable_files
 
 BATCH = 500
+# Documents between commits of index_pending: each commit writes and syncs a segment to disk.
+COMMIT_EVERY = 10_000
 logger = logging.getLogger(__name__)
 
 
@@ -31,30 +35,79 @@ def _file_pages(raw: object, text: str) -> tuple[tuple[int | None, str], ...]:
     return ((None, text),) if text else ()
 
 
+def _among(field: str, ids: list[int]) -> Q:
+    """Rows whose ``field`` may be one of ``ids``: a range when the ids are dense (a rebuild's batch),
+    since Django prepares each value of an IN list (1-2 ms for 500); the caller drops the others."""
+    low, high = min(ids, default=0), max(ids, default=0)
+    if high - low < 2 * len(ids):
+        return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+    return Q(**{f"{field}__in": ids})
+
+
 def _basis_citations(doc_ids: list[int]) -> dict[int, list[str]]:
     """ "AvTS § 35 lg 1 p 2" per normalised RestrictionBasis row (free-text bases cite nothing)."""
     out: dict[int, list[str]] = defaultdict(list)
-    rows = RestrictionBasis.objects.filter(document__in=doc_ids).exclude(law="").order_by("id")
+    rows = RestrictionBasis.objects.filter(_among("document_id", doc_ids)).exclude(law="").order_by("id")
+    wanted = set(doc_ids)
     for document_id, law, section, subsection, point in rows.values_list(
         "document_id", "law", "section", "subsection", "point"
     ):
+        if document_id not in wanted:
+            continue
         parts = [law, f"§ {section}" if section else "", f"lg {subsection}" if subsection else ""]
         parts.append(f"p {point}" if point else "")
         out[document_id].append(" ".join(p for p in parts if p))
     return out
 
 
+# The Document columns an IndexDoc takes as they are (besides the id and the registry's slug and name).
+_COLUMNS = (
+    "reference",
+    "title",
+    "doc_type",
+    "registered",
+    "access",
+    "correspondent",
+    "function",
+    "series",
+    "case_file",
+    "sender_reference",
+    "responsible",
+    "channel",
+    "restriction_ends",
+)
+_ROW = ("pk", "registry__slug", "registry__name", *_COLUMNS)
+
+
 def _index_docs(documents: list[Document]):
+    rows = [
+        {
+            "pk": d.pk,
+            "registry__slug": d.registry.slug,
+            "registry__name": d.registry.name,
+            **{column: getattr(d, column) for column in _COLUMNS},
+        }
+        for d in documents
+    ]
+    return _index_docs_of(rows)
+
+
+def _index_docs_of(rows: list[dict]):
+    """IndexDocs of Document rows read with ``.values(*_ROW)``: a model instance (and its registry's)
+    per document, and every datetime column converted, cost more than analysing its text."""
     from dokreg.search import FileText, IndexDoc
 
     files_of: dict[int, list[FileText]] = defaultdict(list)
     names: dict[int, list[str]] = defaultdict(list)
     kinds: dict[int, set[str]] = defaultdict(set)
-    doc_ids = [d.pk for d in documents]
-    files = publishable_files().filter(document__in=doc_ids).order_by("document_id", "id")
+    doc_ids = [row["pk"] for row in rows]
+    files = publishable_files().filter(_among("document_id", doc_ids)).order_by("document_id", "id")
+    wanted = set(doc_ids)
     for document_id, name, kind, text, pages in files.values_list(
         "document_id", "name", "kind", "text", "pages"
     ):
+        if document_id not in wanted:
+            continue
         names[document_id].append(name)
         if kind:
             kinds[document_id].add(kind)
@@ -62,28 +115,17 @@ def _index_docs(documents: list[Document]):
         if file_pages:
             files_of[document_id].append(FileText(name=name, pages=file_pages))
     bases = _basis_citations(doc_ids)
-    for d in documents:
+    for row in rows:
+        pk = row["pk"]
         yield IndexDoc(
-            doc_id=d.pk,
-            registry=d.registry.slug,
-            registry_name=d.registry.name,
-            reference=d.reference,
-            title=d.title,
-            doc_type=d.doc_type,
-            registered=d.registered,
-            access=d.access,
-            correspondent=d.correspondent,
-            function=d.function,
-            series=d.series,
-            case_file=d.case_file,
-            sender_reference=d.sender_reference,
-            responsible=d.responsible,
-            channel=d.channel,
-            file_names=tuple(names[d.pk]),
-            files=tuple(files_of[d.pk]),
-            file_kinds=tuple(sorted(kinds[d.pk])),
-            restriction_bases=tuple(bases[d.pk]),
-            restriction_ends=d.restriction_ends,
+            doc_id=pk,
+            registry=row["registry__slug"],
+            registry_name=row["registry__name"],
+            **{column: row[column] for column in _COLUMNS},
+            file_names=tuple(names[pk]),
+            files=tuple(files_of[pk]),
+            file_kinds=tuple(sorted(kinds[pk])),
+            restriction_bases=tuple(bases[pk]),
         )
 
 
@@ -93,39 +135,91 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
     An index built by an older dokreg (another schema version) is rebuilt here, so the next sync
     or reprocess heals it without an operator running `dokreg reindex`; searches meanwhile see it
     as outdated (the public pages say search is unavailable), then empty, then filling.
+
+    One writer for the whole run, committed every ``COMMIT_EVERY`` documents: a writer per batch
+    made a segment per 500 documents and waited for Tantivy's merges each time. Documents are
+    marked clean only after the commit that holds them, so an interrupted run resumes where the
+    last commit left off. Memory stays bounded: a batch of rows and the ids since the last commit.
     """
-    from dokreg.search import index_clear, index_outdated
+    from dokreg.search import IndexWriter, index_clear, index_outdated
 
     if index_outdated():
         index_clear()
         documents_index_all_dirty()
+    if not Document.objects.filter(index_dirty=True).exists():
+        return 0  # no writer opened: another process may hold it, and nothing needs it
     done = 0
-    while True:
-        ids = list(
-            Document.objects.filter(index_dirty=True).order_by("pk").values_list("pk", flat=True)[:BATCH]
-        )
-        if not ids:
-            if done:
-                index_publish()  # web hosts on other machines see it at their next pull
-            return done
-        index_documents(doc_ids=ids)
-        done += len(ids)
-        if progress:
-            progress(len(ids))
+    after = 0  # read by key: the dirty flag is cleared only at commits, so it cannot page
+    with IndexWriter() as writer:
+        uncommitted: list[list[int]] = []
+        while True:
+            dirty = Document.objects.filter(index_dirty=True, pk__gt=after).order_by("pk")
+            ids = list(dirty.values_list("pk", flat=True)[:BATCH])
+            if ids:
+                _index_batch(writer, ids)
+                uncommitted.append(ids)
+                after = ids[-1]
+                done += len(ids)
+                if progress:
+                    progress(len(ids))
+            if uncommitted and (not ids or sum(map(len, uncommitted)) >= COMMIT_EVERY):
+                _commit(writer, uncommitted)
+                uncommitted = []
+            if not ids:
+                if after == 0:
+                    break
+                after = 0  # once more from the start: documents marked dirty behind us meanwhile
+    if done:
+        index_publish()  # web hosts on other machines see it at their next pull
+    return done
+
+
+def _index_batch(writer, doc_ids: list[int]) -> None:
+    wanted = set(doc_ids)
+    rows = publishable_documents().filter(_among("pk", doc_ids)).values(*_ROW)
+    visible = [row for row in rows if row["pk"] in wanted]
+    hidden = wanted - {row["pk"] for row in visible}
+    for doc in _index_docs_of(visible):
+        writer.add(doc)
+    for doc_id in hidden:
+        writer.delete(doc_id)
+
+
+def _commit(writer, batches: list[list[int]]) -> None:
+    """Commit, then mark the batches' documents clean. A document hidden since its batch was read
+    (a takedown meanwhile cannot take this writer) is deleted first, so the commit never shows it."""
+    for ids in batches:
+        still = set(publishable_documents().filter(_among("pk", ids)).values_list("pk", flat=True))
+        for doc_id in ids:
+            if doc_id not in still:
+                writer.delete(doc_id)
+    writer.commit()
+    for ids in batches:
+        documents_indexed(doc_ids=ids)
 
 
 def index_documents(*, doc_ids: Iterable[int]) -> None:
     from dokreg.search import IndexWriter
 
     doc_ids = list(doc_ids)
-    visible = list(publishable_documents().filter(pk__in=doc_ids).select_related("registry"))
-    hidden = set(doc_ids) - {d.pk for d in visible}
     with IndexWriter() as writer:
-        for doc in _index_docs(visible):
-            writer.add(doc)
-        for doc_id in hidden:
-            writer.delete(doc_id)
+        _index_batch(writer, doc_ids)
     documents_indexed(doc_ids=doc_ids)
+
+
+def index_documents_now(*, doc_ids: Iterable[int]) -> bool:
+    """An operator's act (takedown, decision, redaction) reaches the index at once when it can; while
+    another process holds the writer (a long `dokreg reindex`) the rows stay dirty and that run, or
+    the next, takes them. Public routes do not wait for it: every hit is re-checked against the
+    database. Returns whether the index was written."""
+    from dokreg.errors import DokregError
+
+    try:
+        index_documents(doc_ids=doc_ids)
+    except DokregError as error:  # busy or outdated
+        logger.warning("index update deferred to the indexer: %s", error)
+        return False
+    return True
 
 
 def index_publish() -> None:

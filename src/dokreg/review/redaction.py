@@ -192,12 +192,9 @@ def _actor_name(actor: Any) -> str:
 
 
 def _reindex(document_id: int) -> None:
-    from dokreg.pipeline.indexing import index_documents
+    from dokreg.pipeline.indexing import index_documents_now
 
-    try:
-        index_documents(doc_ids=[document_id])
-    except DokregError as error:  # the index busy or outdated: the indexer picks the dirty row up later
-        log.warning("document %s: reindex after redaction deferred: %s", document_id, error)
+    index_documents_now(doc_ids=[document_id])
 
 
 # --- the rewrite -------------------------------------------------------------------------------
