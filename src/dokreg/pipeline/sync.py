@@ -23,6 +23,7 @@ from dokreg.archive.services import (
     document_listed,
     document_upsert,
     document_withdrawn,
+    documents_listed,
     problem_record,
     problems_resolve,
     registry_counts_refresh,
@@ -316,7 +317,7 @@ def day_sync(
         sync_day_failed(registry=registry, day=day, checked_at=now, problem=_message(error))
         report.incomplete_days.append(day)
         return []
-    documents = [document_listed(registry=registry, listed=entry, seen_at=now) for entry in listing.entries]
+    documents = documents_listed(registry=registry, listed=list(listing.entries), seen_at=now)
     report.listed += len(documents)
     touched, fetched_ok = [], 0
     for document in documents:

@@ -17,6 +17,7 @@ from dokreg.archive.services.documents import (
     document_withdrawn,
     documents_index_all_dirty,
     documents_indexed,
+    documents_listed,
     files_withhold,
     registry_counts_refresh,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "document_upsert",
     "document_withdrawn",
     "documents_index_all_dirty",
+    "documents_listed",
     "documents_indexed",
     "extraction_copy",
     "extraction_store",
