@@ -30,6 +30,7 @@ from dokreg.archive.services import (
     sync_day_failed,
     sync_day_record,
     sync_range_record,
+    sync_writes,
 )
 from dokreg.errors import DokregError, NotFoundAtSource, NotModified, SourcePaused
 from dokreg.pipeline.files import document_files_download, document_files_extract, files_ocr_pending
@@ -241,7 +242,8 @@ def _sync_run(
     connector = connector or registry_connector(registry)
     registry_sync_started(registry=registry)
     try:
-        work(connector, report, reporter)
+        with sync_writes():
+            work(connector, report, reporter)
     except SourcePaused as error:
         registry_pause(registry=registry, reason=error.message)
         report.paused = error.message

@@ -35,7 +35,7 @@ from dokreg.archive.services.files import (
     files_withheld_mark,
 )
 from dokreg.archive.services.problems import problem_record, problems_resolve
-from dokreg.archive.services.syncs import sync_day_failed, sync_day_record, sync_range_record
+from dokreg.archive.services.syncs import sync_day_failed, sync_day_record, sync_range_record, sync_writes
 from dokreg.archive.versions import TRACKED_FIELDS
 
 __all__ = [
@@ -70,4 +70,5 @@ __all__ = [
     "sync_day_failed",
     "sync_day_record",
     "sync_range_record",
+    "sync_writes",
 ]

@@ -202,13 +202,15 @@ def document_upsert(
     document.save()
     stats.body_month_move(counted_before, stats.counted_as(document))
 
-    file_changes = _files_sync(document, entry.files)
+    # A document never stored whole has no files, bases or relations of its own yet (only this function
+    # writes them, in the transaction that makes it OK): their reads are skipped, not their writes.
+    file_changes = _files_sync(document, entry.files, fresh=created)
     if file_changes and not created:
         changes["files"] = file_changes
         document.index_dirty = True
         Document.objects.filter(pk=document.pk).update(index_dirty=True, last_changed_at=seen_at)
     if created or "restriction_basis" in changes:
-        _bases_replace(document, entry.restriction_basis)
+        _bases_replace(document, entry.restriction_basis, fresh=created)
     _relations_replace(document, entry, created=created)
     links = _matter_from_relations(document)
     if raw is not None:
@@ -270,8 +272,10 @@ def _file_key(name: str, source_file_id: str, ordinal: int) -> tuple:
     return (source_file_id or "", name, ordinal if not source_file_id else 0)
 
 
-def _files_sync(document: Document, refs: tuple[FileRef, ...]) -> dict:
+def _files_sync(document: Document, refs: tuple[FileRef, ...], *, fresh: bool = False) -> dict:
     """Bring the document's top-level files in line with the page; say what was added or removed."""
+    if fresh and not refs:
+        return {}
     existing = {_file_key(f.name, f.source_file_id, f.ordinal): f for f in document.files.filter(parent=None)}
     wanted = {_file_key(r.name, r.source_file_id, r.ordinal): r for r in refs}
     added = [wanted[k] for k in wanted.keys() - existing.keys()]
@@ -307,8 +311,9 @@ def _file_delete(file: File) -> None:
         blob_delete_unused(sha)
 
 
-def _bases_replace(document: Document, text: str) -> None:
-    document.bases.all().delete()
+def _bases_replace(document: Document, text: str, *, fresh: bool = False) -> None:
+    if not fresh:
+        document.bases.all().delete()
     RestrictionBasis.objects.bulk_create(
         RestrictionBasis(
             document=document,
@@ -330,13 +335,16 @@ def _relations_replace(document: Document, entry: RegisterEntry, *, created: boo
             target_source_id=document.source_id,
             target__isnull=True,
         ).update(target=document)
-    stored = list(document.relations.all())
+    stored = [] if created else list(document.relations.all())
     wanted = [(r.kind, r.target_source_id, r.reference, r.title, r.doc_type) for r in entry.relations]
     if [(r.kind, r.target_source_id, r.reference, r.title, r.doc_type) for r in stored] == wanted and all(
         r.target_id or not r.target_source_id for r in stored
     ):
         return
-    document.relations.all().delete()
+    if stored:
+        document.relations.all().delete()
+    if not entry.relations:
+        return
     targets = dict(
         Document.objects.filter(
             registry_id=document.registry_id,
