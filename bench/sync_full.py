@@ -273,7 +273,8 @@ class StatementCounter:
 
 def prefill(registry, n: int, *, before: date) -> dict:
     """``n`` stored documents of ``registry`` on days before ``before`` (60 a day), as a sync leaves them:
-    the document row, its matter, one version, a capture and on every 3rd a relation; written in bulk
+    the document row with its page's fields, its matter (not on one in six), one version, a capture of
+    2 KB, a relation on every 3rd and an unresolved one on every 10th; written in bulk
     (a real sync of 1M documents would take hours), marked indexed so the sync's index stage skips them."""
     from django.db import transaction
     from django.utils import timezone
@@ -283,6 +284,7 @@ def prefill(registry, n: int, *, before: date) -> dict:
 
     started = time.perf_counter()
     now = timezone.now()
+    fields = [[f"Väli {n}", f"väärtus {n} " * 3] for n in range(15)]  # the page's label/value pairs
     chunk = 5_000
     for first in range(0, n, chunk):
         ids = range(first, min(n, first + chunk))
@@ -307,7 +309,9 @@ def prefill(registry, n: int, *, before: date) -> dict:
                         first_seen_at=now,
                         last_checked_at=now,
                         last_changed_at=now,
-                        matter=matter_of.get(f"P-{i // 5}"),
+                        # As in the real 100k archive: about one in six without a matter.
+                        matter=None if i % 6 == 0 else matter_of.get(f"P-{i // 5}"),
+                        source_fields=fields,
                         index_dirty=False,
                     )
                     for i in ids
@@ -324,7 +328,7 @@ def prefill(registry, n: int, *, before: date) -> dict:
                         source_id=d.source_id,
                         url="",
                         status=200,
-                        body=b"x" * 200,
+                        body=os.urandom(2_000),  # a compressed page is a few KB
                         sha256="0" * 64,
                         fetched_at=now,
                     )
@@ -337,6 +341,12 @@ def prefill(registry, n: int, *, before: date) -> dict:
                     Relation(document=d, kind="Vastus", target_source_id=f"p{i - 1}", target=docs[k - 1])
                     for k, (i, d) in enumerate(zip(ids, docs, strict=True))
                     if k and i % 3 == 0
+                ]
+                # and some to documents never stored (another register's, or not public): unresolved
+                + [
+                    Relation(document=d, kind="Seotud", target_source_id=f"x{i}")
+                    for i, d in zip(ids, docs, strict=True)
+                    if i % 10 == 0
                 ],
                 batch_size=1_000,
             )
