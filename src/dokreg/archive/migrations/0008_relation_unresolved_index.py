@@ -4,14 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0007_body_month_stats'),
+        ("archive", "0007_body_month_stats"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='relation',
-            index=models.Index(condition=models.Q(('target__isnull', True)), fields=['target_source_id'], name='relation_unresolved'),
+            model_name="relation",
+            index=models.Index(
+                condition=models.Q(("target__isnull", True)),
+                fields=["target_source_id"],
+                name="relation_unresolved",
+            ),
         ),
     ]
