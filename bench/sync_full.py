@@ -75,6 +75,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--progress-every", type=float, default=30.0, help="seconds between progress lines")
     parser.add_argument("--work-dir", type=Path, help="data folder to use (default: a fresh temporary one)")
     parser.add_argument("--out", type=Path, help="write the JSON results here")
+    parser.add_argument(
+        "--prefill",
+        type=int,
+        default=0,
+        help="documents bulk-inserted into the register before the sync (days before it), so the sync "
+        "runs against an archive of that size",
+    )
     return parser.parse_args(argv)
 
 
@@ -252,24 +259,123 @@ def _rss_mib(field: str) -> float:
 # -- sync -----------------------------------------------------------------------------------------
 
 
+class StatementCounter:
+    """Counts SQL statements sent by the main thread (``connection.execute_wrapper``), per stage."""
+
+    def __init__(self, clock) -> None:
+        self.clock, self.by_stage = clock, {}
+
+    def __call__(self, execute, sql, params, many, context):
+        stage = self.clock.current or "-"
+        self.by_stage[stage] = self.by_stage.get(stage, 0) + 1
+        return execute(sql, params, many, context)
+
+
+def prefill(registry, n: int, *, before: date) -> dict:
+    """``n`` stored documents of ``registry`` on days before ``before`` (60 a day), as a sync leaves them:
+    the document row with its page's fields, its matter (not on one in six), one version, a capture of
+    2 KB, a relation on every 3rd and an unresolved one on every 10th; written in bulk
+    (a real sync of 1M documents would take hours), marked indexed so the sync's index stage skips them."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from dokreg.archive import stats
+    from dokreg.archive.models import Capture, Document, DocumentVersion, FetchState, Matter, Relation
+
+    started = time.perf_counter()
+    now = timezone.now()
+    fields = [[f"Väli {n}", f"väärtus {n} " * 3] for n in range(15)]  # the page's label/value pairs
+    chunk = 5_000
+    for first in range(0, n, chunk):
+        ids = range(first, min(n, first + chunk))
+        with transaction.atomic():
+            matters = Matter.objects.bulk_create(
+                [Matter(registry=registry, root=f"P-{i // 5}") for i in ids if i % 5 == 0]
+            )
+            matter_of = {m.root: m for m in matters}
+            docs = Document.objects.bulk_create(
+                [
+                    Document(
+                        registry=registry,
+                        source_id=f"p{i}",
+                        reference=f"P-{i // 5}/{i % 5}",
+                        registered=before - timedelta(days=1 + i // 60),
+                        doc_type="Kiri",
+                        title=f"Eeltäidetud dokument {i}",
+                        correspondent="Asutus",
+                        access="public",
+                        access_text="Avalik",
+                        fetch_state=FetchState.OK,
+                        first_seen_at=now,
+                        last_checked_at=now,
+                        last_changed_at=now,
+                        # As in the real 100k archive: about one in six without a matter.
+                        matter=None if i % 6 == 0 else matter_of.get(f"P-{i // 5}"),
+                        source_fields=fields,
+                        index_dirty=False,
+                    )
+                    for i in ids
+                ],
+                batch_size=1_000,
+            )
+            DocumentVersion.objects.bulk_create(
+                [DocumentVersion(document=d, kind="created", seen_at=now) for d in docs], batch_size=1_000
+            )
+            Capture.objects.bulk_create(
+                [
+                    Capture(
+                        registry=registry,
+                        source_id=d.source_id,
+                        url="",
+                        status=200,
+                        body=os.urandom(2_000),  # a compressed page is a few KB
+                        sha256="0" * 64,
+                        fetched_at=now,
+                    )
+                    for d in docs
+                ],
+                batch_size=1_000,
+            )
+            Relation.objects.bulk_create(
+                [
+                    Relation(document=d, kind="Vastus", target_source_id=f"p{i - 1}", target=docs[k - 1])
+                    for k, (i, d) in enumerate(zip(ids, docs, strict=True))
+                    if k and i % 3 == 0
+                ]
+                # and some to documents never stored (another register's, or not public): unresolved
+                + [
+                    Relation(document=d, kind="Seotud", target_source_id=f"x{i}")
+                    for i, d in zip(ids, docs, strict=True)
+                    if i % 10 == 0
+                ],
+                batch_size=1_000,
+            )
+    stats.body_months_rebuild(registry=registry)
+    return {"documents": n, "seconds": round(time.perf_counter() - started, 1)}
+
+
 def sync_run(args: argparse.Namespace, simulator: Simulator, registry, config) -> dict:
+    from django.db import connection
+
     from dokreg.archive.models import Document, File, SyncDay
     from dokreg.pipeline.sync import registry_sync
 
     clock = CountingClock()
+    statements = StatementCounter(clock)
     progress = Progress(args.progress_every, registry, clock)
     load_before = os.getloadavg()
     progress.start()
     profiler = profiler_start(args.profile)
     started = time.perf_counter()
     try:
-        report = registry_sync(
-            registry=registry,
-            since=config.start,
-            until=config.start + timedelta(days=config.days - 1),
-            reporter=clock,
-            isolate=not args.no_isolate,
-        )
+        with connection.execute_wrapper(statements):
+            report = registry_sync(
+                registry=registry,
+                since=config.start,
+                until=config.start + timedelta(days=config.days - 1),
+                reporter=clock,
+                isolate=not args.no_isolate,
+            )
         clock.stop()
         seconds = time.perf_counter() - started
     finally:
@@ -278,7 +384,7 @@ def sync_run(args: argparse.Namespace, simulator: Simulator, registry, config) -
         progress.stop()
     if profiler is not None:
         profile_report(profiler, args.profile)
-    stored = Document.objects.filter(registry=registry).count()
+    stored = Document.objects.filter(registry=registry).count() - args.prefill
     days = SyncDay.objects.filter(registry=registry)
     stages = {name: round(s, 3) for name, s in clock.seconds.items()}
     stages["other"] = round(max(0.0, seconds - sum(clock.seconds.values())), 3)
@@ -303,6 +409,8 @@ def sync_run(args: argparse.Namespace, simulator: Simulator, registry, config) -
         },
         "files_per_s": _rate(report.files, clock.seconds["download_extract"]),
         "extractions_per_s": _rate(report.extracted, clock.seconds["download_extract"]),
+        "statements": statements.by_stage,
+        "statements_per_doc": {name: round(n / stored, 2) for name, n in statements.by_stage.items()},
         "peak_rss_mib": peak_rss_mib(),
         "load_before": _load(load_before),
         "load_after": _load(os.getloadavg()),
@@ -410,6 +518,8 @@ def markdown(results: dict) -> str:
         f"| days (split over the cap) | {sync['days']} ({sync['split_days']}) |",
         f"| files ({sync['files_mode']}): downloaded / extracted | "
         f"{sync['report']['files']} / {sync['report']['extracted']} |",
+        f"| stored before the sync (bulk prefill) | {results.get('prefill', {}).get('documents', 0)} |",
+        f"| SQL statements a document, by stage | {sync['statements_per_doc']} |",
         f"| wall time | {sync['seconds']:.1f} s |",
         f"| **documents/s end to end** | **{sync['docs_per_s']}** |",
         f"| list+fetch+parse+upsert | {stages['list_fetch_parse_upsert']:.1f} s "
@@ -497,6 +607,9 @@ def measure(args: argparse.Namespace, argv: list[str] | None) -> dict:
             base_url=f"{simulator.url}/{simulator.slug}/",
             name="Bench",
         )
+        if args.prefill:
+            results["prefill"] = prefill(registry, args.prefill, before=config.start)
+            print(f"prefilled: {results['prefill']}", file=sys.stderr, flush=True)
         results["sync"] = sync_run(args, simulator, registry, config)
         results["requests"]["sync"] = simulator.ask("requests")
         results["database_mib"] = database_mib()

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from dokreg.archive.models import Access, Document, DocumentVersion, FetchState, File
-from dokreg.archive.services import document_listed, document_upsert, document_withdrawn
+from dokreg.archive.services import document_listed, document_upsert, document_withdrawn, documents_listed
 from dokreg.archive.storage import blob_path, blob_put
 from dokreg.registries.models import Registry
 from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEntry, RelationRef
@@ -178,3 +178,23 @@ def test_documents_without_a_reference_root_join_the_matter_their_register_relat
     )
     outcome = document_upsert(registry=registry, entry=directive)
     assert outcome.document.matter_id == letter.matter_id is not None
+
+
+def test_a_listed_day_stores_each_document_once_and_keeps_what_was_fetched(registry):
+    fetched = document_upsert(registry=registry, entry=_entry(source_id="1", files=())).document
+    day = [
+        ListedEntry(source_id="1", title="Loendis teine pealkiri"),
+        ListedEntry(source_id="2", reference="5.1-2/9", title="Uus\x00 kiri", party="Asutus"),
+        ListedEntry(source_id="2", title="Sama kaks korda (tükid kattuvad)"),
+        ListedEntry(source_id="3"),
+    ]
+    rows = documents_listed(registry=registry, listed=day, seen_at=_now())
+    assert [r.source_id for r in rows] == ["1", "2", "2", "3"]
+    assert rows[0].pk == fetched.pk and rows[0].fetch_state == FetchState.OK
+    assert rows[0].title == "Pöördumine"  # a fetched document is not overwritten by the listing
+    new = Document.objects.get(source_id="2")
+    assert (new.fetch_state, new.title, new.correspondent) == (FetchState.LISTED, "Uus kiri", "Asutus")
+    assert rows[1].pk == rows[2].pk == new.pk
+    again = documents_listed(registry=registry, listed=day, seen_at=_now())
+    assert [r.pk for r in again] == [r.pk for r in rows]
+    assert Document.objects.count() == 3

@@ -161,6 +161,16 @@ class Relation(models.Model):
     title = models.TextField(blank=True)
     doc_type = models.CharField(max_length=300, blank=True)
 
+    class Meta:
+        indexes = [
+            # A new document links the relations fetched before it that point at it: without this
+            # every new document scanned the whole relation table (the sync slowed as the archive grew).
+            # Partial: only the unresolved ones, a small share.
+            models.Index(
+                fields=["target_source_id"], name="relation_unresolved", condition=Q(target__isnull=True)
+            ),
+        ]
+
 
 class Blob(models.Model):
     """Bytes in the content-addressed store: the same bytes are stored (and extracted) once."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from dokreg.archive.models import Access, BodyMonth, Document, FetchState
@@ -49,11 +49,18 @@ def body_month_move(before: Counted | None, after: Counted | None) -> None:
 
 
 def _add(key: Counted, n: int) -> None:
+    # One statement (every new document passes here): insert the month's row or add to it, atomically.
+    # SQLite (3.24+) and PostgreSQL both speak this ON CONFLICT form.
     registry_id, month, ak = key
-    row, _ = BodyMonth.objects.get_or_create(registry_id=registry_id, month=month)
-    BodyMonth.objects.filter(pk=row.pk).update(
-        documents=F("documents") + n, ak=F("ak") + (n if ak else 0), changes=F("changes") + 1
-    )
+    table = connection.ops.quote_name(BodyMonth._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (registry_id, month, documents, ak, changes) VALUES (%s, %s, %s, %s, 1) "
+            "ON CONFLICT (registry_id, month) DO UPDATE SET documents = "
+            f"{table}.documents + excluded.documents, ak = {table}.ak + excluded.ak, "
+            f"changes = {table}.changes + 1",
+            [registry_id, month, n, n if ak else 0],
+        )
 
 
 @transaction.atomic

@@ -23,12 +23,14 @@ from dokreg.archive.services import (
     document_listed,
     document_upsert,
     document_withdrawn,
+    documents_listed,
     problem_record,
     problems_resolve,
     registry_counts_refresh,
     sync_day_failed,
     sync_day_record,
     sync_range_record,
+    sync_writes,
 )
 from dokreg.errors import DokregError, NotFoundAtSource, NotModified, SourcePaused
 from dokreg.pipeline.files import document_files_download, document_files_extract, files_ocr_pending
@@ -240,7 +242,8 @@ def _sync_run(
     connector = connector or registry_connector(registry)
     registry_sync_started(registry=registry)
     try:
-        work(connector, report, reporter)
+        with sync_writes():
+            work(connector, report, reporter)
     except SourcePaused as error:
         registry_pause(registry=registry, reason=error.message)
         report.paused = error.message
@@ -316,7 +319,7 @@ def day_sync(
         sync_day_failed(registry=registry, day=day, checked_at=now, problem=_message(error))
         report.incomplete_days.append(day)
         return []
-    documents = [document_listed(registry=registry, listed=entry, seen_at=now) for entry in listing.entries]
+    documents = documents_listed(registry=registry, listed=list(listing.entries), seen_at=now)
     report.listed += len(documents)
     touched, fetched_ok = [], 0
     for document in documents:

@@ -17,6 +17,7 @@ from dokreg.archive.services.documents import (
     document_withdrawn,
     documents_index_all_dirty,
     documents_indexed,
+    documents_listed,
     files_withhold,
     registry_counts_refresh,
 )
@@ -34,7 +35,7 @@ from dokreg.archive.services.files import (
     files_withheld_mark,
 )
 from dokreg.archive.services.problems import problem_record, problems_resolve
-from dokreg.archive.services.syncs import sync_day_failed, sync_day_record, sync_range_record
+from dokreg.archive.services.syncs import sync_day_failed, sync_day_record, sync_range_record, sync_writes
 from dokreg.archive.versions import TRACKED_FIELDS
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "document_withdrawn",
     "documents_index_all_dirty",
     "documents_indexed",
+    "documents_listed",
     "extraction_copy",
     "extraction_store",
     "file_failed",
@@ -68,4 +70,5 @@ __all__ = [
     "sync_day_failed",
     "sync_day_record",
     "sync_range_record",
+    "sync_writes",
 ]
