@@ -11,7 +11,7 @@ import sys
 import types
 from pathlib import Path
 
-FIELDS = Path(__file__).resolve().parents[2] / "src" / "dokreg" / "reading" / "fields.py"
+FIELDS = Path(__file__).resolve().parents[2] / "src" / "dokreg" / "fields.py"
 ENTRY = (
     '    DocField("parser", _("Parser"), tracked=False,'
     ' filter=_text("parser", "parsers", _("Parser"), "the parser that read the page (repeatable)")),\n'
@@ -22,10 +22,10 @@ source = FIELDS.read_text(encoding="utf-8")
 assert source.count(END_OF_TABLE) == 1, "the field table's end moved: update the probe"
 edited = source.replace(END_OF_TABLE, "\n" + ENTRY + ")\n\nBY_NAME")
 
-import dokreg.reading  # noqa: E402 - the package, not yet the table
+import dokreg  # noqa: E402 - the package, not yet the table
 
-module = types.ModuleType("dokreg.reading.fields")
+module = types.ModuleType("dokreg.fields")
 module.__file__ = str(FIELDS)
 sys.modules[module.__name__] = module
 exec(compile(edited, str(FIELDS), "exec"), module.__dict__)  # noqa: S102 - our own file, one entry added
-dokreg.reading.fields = module
+dokreg.fields = module

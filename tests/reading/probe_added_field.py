@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_one_table_entry_reaches_form_filters_api_and_exports(client):
-    from dokreg.reading import fields
+    from dokreg import fields
 
     assert "parser" in fields.BY_NAME, "run with -p tests.reading.added_field_plugin"
     body = make_registry(slug="proov")

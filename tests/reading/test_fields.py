@@ -12,11 +12,12 @@ import pytest
 from django.utils import translation
 from tests.public.factories import make_document, make_registry
 
+from dokreg import fields
 from dokreg.archive.models import Document
 from dokreg.archive.services import TRACKED_FIELDS
-from dokreg.reading import documents, fields
+from dokreg.fields import DOCUMENT_FIELDS, FILTERS, FilterKind
+from dokreg.reading import documents
 from dokreg.reading.exports import CSV_COLUMNS
-from dokreg.reading.fields import DOCUMENT_FIELDS, FILTERS, FilterKind
 from dokreg.reading.params import QUERY_KEYS, SearchForm, SearchParams
 from dokreg.search import schema
 from dokreg.search.types import SearchFilters
@@ -32,6 +33,7 @@ def test_every_column_of_the_table_is_a_document_column():
 
 def test_every_index_name_of_the_table_is_a_field_of_the_index():
     names = {v for v in vars(schema).values() if isinstance(v, str)} | {t.name for t in schema.TEXT_FIELDS}
+    names |= set(schema.KEYWORDS)
     for f in DOCUMENT_FIELDS:
         for name in (f.keyword, f.text):
             assert not name or name in names, f"{f.name}: no index field {name!r}"
@@ -99,7 +101,8 @@ def test_every_text_filter_of_the_table_narrows_the_api_search(client, f):
 
 def test_adding_one_entry_to_the_table_reaches_form_filters_api_and_exports(tmp_path):
     """The probe edits the table's source (one entry) before Django starts, then uses the site."""
-    env = {**os.environ, "DOKREG_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    # This checkout's code first: the installed dokreg may be another checkout's.
+    env = {**os.environ, "DOKREG_DATA_DIR": str(tmp_path), "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
     # On PostgreSQL the probe needs a test database of its own: this run's is in use.
     env["DOKREG_TEST_DB_NAME"] = os.environ.get("DOKREG_TEST_DB_NAME", "test_dokreg") + "_probe"
     result = subprocess.run(

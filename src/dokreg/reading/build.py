@@ -7,8 +7,8 @@ from datetime import date, datetime
 from typing import Any
 
 from dokreg.archive.models import Document, Matter
+from dokreg.fields import DOCUMENT_FIELDS
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.reading.fields import DOCUMENT_FIELDS
 from dokreg.reading.types import (
     BasisView,
     DocumentCard,

@@ -67,7 +67,7 @@ class BasisView:
 
 @dataclass(frozen=True)
 class DocumentDetail(DocumentCard):
-    """Every field of ``reading.fields`` (as ``values`` and as attributes), its matter and bases."""
+    """Every field of ``dokreg.fields`` (as ``values`` and as attributes), its matter and bases."""
 
     values: Mapping[str, Any] = field(default_factory=dict)
     matter: MatterRef | None = None
