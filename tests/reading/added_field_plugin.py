@@ -1,8 +1,9 @@
 """A pytest plugin for ``test_fields.py``'s probe: it makes exactly one edit, a new entry in the field
 table, before anything imports the table, as a developer adding a field would.
 
-The new field is ``parser`` (an existing Document column the table does not list), filterable as
-free text, exported, not tracked.
+The new field is ``parser`` (an existing Document column the table does not list): a keyword of the
+index and words of its meta field, filterable as free text, exported, a column of the result lists,
+shown on the document page, not tracked.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 FIELDS = Path(__file__).resolve().parents[2] / "src" / "dokreg" / "fields.py"
 ENTRY = (
-    '    DocField("parser", _("Parser"), tracked=False,'
+    '    DocField("parser", _("Parser"), keyword="parser", text="meta", tracked=False, listed=8,'
     ' filter=_text("parser", "parsers", _("Parser"), "the parser that read the page (repeatable)")),\n'
 )
 END_OF_TABLE = "\n)\n\nBY_NAME"

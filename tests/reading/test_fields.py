@@ -46,6 +46,23 @@ def test_every_filter_is_one_the_index_can_answer():
         assert attrs <= known, f"dokreg.search.SearchFilters lacks {attrs - known}"
 
 
+def test_every_text_or_choice_filter_has_an_index_field():
+    """Without one a search with words would drop the filter that the same list without words applies."""
+    for f in DOCUMENT_FIELDS:
+        if f.filter and f.filter.kind in (FilterKind.TEXT, FilterKind.CHOICE):
+            assert f.keyword, f"{f.name}: its filter has no keyword field in the index"
+
+
+def test_result_list_columns_and_page_rows_are_placed_once():
+    listed = [f.listed for f in DOCUMENT_FIELDS if f.listed]
+    assert len(listed) == len(set(listed)), "two fields share a result-list column"
+    assert all(not f.derived for f in DOCUMENT_FIELDS if f.listed), "a result list reads columns only"
+    names = [f.name for f in fields.PAGE_ROWS]
+    assert len(names) == len(set(names))
+    for f in DOCUMENT_FIELDS:
+        assert not f.shown_after or names.index(f.shown_after) + 1 == names.index(f.name)
+
+
 def test_every_filter_is_a_form_field_a_query_key_and_a_search_parameter():
     params = {f.name for f in dataclasses.fields(SearchParams)}
     for f in FILTERS:
