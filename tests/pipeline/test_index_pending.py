@@ -57,15 +57,17 @@ def test_an_interrupted_reindex_resumes_after_its_last_commit(archive):
 
     with pytest.raises(KeyboardInterrupt):
         index_rebuild(progress=interrupted)
-    clean = list(Document.objects.filter(index_dirty=False).order_by("pk"))
+    clean = list(Document.objects.filter(index_dirty=False, index_inflight=False).order_by("pk"))
     assert len(clean) == 4  # only what a commit holds is marked done
     assert all(found(doc) for doc in clean)
-    assert not any(found(doc) for doc in Document.objects.filter(index_dirty=True))
+    assert Document.objects.filter(index_inflight=True).count() == 2  # read, never committed
+    assert not any(found(doc) for doc in Document.objects.exclude(pk__in=[d.pk for d in clean]))
 
     resumed: list[int] = []
     assert index_pending(progress=resumed.append) == total - 4
     assert sum(resumed) == total - 4
     assert not Document.objects.filter(index_dirty=True).exists()
+    assert not Document.objects.filter(index_inflight=True).exists()
     assert all(found(doc) for doc in Document.objects.all())
 
 
@@ -83,6 +85,25 @@ def test_a_document_changed_behind_the_run_is_indexed_again(archive):
     index_rebuild(progress=change_the_first_after_its_commit)
     assert first.pk in {h.doc_id for h in search("kalakasvatus").hits}
     assert not Document.objects.filter(index_dirty=True).exists()
+
+
+def test_a_document_changed_between_its_read_and_its_commit_is_indexed_as_changed(archive):
+    # Every change marks the document dirty; before, the commit then marked it clean with the title it
+    # had read before the change, and the index kept the old one until the next change.
+    first = Document.objects.filter(access=Access.PUBLIC).order_by("pk").first()
+    calls: list[int] = []
+
+    def change_it_before_its_commit(n: int) -> None:
+        calls.append(n)
+        if len(calls) == 1:  # its batch is read and added; the commit comes after the next batch
+            Document.objects.filter(pk=first.pk).update(
+                title="Kirjavahetus kalakasvatuse üle", index_dirty=True
+            )
+
+    index_rebuild(progress=change_it_before_its_commit)
+    assert first.pk in {h.doc_id for h in search("kalakasvatus").hits}
+    assert not Document.objects.filter(index_dirty=True).exists()
+    assert not Document.objects.filter(index_inflight=True).exists()
 
 
 def test_a_document_taken_down_before_its_commit_is_not_in_the_index(archive):

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Min, QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -81,7 +81,9 @@ def alerts_send(*, frequency: str, base_url: str | None = None, now: datetime | 
     base_url = (base_url or settings.DOKREG_PUBLIC_BASE_URL).rstrip("/")
     today = timezone.localdate(now)
     waiting = (
-        publishable_documents().filter(index_dirty=True).aggregate(oldest=Min("first_seen_at"))["oldest"]
+        publishable_documents()
+        .filter(Q(index_dirty=True) | Q(index_inflight=True))
+        .aggregate(oldest=Min("first_seen_at"))["oldest"]
     )
     # Just before the oldest waiting document, so the next run's "first seen after" still takes it.
     until = min(now, waiting - timedelta(microseconds=1)) if waiting else now

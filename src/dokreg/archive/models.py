@@ -101,8 +101,11 @@ class Document(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     error_message = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    # Set by every write that changes what the index should hold; cleared by the indexer.
+    # Set by every write that changes what the index should hold; cleared by the indexer when it
+    # reads the document, which sets ``index_inflight`` until the commit that holds it. A write
+    # between that read and the commit sets ``index_dirty`` again, so the change is not lost.
     index_dirty = models.BooleanField(default=True, db_index=True)
+    index_inflight = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -114,6 +117,8 @@ class Document(models.Model):
             # Partial: only the few rows still to fetch or failed, so the planner never prefers it for
             # "all fetched documents of a body" (that is what (registry, registered) is for).
             models.Index(fields=["fetch_state"], name="doc_fetch_state_open", condition=~Q(fetch_state="ok")),
+            # Partial: empty but for the batches read since the indexer's last commit.
+            models.Index(fields=["id"], name="doc_index_inflight", condition=Q(index_inflight=True)),
         ]
 
     def __str__(self) -> str:

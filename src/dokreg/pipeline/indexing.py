@@ -15,7 +15,12 @@ from functools import cache
 from django.db.models import Q
 
 from dokreg.archive.models import Document, RestrictionBasis
-from dokreg.archive.services import documents_index_all_dirty, documents_indexed
+from dokreg.archive.services import (
+    documents_index_all_dirty,
+    documents_index_resume,
+    documents_index_taken,
+    documents_indexed,
+)
 from dokreg.fields import DOCUMENT_FIELDS
 from dokreg.reading.rule import publishable_documents, publishable_files
 
@@ -140,17 +145,20 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
     made a segment per 500 documents and waited for Tantivy's merges each time. Documents are
     marked clean only after the commit that holds them, so an interrupted run resumes where the
     last commit left off. Memory stays bounded: a batch of rows and the ids since the last commit.
+    A batch's dirty flags are cleared before it is read (it is "in flight" until its commit), so a
+    document changed between that read and the commit is dirty again and is taken once more.
     """
     from dokreg.search import IndexWriter, index_clear, index_outdated
 
     if index_outdated():
         index_clear()
         documents_index_all_dirty()
-    if not Document.objects.filter(index_dirty=True).exists():
+    if not Document.objects.filter(Q(index_dirty=True) | Q(index_inflight=True)).exists():
         return 0  # no writer opened: another process may hold it, and nothing needs it
     done = 0
-    after = 0  # read by key: the dirty flag is cleared only at commits, so it cannot page
+    after = 0  # read by key: what is dirty behind it is taken in the next pass from the start
     with IndexWriter() as writer:
+        documents_index_resume()  # batches an interrupted run read but never committed
         uncommitted: list[list[int]] = []
         while True:
             dirty = Document.objects.filter(index_dirty=True, pk__gt=after).order_by("pk")
@@ -175,6 +183,7 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
 
 
 def _index_batch(writer, doc_ids: list[int]) -> None:
+    documents_index_taken(doc_ids=doc_ids)
     wanted = set(doc_ids)
     rows = publishable_documents().filter(_among("pk", doc_ids)).values(*_row())
     visible = [row for row in rows if row["pk"] in wanted]

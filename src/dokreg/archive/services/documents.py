@@ -546,12 +546,24 @@ def document_checked(*, document: Document) -> None:
     Document.objects.filter(pk=document.pk).update(last_checked_at=timezone.now())
 
 
+def documents_index_taken(*, doc_ids: list[int]) -> None:
+    """The indexer is about to read these documents: they are no longer dirty but in flight until its
+    commit. Called before the read, so any write after it marks the document dirty again and the
+    indexer takes it once more, instead of marking it clean with what it read before the write."""
+    Document.objects.filter(pk__in=doc_ids).update(index_dirty=False, index_inflight=True)
+
+
 def documents_indexed(*, doc_ids: list[int]) -> None:
-    """The index holds these documents as they are now (or has dropped them)."""
-    with transaction.atomic():
-        Document.objects.filter(pk__in=doc_ids).update(index_dirty=False)
+    """The index has committed these documents as they were read (or has dropped them)."""
+    Document.objects.filter(pk__in=doc_ids).update(index_inflight=False)
+
+
+def documents_index_resume() -> int:
+    """Documents read by an indexer that stopped before its commit wait for the index again. Only
+    the holder of the index writer may call this: no other indexer can have them in flight."""
+    return Document.objects.filter(index_inflight=True).update(index_dirty=True, index_inflight=False)
 
 
 def documents_index_all_dirty() -> int:
     """Every document waits for the index again (`dokreg reindex`)."""
-    return Document.objects.update(index_dirty=True)
+    return Document.objects.update(index_dirty=True, index_inflight=False)
