@@ -12,11 +12,12 @@ import pytest
 from django.utils import translation
 from tests.public.factories import make_document, make_registry
 
+from dokreg import fields
 from dokreg.archive.models import Document
 from dokreg.archive.services import TRACKED_FIELDS
-from dokreg.reading import documents, fields
+from dokreg.fields import DOCUMENT_FIELDS, FILTERS, FilterKind
+from dokreg.reading import documents
 from dokreg.reading.exports import CSV_COLUMNS
-from dokreg.reading.fields import DOCUMENT_FIELDS, FILTERS, FilterKind
 from dokreg.reading.params import QUERY_KEYS, SearchForm, SearchParams
 from dokreg.search import schema
 from dokreg.search.types import SearchFilters
@@ -32,6 +33,7 @@ def test_every_column_of_the_table_is_a_document_column():
 
 def test_every_index_name_of_the_table_is_a_field_of_the_index():
     names = {v for v in vars(schema).values() if isinstance(v, str)} | {t.name for t in schema.TEXT_FIELDS}
+    names |= set(schema.KEYWORDS)
     for f in DOCUMENT_FIELDS:
         for name in (f.keyword, f.text):
             assert not name or name in names, f"{f.name}: no index field {name!r}"
@@ -42,6 +44,23 @@ def test_every_filter_is_one_the_index_can_answer():
     for f in FILTERS:
         attrs = {f"{f.param}_from", f"{f.param}_to"} if f.kind == FilterKind.DATES else {f.attr}
         assert attrs <= known, f"dokreg.search.SearchFilters lacks {attrs - known}"
+
+
+def test_every_text_or_choice_filter_has_an_index_field():
+    """Without one a search with words would drop the filter that the same list without words applies."""
+    for f in DOCUMENT_FIELDS:
+        if f.filter and f.filter.kind in (FilterKind.TEXT, FilterKind.CHOICE):
+            assert f.keyword, f"{f.name}: its filter has no keyword field in the index"
+
+
+def test_result_list_columns_and_page_rows_are_placed_once():
+    listed = [f.listed for f in DOCUMENT_FIELDS if f.listed]
+    assert len(listed) == len(set(listed)), "two fields share a result-list column"
+    assert all(not f.derived for f in DOCUMENT_FIELDS if f.listed), "a result list reads columns only"
+    names = [f.name for f in fields.PAGE_ROWS]
+    assert len(names) == len(set(names))
+    for f in DOCUMENT_FIELDS:
+        assert not f.shown_after or names.index(f.shown_after) + 1 == names.index(f.name)
 
 
 def test_every_filter_is_a_form_field_a_query_key_and_a_search_parameter():
@@ -99,7 +118,8 @@ def test_every_text_filter_of_the_table_narrows_the_api_search(client, f):
 
 def test_adding_one_entry_to_the_table_reaches_form_filters_api_and_exports(tmp_path):
     """The probe edits the table's source (one entry) before Django starts, then uses the site."""
-    env = {**os.environ, "DOKREG_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    # This checkout's code first: the installed dokreg may be another checkout's.
+    env = {**os.environ, "DOKREG_DATA_DIR": str(tmp_path), "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"}
     # On PostgreSQL the probe needs a test database of its own: this run's is in use.
     env["DOKREG_TEST_DB_NAME"] = os.environ.get("DOKREG_TEST_DB_NAME", "test_dokreg") + "_probe"
     result = subprocess.run(

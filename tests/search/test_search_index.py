@@ -18,6 +18,7 @@ from dokreg.search import (
     IndexWriter,
     SearchFilters,
     index_clear,
+    index_outdated,
     search,
 )
 from dokreg.search import schema as search_schema
@@ -300,6 +301,22 @@ def test_schema_version_mismatch_asks_for_reindex(corpus, settings, monkeypatch)
         writer.add(doc(50, "Uus dokument"))
     assert ids("dokument") == [50]
     assert (settings.INDEX_DIR / "SCHEMA_VERSION").read_text().strip() == str(SCHEMA_VERSION + 1)
+
+
+def test_an_index_built_with_other_fields_asks_for_reindex(corpus, settings, monkeypatch):
+    """A field added to the field table changes the schema without a version bump: the index on disk
+    (built without it) is outdated, so the indexing stage rebuilds it instead of failing as broken."""
+    assert not index_outdated()
+    monkeypatch.setattr(search_schema, "KEYWORDS", (*search_schema.KEYWORDS, "parser"))
+    monkeypatch.setattr(search_schema, "SCHEMA", search_schema.build_schema())
+    assert index_outdated()
+    with pytest.raises(IndexOutdated, match="run dokreg reindex"):
+        search("dokument")
+    index_clear()
+    with IndexWriter() as writer:
+        writer.add(doc(50, "Uus dokument"))
+    assert not index_outdated()
+    assert ids("dokument") == [50]
 
 
 def test_second_writer_after_the_first_closed(corpus):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from ninja import Schema
 from pydantic import create_model
 
-from dokreg.reading.fields import EXPORTED, value_type
+from dokreg.fields import EXPORTED, value_type
 
 
 class ErrorBody(Schema):

@@ -6,9 +6,11 @@ Documents the public may not see are deleted from the index; file text enters it
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from functools import cache
 
 from django.db.models import Q
 
@@ -19,6 +21,7 @@ from dokreg.archive.services import (
     documents_index_taken,
     documents_indexed,
 )
+from dokreg.fields import DOCUMENT_FIELDS
 from dokreg.reading.rule import publishable_documents, publishable_files
 
 BATCH = 500
@@ -65,23 +68,19 @@ def _basis_citations(doc_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
-# The Document columns an IndexDoc takes as they are (besides the id and the registry's slug and name).
-_COLUMNS = (
-    "reference",
-    "title",
-    "doc_type",
-    "registered",
-    "access",
-    "correspondent",
-    "function",
-    "series",
-    "case_file",
-    "sender_reference",
-    "responsible",
-    "channel",
-    "restriction_ends",
-)
-_ROW = ("pk", "registry__slug", "registry__name", *_COLUMNS)
+@cache
+def index_columns() -> tuple[str, ...]:
+    """The Document columns an IndexDoc takes as they are (besides the id and the registry's slug and
+    name): the field table's columns that are fields of IndexDoc, so an indexed entry added to the
+    table is read here too. (A function: dokreg.search is imported when the stage runs, not before.)"""
+    from dokreg.search import IndexDoc
+
+    taken = {f.name for f in dataclasses.fields(IndexDoc)}
+    return tuple(f.name for f in DOCUMENT_FIELDS if not f.derived and f.name in taken)
+
+
+def _row() -> tuple[str, ...]:
+    return ("pk", "registry__slug", "registry__name", *index_columns())
 
 
 def _index_docs(documents: list[Document]):
@@ -90,7 +89,7 @@ def _index_docs(documents: list[Document]):
             "pk": d.pk,
             "registry__slug": d.registry.slug,
             "registry__name": d.registry.name,
-            **{column: getattr(d, column) for column in _COLUMNS},
+            **{column: getattr(d, column) for column in index_columns()},
         }
         for d in documents
     ]
@@ -98,7 +97,7 @@ def _index_docs(documents: list[Document]):
 
 
 def _index_docs_of(rows: list[dict]):
-    """IndexDocs of Document rows read with ``.values(*_ROW)``: a model instance (and its registry's)
+    """IndexDocs of Document rows read with ``.values(*_row())``: a model instance (and its registry's)
     per document, and every datetime column converted, cost more than analysing its text."""
     from dokreg.search import FileText, IndexDoc
 
@@ -120,13 +119,14 @@ def _index_docs_of(rows: list[dict]):
         if file_pages:
             files_of[document_id].append(FileText(name=name, pages=file_pages))
     bases = _basis_citations(doc_ids)
+    columns = index_columns()
     for row in rows:
         pk = row["pk"]
         yield IndexDoc(
             doc_id=pk,
             registry=row["registry__slug"],
             registry_name=row["registry__name"],
-            **{column: row[column] for column in _COLUMNS},
+            **{column: row[column] for column in columns},
             file_names=tuple(names[pk]),
             files=tuple(files_of[pk]),
             file_kinds=tuple(sorted(kinds[pk])),
@@ -185,7 +185,7 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
 def _index_batch(writer, doc_ids: list[int]) -> None:
     documents_index_taken(doc_ids=doc_ids)
     wanted = set(doc_ids)
-    rows = publishable_documents().filter(_among("pk", doc_ids)).values(*_ROW)
+    rows = publishable_documents().filter(_among("pk", doc_ids)).values(*_row())
     visible = [row for row in rows if row["pk"] in wanted]
     hidden = wanted - {row["pk"] for row in visible}
     for doc in _index_docs_of(visible):

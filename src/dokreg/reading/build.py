@@ -6,13 +6,16 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.db import models
+
 from dokreg.archive.models import Document, Matter
+from dokreg.fields import DOCUMENT_FIELDS, LISTED, PAGE_ROWS, Cell, Shown
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.reading.fields import DOCUMENT_FIELDS
 from dokreg.reading.types import (
     BasisView,
     DocumentCard,
     DocumentDetail,
+    FieldRow,
     ListedDocument,
     MatterRef,
     MatterView,
@@ -78,17 +81,10 @@ def _card_values(doc: Document, bodies: dict[int, RegistryRef] | None = None) ->
 def listed(doc: Document, *, bodies: dict[int, RegistryRef] | None = None) -> ListedDocument:
     """A document as a result export lists it; ``doc.registry`` should be selected with it. Reads
     only ``reading.result_export.EXPORTED_FIELDS`` (the export loads no other column)."""
-    return ListedDocument(
-        pk=doc.pk,
-        registry=_body(doc, bodies),
-        reference=mask_personal_codes(doc.reference),
-        registered=doc.registered,
-        doc_type=mask_personal_codes(doc.doc_type),
-        title=mask_personal_codes(doc.title),
-        correspondent=mask_personal_codes(doc.correspondent),
-        access=doc.access,
-        source_url=mask_personal_codes(http_url(doc.url)),
-    )
+    values = {name: _plain_masked(getattr(doc, name)) for name in LISTED}
+    if "url" in values:
+        values["url"] = http_url(values["url"])
+    return ListedDocument(pk=doc.pk, registry=_body(doc, bodies), values=values)
 
 
 def field_values(doc: Document) -> dict[str, Any]:
@@ -102,6 +98,31 @@ def _plain_masked(value: Any) -> Any:
     return value
 
 
+def _cell(name: str, cell: Cell) -> str:
+    if (
+        cell == Cell.TEXT
+        and name in _COLUMNS
+        and isinstance(Document._meta.get_field(name), models.DateField)
+    ):
+        return "date"  # a date, or a moment shown as its day (DateTimeField is a DateField)
+    return str(cell)
+
+
+_COLUMNS = {f.name for f in DOCUMENT_FIELDS if not f.derived}
+# The document page's rows: (field, how its value is shown), once.
+_PAGE = tuple((f, _cell(f.name, f.cell)) for f in PAGE_ROWS)
+
+
+def page_rows(values: dict[str, Any]) -> tuple[FieldRow, ...]:
+    """The document page's table of fields from a document's masked ``values``: every row the table
+    shows, in its order; an ``IF_SET`` row only when the register gave a value."""
+    return tuple(
+        FieldRow(label=f.label, value=values.get(f.name), cell=cell)
+        for f, cell in _PAGE
+        if f.shown == Shown.ALWAYS or values.get(f.name)
+    )
+
+
 def detail(doc: Document) -> DocumentDetail:
     """The document page's and the API's whole document; ``registry`` and ``matter`` selected with it."""
     values = field_values(doc)
@@ -110,12 +131,18 @@ def detail(doc: Document) -> DocumentDetail:
         BasisView(**masked({k: getattr(b, k) for k in ("text", "law", "section", "subsection", "point")}))
         for b in doc.bases.order_by("id")
     )
+    card = _card_values(doc)
+    access_label = mask_personal_codes(doc.access_text) or str(doc.get_access_display())
+    # The page's body row shows the body's name (a link to it), its access row the register's own
+    # words for the restriction when it gave them.
+    shown = {**values, "registry": card["registry"].name, "access": access_label}
     return DocumentDetail(
-        **_card_values(doc),
+        **card,
         values=values,
+        rows=page_rows(shown),
         matter=matter_ref(doc.matter) if doc.matter_id else None,
         bases=bases,
-        access_label=mask_personal_codes(doc.access_text) or str(doc.get_access_display()),
+        access_label=access_label,
     )
 
 

@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from dokreg import fields
 from dokreg.archive.models import Access, Document, DocumentVersion, File, RestrictionBasis, Signature
 from dokreg.archive.selectors import version_changes
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.reading import build, fields
+from dokreg.reading import build
 from dokreg.reading.facets import FacetGroup, facet_groups
 from dokreg.reading.paging import PER_PAGE, Pager
 from dokreg.reading.params import EXPIRED_AK, SearchParams, params_query

@@ -12,8 +12,8 @@ from datetime import date, datetime
 from django.db.models import F
 
 from dokreg.archive.models import Access
+from dokreg.fields import EXPORTED
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.reading.fields import EXPORTED
 from dokreg.reading.rule import publishable_documents, publishable_files
 from dokreg.reading.types import RegistryView
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from dokreg.fields import BY_NAME
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.reading.fields import BY_NAME
 from dokreg.reading.params import ACCESS_CHOICES, SearchParams, params_query, toggled
 from dokreg.reading.registries import registry_choices
 

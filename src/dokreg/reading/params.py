@@ -2,7 +2,7 @@
 
 Query strings come from anyone: every value is checked here, and a bad one becomes a
 message for the page (never an exception escaping to a 500). The filters, their keys, form fields
-and labels come from the field table (``reading.fields``): a filter added there appears here.
+and labels come from the field table (``dokreg.fields``): a filter added there appears here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from dokreg.archive.models import Access
-from dokreg.reading.fields import FILTERS, Filter, FilterKind
+from dokreg.fields import FILTERS, Filter, FilterKind
 
 # Browsers send ISO dates from <input type="date">; people type the Estonian dd.mm.yyyy.
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]

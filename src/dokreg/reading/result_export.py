@@ -22,6 +22,7 @@ from django.db.models import F, QuerySet
 from django.urls import reverse
 
 from dokreg.archive.models import Access, Document
+from dokreg.fields import LISTED
 from dokreg.reading import build
 from dokreg.reading import documents as selectors
 from dokreg.reading.ordering import ORDERINGS, registry_counts, registry_slices
@@ -32,32 +33,12 @@ from dokreg.reading.types import ListedDocument, RegistryRef
 EXPORT_MAX_ROWS = 5_000
 BATCH = 500
 BOM = "\ufeff"
-COLUMNS = (
-    "id",
-    "archive_url",
-    "registry",
-    "registry_name",
-    "reference",
-    "registered",
-    "doc_type",
-    "title",
-    "correspondent",
-    "access",
-    "source_url",
-)
+# A column's name where it is not the field's: the register's page is "source_url", as in the API.
+RENAMED = {"url": "source_url"}
+# The document, its archive page and its body, then the field table's ``listed`` columns in order.
+COLUMNS = ("id", "archive_url", "registry", "registry_name", *(RENAMED.get(name, name) for name in LISTED))
 # What a row reads of a document (and its body): loading only these keeps a 5,000-row export cheap.
-EXPORTED_FIELDS = (
-    "id",
-    "registry__slug",
-    "registry__name",
-    "reference",
-    "registered",
-    "doc_type",
-    "title",
-    "correspondent",
-    "access",
-    "url",
-)
+EXPORTED_FIELDS = ("id", "registry__slug", "registry__name", *LISTED)
 # A cell starting with one of these is a formula to a spreadsheet: quoted so it stays text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = {"": ",", "comma": ",", "semicolon": ";"}
@@ -125,19 +106,14 @@ def document_url_pattern(base_url: str) -> str:
 
 def document_row(doc: ListedDocument, *, base_url: str, url_pattern: str = "") -> dict[str, Any]:
     """One line of the export; the values came masked from the read layer."""
-    return {
+    row = {
         "id": doc.pk,
         "archive_url": (url_pattern or document_url_pattern(base_url)).format(doc.pk),
         "registry": doc.registry.slug,
         "registry_name": doc.registry.name,
-        "reference": doc.reference,
-        "registered": doc.registered.isoformat() if doc.registered else None,
-        "doc_type": doc.doc_type,
-        "title": doc.title,
-        "correspondent": doc.correspondent,
-        "access": doc.access,
-        "source_url": doc.source_url,
     }
+    row.update({RENAMED.get(name, name): build.plain(doc.values[name]) for name in LISTED})
+    return row
 
 
 def csv_chunks(docs: Iterable[ListedDocument], *, base_url: str, delimiter: str = ",") -> Iterator[str]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
 from dokreg.reading.rule import files_public as _files_public
@@ -65,18 +66,10 @@ class BasisView:
     point: str
 
 
-@dataclass(frozen=True)
-class DocumentDetail(DocumentCard):
-    """Every field of ``reading.fields`` (as ``values`` and as attributes), its matter and bases."""
+class _FieldValues:
+    """Fields of the field table read as attributes (``doc.case_file``) from the ``values`` mapping."""
 
-    values: Mapping[str, Any] = field(default_factory=dict)
-    matter: MatterRef | None = None
-    bases: tuple[BasisView, ...] = ()
-    access_label: str = ""
-
-    @property
-    def matter_id(self) -> int | None:
-        return self.matter.pk if self.matter else None
+    values: Mapping[str, Any]
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: a table field such as ``doc.case_file``.
@@ -85,7 +78,32 @@ class DocumentDetail(DocumentCard):
         try:
             return self.values[name]
         except KeyError:
-            raise AttributeError(f"DocumentDetail has no field {name!r}") from None
+            raise AttributeError(f"{type(self).__name__} has no field {name!r}") from None
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    """A row of the document page's table of fields (``dokreg.fields.PAGE_ROWS``)."""
+
+    label: Promise  # translated as the page renders it
+    value: Any  # masked text, a date, or the register's http(s) address
+    cell: str  # dokreg.fields.Cell, or "date"
+
+
+@dataclass(frozen=True)
+class DocumentDetail(_FieldValues, DocumentCard):
+    """Every field of ``dokreg.fields`` (as ``values`` and as attributes), the page's rows of them, its
+    matter and bases."""
+
+    values: Mapping[str, Any] = field(default_factory=dict)
+    rows: tuple[FieldRow, ...] = ()
+    matter: MatterRef | None = None
+    bases: tuple[BasisView, ...] = ()
+    access_label: str = ""
+
+    @property
+    def matter_id(self) -> int | None:
+        return self.matter.pk if self.matter else None
 
 
 @dataclass(frozen=True)
@@ -167,18 +185,13 @@ class ResultRow:
 
 
 @dataclass(frozen=True)
-class ListedDocument:
-    """A document in a downloaded result list (``reading.result_export``): only what travels."""
+class ListedDocument(_FieldValues):
+    """A document in a downloaded result list (``reading.result_export``): only what travels, the
+    field table's ``listed`` columns (as ``values`` and as attributes; ``url`` http(s) only)."""
 
     pk: int
     registry: RegistryRef
-    reference: str
-    registered: date | None
-    doc_type: str
-    title: str
-    correspondent: str
-    access: str
-    source_url: str  # the register's page, http(s) only ("" otherwise)
+    values: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

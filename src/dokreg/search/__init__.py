@@ -4,8 +4,11 @@ The public surface is this module: ``search()`` (hits, facets, snippets naming f
 one ``IndexWriter``, ``index_clear()`` for rebuilds, the value types and the errors. Schema,
 analyser, query parser, filters, facets, ranking and snippets are private.
 
-Schema versions: when ``SCHEMA_VERSION`` changes, opening an older index (to search or to write)
-raises ``IndexOutdated`` with "run dokreg reindex"; the rebuild calls ``index_clear()`` and then
+The document fields it indexes, filters and takes in ``IndexDoc`` come from the field table
+(``dokreg.fields``): an entry with ``keyword=`` or ``text=`` is stored and filtered with no code here.
+
+Schema versions: when ``SCHEMA_VERSION`` changes, or the field table's fields do, opening an older
+index (to search or to write) raises ``IndexOutdated`` with "run dokreg reindex"; the rebuild calls ``index_clear()`` and then
 writes every document with ``IndexWriter``; ``index_outdated()`` tells the indexing stage to rebuild
 on its own. A directory with no index yet searches as empty.
 """

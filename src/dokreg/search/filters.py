@@ -13,7 +13,7 @@ from datetime import date
 
 import tantivy
 
-from dokreg.reading.fields import index_keyword_filters
+from dokreg.fields import index_keyword_filters
 from dokreg.search import schema as s
 from dokreg.search.analyser import MAX_TOKEN_CHARS, exact_form, fold, is_code, raw_tokens, word_parts
 from dokreg.search.types import EXPIRED_AK, SearchFilters

@@ -1,9 +1,12 @@
 """The index schema, its version, and opening the index directory.
 
 The index is derived from the database and rebuildable, so the schema has a version number stored
-beside the index (``SCHEMA_VERSION`` file). Changing fields, analysis or boosts means bumping
-``SCHEMA_VERSION``; an index with another version is never opened: readers and the writer raise
-``IndexOutdated`` ("run dokreg reindex"), and the rebuild calls ``index_clear()`` then writes anew.
+beside the index (``SCHEMA_VERSION`` file). Changing analysis, boosts or this module's own fields
+means bumping ``SCHEMA_VERSION``; an index with another version is never opened: readers and the
+writer raise ``IndexOutdated`` ("run dokreg reindex"), and the rebuild calls ``index_clear()`` then
+writes anew. Fields that come from the field table (``dokreg.fields``) need no bump: an index whose
+fields differ from this schema's (a field added to the table since it was built) is outdated too,
+so adding a field there rebuilds the index by itself.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import tantivy
 
+from dokreg.fields import DOCUMENT_FIELDS
 from dokreg.search.errors import IndexBroken, IndexOutdated
 
 # 2: filter and facet fields, file/page map of the body text
@@ -58,9 +62,7 @@ PARTY = TextField("party", 3.0, 1.5)
 SERIES = TextField("series", 1.5, 0.75)
 # No parts for these: every document of a ministry's register would match "ministeerium".
 DOCTYPE = TextField("type", 1.5, 0.75, has_parts=False)
-META = TextField(
-    "meta", 1.5, 0.75, has_parts=False
-)  # function, case file, responsible, channel, registry, files
+META = TextField("meta", 1.5, 0.75, has_parts=False)  # the table's meta fields, the body's name, files
 BODY = TextField("body", 1.0, 0.5)
 TEXT_FIELDS = (TITLE, PARTY, SERIES, DOCTYPE, META, BODY)
 
@@ -69,18 +71,30 @@ REF_BOOST = 10.0
 DOC_ID = "doc_id"
 REGISTERED = "registered"  # proleptic ordinal day (date.toordinal()); 0 when the date is unknown
 REGISTRY = "registry"
-DOC_TYPE = "doc_type"
 ACCESS = "access"
 # Filter keys: keyword() values, raw tokens; several values per document where noted.
-FUNCTION = "function"
-SERIES_KEY = "series_key"
-CASE_FILE = "case_file"
-CORRESPONDENT = "correspondent"
-CHANNEL = "channel"
 RESTRICTION = "restriction"  # several: each citation at every depth ("avts", "avts § 35", …)
 FILE_KIND = "file_kind"  # several
 HAS_FILES = "has_files"  # 1 or 0
 RESTRICTION_ENDS = "restriction_ends"  # ordinal day, 0 when none
+# The index fields above that the writer fills by its own rules: dates as days, references as tokens
+# of two columns, access and the body as facets, restriction bases from their normalised rows, the
+# files from the files. Every other ``keyword=`` of the field table is a raw keyword field filled
+# with its column's value as ``writer.keyword()`` spells it: one entry in the table makes one here.
+OWN_KEYWORDS = frozenset(
+    {REF, REGISTERED, REGISTRY, ACCESS, RESTRICTION, RESTRICTION_ENDS, HAS_FILES, FILE_KIND}
+)
+# (document column, keyword field) in the table's order, which is also the schema's (it must stay
+# so: a field's place in the schema is part of the index format).
+KEYWORD_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (f.name, f.keyword) for f in DOCUMENT_FIELDS if f.keyword and f.keyword not in OWN_KEYWORDS
+)
+KEYWORDS: tuple[str, ...] = tuple(dict.fromkeys(field for _, field in KEYWORD_COLUMNS))
+CORRESPONDENT = "correspondent"  # the table's; its filter matches a party's words too (``filters``)
+# (document column, analysed field name) of the table's columns whose words are searched.
+TEXT_COLUMNS: tuple[tuple[str, str], ...] = tuple(
+    (f.name, f.text) for f in DOCUMENT_FIELDS if f.text and not f.derived
+)
 # Facet columns (fast fields): values as written (whitespace tidied), so a facet can show them;
 # counts are merged case-insensitively in Python so they equal what the keyword filter finds.
 YEAR = "year"  # 0 when undated
@@ -105,7 +119,7 @@ def build_schema() -> tantivy.Schema:
     # registry and access are facets as well as filters: their values are slugs and enum values.
     for name in (REGISTRY, ACCESS):
         builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
-    for name in (DOC_TYPE, FUNCTION, SERIES_KEY, CASE_FILE, CORRESPONDENT, CHANNEL, RESTRICTION, FILE_KIND):
+    for name in (*KEYWORDS, RESTRICTION, FILE_KIND):
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in (DOC_TYPE_FACET, SERIES_FACET):
         builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
@@ -149,9 +163,16 @@ def index_exists(index_dir: Path) -> bool:
 
 
 def index_outdated(index_dir: Path | None = None) -> bool:
-    """True when an index exists at ``index_dir`` with another schema version (it must be rebuilt)."""
+    """True when an index exists at ``index_dir`` with another schema version or other fields (it
+    must be rebuilt)."""
     path = resolve_dir(index_dir)
-    return index_exists(path) and stored_version(path) != SCHEMA_VERSION
+    if not index_exists(path):
+        return False
+    try:
+        open_index(path, create=False)
+    except IndexOutdated:
+        return True
+    return False
 
 
 def open_index(index_dir: Path, *, create: bool) -> tantivy.Index | None:
@@ -173,6 +194,10 @@ def open_index(index_dir: Path, *, create: bool) -> tantivy.Index | None:
     try:
         return tantivy.Index(SCHEMA, path=str(index_dir), reuse=True)
     except (OSError, ValueError) as exc:
+        if "schema does not match" in str(exc):
+            raise IndexOutdated(
+                f"search index {index_dir} was built with other fields than this dokreg's: run dokreg reindex"
+            ) from exc
         raise IndexBroken(f"search index {index_dir} cannot be opened: {exc}") from exc
 
 

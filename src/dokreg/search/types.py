@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
+
+from dokreg.fields import FILTERS, FilterKind
+from dokreg.search.schema import KEYWORD_COLUMNS, TEXT_COLUMNS
 
 ACCESS_VALUES = ("public", "on_request", "ak", "unknown")
 # A filter value beside ACCESS_VALUES: AK documents whose restriction end date has passed (the
@@ -24,13 +28,31 @@ class FileText:
     pages: tuple[tuple[int | None, str], ...]
 
 
-@dataclass(frozen=True)
+def _with_table_fields(cls: type, names: tuple[tuple[str, Any, Any], ...]) -> Any:
+    """``cls`` as a frozen dataclass with a field per (name, type, default) it does not declare itself:
+    the field table's, so that an entry added there is a field here with no edit."""
+    annotations = dict(cls.__dict__.get("__annotations__", {}))
+    for name, kind, default in names:
+        if name not in annotations:
+            annotations[name] = kind
+            setattr(cls, name, default)
+    cls.__annotations__ = annotations
+    return dataclass(frozen=True)(cls)
+
+
+# The field table's text columns the writer takes as they are: keyword fields, analysed words.
+INDEXED_TEXT_COLUMNS = tuple(dict.fromkeys(name for name, _ in (*KEYWORD_COLUMNS, *TEXT_COLUMNS)))
+
+
 class IndexDoc:
     """One document as the pipeline hands it to the indexer, built from the database.
 
     ``text`` and ``files`` hold the extracted text of the document's PUBLIC files only: the caller
     guarantees it, so AK documents arrive without text and the index never holds restricted text.
     The indexed body is ``text`` followed by every file's pages.
+
+    Besides the fields below, one text field (default "") per other column of ``INDEXED_TEXT_COLUMNS``
+    (``function``, ``series``, ``case_file``, ``correspondent``, … as the field table says).
     """
 
     doc_id: int
@@ -41,13 +63,7 @@ class IndexDoc:
     doc_type: str
     registered: date | None
     access: str  # "public" | "on_request" | "ak" | "unknown"
-    correspondent: str = ""
-    function: str = ""
-    series: str = ""
-    case_file: str = ""
     sender_reference: str = ""
-    responsible: str = ""
-    channel: str = ""
     text: str = ""
     file_names: tuple[str, ...] = ()
     files: tuple[FileText, ...] = ()
@@ -58,27 +74,32 @@ class IndexDoc:
     restriction_ends: date | None = None
 
 
-@dataclass(frozen=True)
+IndexDoc = _with_table_fields(IndexDoc, tuple((name, "str", "") for name in INDEXED_TEXT_COLUMNS))
+
+
+def _filter_fields() -> tuple[tuple[str, Any, Any], ...]:
+    out: list[tuple[str, Any, Any]] = []
+    for f in FILTERS:
+        if f.kind == FilterKind.DATES:
+            out += [(f"{f.param}_from", "date | None", None), (f"{f.param}_to", "date | None", None)]
+        elif f.kind == FilterKind.FLAG:
+            out.append((f.attr, "bool | None", None))
+        else:
+            out.append((f.attr, "tuple[str, ...]", ()))
+    return tuple(out)
+
+
 class SearchFilters:
     """Every filter ANDs with the others; values within one filter OR (``registries=("a", "b")``).
 
+    One field per filter of the field table (``dokreg.fields.FILTERS``, by its ``attr``): a tuple of
+    values, ``date_from`` and ``date_to`` for the date range, ``has_files`` True, False or None.
     Text values compare trimmed and case-insensitively. ``access`` may hold EXPIRED_AK.
     A restriction basis matches at any depth: "AvTS § 35" finds "AvTS § 35 lg 1 p 2".
     """
 
-    registries: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    doc_types: tuple[str, ...] = ()
-    access: tuple[str, ...] = ()
-    functions: tuple[str, ...] = ()
-    series: tuple[str, ...] = ()
-    case_files: tuple[str, ...] = ()
-    correspondents: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    restriction_bases: tuple[str, ...] = ()
-    has_files: bool | None = None
-    file_kinds: tuple[str, ...] = ()
+
+SearchFilters = _with_table_fields(SearchFilters, _filter_fields())
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import attrgetter
 from pathlib import Path
 from types import TracebackType
 
@@ -189,11 +190,36 @@ def body_text(doc: IndexDoc) -> tuple[str, list[tuple[int, str, int | None]]]:
     return PAGE_GAP.join(parts), where
 
 
+def _reader(names: list[str]) -> Callable[[IndexDoc], list[str]]:
+    """The values of ``names`` of a document, as a list: one attrgetter call, made once per field."""
+    if not names:
+        return lambda doc: []
+    if len(names) == 1:
+        one = attrgetter(names[0])
+        return lambda doc: [one(doc)]
+    many = attrgetter(*names)
+    return lambda doc: list(many(doc))
+
+
+# Per analysed field but the body, in TEXT_FIELDS order: a reader of the table's columns whose words
+# it holds (``text=`` in dokreg.fields).
+_TEXT_READERS = tuple(
+    _reader([column for column, name in s.TEXT_COLUMNS if name == field.name])
+    for field in s.TEXT_FIELDS
+    if field is not s.BODY
+)
+_META = s.TEXT_FIELDS.index(s.META)
+assert s.TEXT_FIELDS[-1] is s.BODY, "_texts appends the body last"
+
+
 # The analysed texts of a document, in TEXT_FIELDS order.
 def _texts(doc: IndexDoc, body: str) -> list[str]:
+    texts = ["\n".join(read(doc)) for read in _TEXT_READERS]
+    # The body's name and the file names are words of the meta field too: not columns of the table.
     names = [*doc.file_names, *(f.name for f in doc.files if f.name not in doc.file_names)]
-    meta = "\n".join([doc.function, doc.case_file, doc.responsible, doc.channel, doc.registry_name, *names])
-    return [doc.title, doc.correspondent, doc.series, doc.doc_type, meta, body[:INDEX_TEXT_CHARS]]
+    texts[_META] = "\n".join([texts[_META], doc.registry_name, *names])
+    texts.append(body[:INDEX_TEXT_CHARS])
+    return texts
 
 
 def _documents(batch: Sequence[IndexDoc], analyser: Analyser) -> list[tantivy.Document]:
@@ -214,7 +240,6 @@ def _document(
     out.add_integer(s.REGISTERED, doc.registered.toordinal() if doc.registered else 0)
     out.add_integer(s.YEAR, doc.registered.year if doc.registered else 0)
     out.add_text(s.REGISTRY, keyword(doc.registry))
-    out.add_text(s.DOC_TYPE, keyword(doc.doc_type))
     if doc.doc_type.strip():
         out.add_text(s.DOC_TYPE_FACET, tidy(doc.doc_type))
     out.add_text(s.ACCESS, doc.access)
@@ -232,14 +257,13 @@ def _document(
     return out
 
 
+# The table's keyword fields (dokreg.fields ``keyword=``) and a reader of their columns, in schema order.
+_KEYWORD_NAMES = tuple(name for _, name in s.KEYWORD_COLUMNS)
+_KEYWORD_READER = _reader([column for column, _ in s.KEYWORD_COLUMNS])
+
+
 def _add_filters(out: tantivy.Document, doc: IndexDoc) -> None:
-    for name, value in (
-        (s.FUNCTION, doc.function),
-        (s.SERIES_KEY, doc.series),
-        (s.CASE_FILE, doc.case_file),
-        (s.CORRESPONDENT, doc.correspondent),
-        (s.CHANNEL, doc.channel),
-    ):
+    for name, value in zip(_KEYWORD_NAMES, _KEYWORD_READER(doc), strict=True):
         if value.strip():
             out.add_text(name, keyword(value))
     if doc.series.strip():

@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Query, Router
 
+from dokreg import fields
 from dokreg.api.items import absolute, document_item
 from dokreg.api.pagination import cursor_decode, cursor_encode, fingerprint, state_int, state_str
 from dokreg.api.schemas import DocumentDetail, DocumentList, ErrorOut
 from dokreg.errors import BadInput, DokregError
 from dokreg.reading import documents as selectors
-from dokreg.reading import fields, registries
+from dokreg.reading import registries
 from dokreg.reading.documents import MAX_INDEX_OFFSET, index_counts, index_search, newest_after, recheck_hits
 from dokreg.reading.facets import facet_groups
 from dokreg.reading.params import SearchParams, parse_search

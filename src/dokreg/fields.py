@@ -1,10 +1,17 @@
-"""The document fields, once: what each is called, how it is indexed, filtered, asked for and exported.
+"""The document fields, once: what each is called, how it is indexed, filtered, asked for, shown and exported.
 
-Everything that lists document fields is built from ``DOCUMENT_FIELDS``: the search parameters and
-form (``reading.params``), the API's query parameters (``api.routers.documents``), the export
-columns (``reading.exports`` and the CSV header), the field labels of the history, the values the
-history must not repeat (``personal``), and the archive's list of fields whose changes are recorded.
-Adding a field is one entry here (plus its model column and where connectors fill it).
+Everything that lists document fields is built from ``DOCUMENT_FIELDS``: the search index's keyword
+and analysed fields and what the writer puts in them (``search.schema``, ``search.types.IndexDoc``,
+``search.writer``), the index's filters (``search.types.SearchFilters``, ``search.filters``), the
+columns the index stage reads (``pipeline.indexing``), the search parameters and form
+(``reading.params``), the API's query parameters (``api.routers.documents``), the document page's
+rows (``reading.build``), the export columns (``reading.exports`` and the CSV header, and the result
+list's in ``reading.result_export``), the field labels of the history, the values the history must
+not repeat (``personal``), and the archive's list of fields whose changes are recorded. Adding a
+field is one entry here (plus its model column and where connectors fill it).
+
+It sits below every layer (it imports nothing of dokreg): the archive, the index, the pipeline and
+the read layer all read it, and none of them has to import another to learn the fields.
 
 Labels are Estonian source strings (``gettext_lazy``), translated in the ``en`` catalogue.
 """
@@ -18,6 +25,23 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+
+class Shown(StrEnum):
+    """Whether the document page has a row for the field."""
+
+    NO = ""
+    ALWAYS = "always"  # a row even when empty: readers know these rows from the earlier aggregator
+    IF_SET = "if_set"  # a row only when the register gave a value
+
+
+class Cell(StrEnum):
+    """How the document page shows a value beyond plain text (dates are told by the model column)."""
+
+    TEXT = "text"
+    REF = "ref"  # a reference: kept on one line, in the reference style
+    LINK = "link"  # the register's page, opened in a new window
+    REGISTRY = "registry"  # the body's name, linking to its page in the archive
 
 
 class FilterKind(StrEnum):
@@ -58,6 +82,13 @@ class DocField:
     # repeated in the history (a register that later hides a name must not have us republish it).
     personal: bool = False
     derived: bool = False  # not a Document column: computed by the read layer (from files, the catalogue)
+    # The document page: whether it has a row, how the value looks, and the row it follows when that
+    # is not the one before it in this table.
+    shown: Shown = Shown.IF_SET
+    cell: Cell = Cell.TEXT
+    shown_after: str = ""
+    # Its column in a downloaded result list (``reading.result_export``), by this number; 0: not there.
+    listed: int = 0
 
 
 def _text(param: str, attr: str, label: Promise, help: str, placeholder: Promise | str = "") -> Filter:
@@ -78,9 +109,11 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
         export=False,  # every export row names its body already ("registry", "registry_name")
         tracked=False,
         derived=True,
+        shown=Shown.ALWAYS,
+        cell=Cell.REGISTRY,
     ),
-    DocField("source_id", _("Allika tunnus"), tracked=False),
-    DocField("reference", _("Viit"), keyword="ref"),
+    DocField("source_id", _("Allika tunnus"), tracked=False, shown=Shown.NO),
+    DocField("reference", _("Viit"), keyword="ref", shown=Shown.ALWAYS, cell=Cell.REF, listed=1),
     DocField(
         "registered",
         _("Registreeritud"),
@@ -92,6 +125,8 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
             _("Registreeritud"),
             "registered on or after / before (YYYY-MM-DD or dd.mm.yyyy)",
         ),
+        shown=Shown.ALWAYS,
+        listed=2,
     ),
     DocField(
         "doc_type",
@@ -105,14 +140,17 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
             "document type as the register writes it; repeat for several",
             _("nt Sissetulev kiri"),
         ),
+        shown=Shown.ALWAYS,
+        listed=3,
     ),
-    DocField("title", _("Pealkiri"), text="title"),
+    DocField("title", _("Pealkiri"), text="title", shown=Shown.NO, listed=4),  # the page's heading
     DocField(
         "function",
         _("Funktsioon"),
         keyword="function",
         text="meta",
         filter=_text("function", "functions", _("Funktsioon"), "function (repeatable)"),
+        shown=Shown.ALWAYS,
     ),
     DocField(
         "series",
@@ -126,6 +164,7 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
             "series, e.g. '1-1 Kirjavahetus' (repeatable)",
             _("nt 1-1 Kirjavahetus"),
         ),
+        shown=Shown.ALWAYS,
     ),
     DocField(
         "case_file",
@@ -133,6 +172,7 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
         keyword="case_file",
         text="meta",
         filter=_text("case_file", "case_files", _("Toimik"), "case file (repeatable)"),
+        shown=Shown.ALWAYS,
     ),
     DocField(
         "access",
@@ -145,8 +185,10 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
             _("Juurdepääs"),
             "public, on_request, ak, expired_ak (AK past its end date); repeat for several",
         ),
+        shown=Shown.ALWAYS,  # in the register's words (access_text) when it gave them
+        listed=6,
     ),
-    DocField("access_text", _("Juurdepääsupiirang")),
+    DocField("access_text", _("Juurdepääsupiirang"), shown=Shown.NO),
     DocField(
         "restriction_basis",
         _("Juurdepääsupiirangu alus"),
@@ -159,11 +201,12 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
             "restriction basis, e.g. 'AvTS § 35 lg 1 p 12'; 'AvTS § 35' matches all below it",
             _("nt AvTS § 35 lg 1 p 12"),
         ),
+        shown=Shown.ALWAYS,
     ),
     DocField("restriction_change_basis", _("Juurdepääsupiirangu muutmise alus")),
     DocField("restriction_begins", _("Juurdepääsupiirangu algus")),
     DocField("restriction_ends", _("Juurdepääsupiirangu lõpp"), keyword="restriction_ends"),
-    DocField("sender_reference", _("Saatja/saaja viit"), keyword="ref", personal=True),
+    DocField("sender_reference", _("Saatja/saaja viit"), keyword="ref", personal=True, cell=Cell.REF),
     DocField(
         "correspondent",
         _("Adressaat"),
@@ -176,6 +219,8 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
             "addressee or sender, whole or by its words: 'Tallinna Vesi' (repeatable)",
         ),
         personal=True,
+        shown=Shown.ALWAYS,
+        listed=5,
     ),
     DocField(
         "channel",
@@ -189,14 +234,15 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
             "arrival or sending channel (repeatable)",
             _("nt e-post"),
         ),
+        shown=Shown.ALWAYS,
     ),
-    DocField("responsible", _("Vastutaja"), text="meta", personal=True),
+    DocField("responsible", _("Vastutaja"), text="meta", personal=True, shown=Shown.ALWAYS),
     DocField("due_date", _("Lahendamise tähtaeg")),
     DocField("sent_at", _("Välja saatmise kuupäev")),
-    DocField("url", _("Originaal"), tracked=False),
-    DocField("first_seen_at", _("Sünkroonitud"), tracked=False),
-    DocField("last_checked_at", _("Viimati kontrollitud"), tracked=False),
-    DocField("last_changed_at", _("Viimati muutunud"), tracked=False),
+    DocField("url", _("Originaal"), tracked=False, shown=Shown.ALWAYS, cell=Cell.LINK, listed=7),
+    DocField("first_seen_at", _("Sünkroonitud"), tracked=False, shown=Shown.ALWAYS, shown_after="registered"),
+    DocField("last_checked_at", _("Viimati kontrollitud"), tracked=False, shown=Shown.NO),
+    DocField("last_changed_at", _("Viimati muutunud"), tracked=False, shown=Shown.NO),
     DocField(
         "has_files",
         _("Avalikud failid"),
@@ -211,6 +257,7 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
         export=False,  # the export lists the files themselves
         tracked=False,
         derived=True,
+        shown=Shown.NO,
     ),
     DocField(
         "file_kind",
@@ -228,6 +275,7 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
         export=False,
         tracked=False,
         derived=True,
+        shown=Shown.NO,
     ),
 )
 
@@ -240,6 +288,20 @@ TRACKED: tuple[str, ...] = tuple(f.name for f in DOCUMENT_FIELDS if f.tracked an
 EXPORTED: tuple[str, ...] = tuple(f.name for f in DOCUMENT_FIELDS if f.export and not f.derived)
 # Fields whose old values the history never repeats.
 PERSONAL: frozenset[str] = frozenset(f.name for f in DOCUMENT_FIELDS if f.personal)
+# Document columns of a downloaded result list, in its order.
+LISTED: tuple[str, ...] = tuple(f.name for f in sorted(DOCUMENT_FIELDS, key=lambda f: f.listed) if f.listed)
+
+
+def _page_rows(table: tuple[DocField, ...]) -> tuple[DocField, ...]:
+    rows = [f for f in table if f.shown and not f.shown_after]
+    for f in table:
+        if f.shown and f.shown_after:
+            rows.insert([r.name for r in rows].index(f.shown_after) + 1, f)
+    return tuple(rows)
+
+
+# The document page's rows, in its order.
+PAGE_ROWS: tuple[DocField, ...] = _page_rows(DOCUMENT_FIELDS)
 
 
 def index_keyword_filters(table: tuple[DocField, ...] = DOCUMENT_FIELDS) -> tuple[tuple[str, str], ...]:
