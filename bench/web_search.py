@@ -561,7 +561,8 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
                 dokreg_hits = hit_counts(port, api_paths, lambda answer: answer["total"])
             measured = _measure(name, port, pages, args, work_dir)
             rss = server_peak_rss_mib(server.pid)
-            runs += [{**row, "server_peak_rss_mib": rss} for row in measured]
+            parts = server_rss_parts_mib(server.pid)
+            runs += [{**row, "server_peak_rss_mib": rss, "server_rss_parts_mib": parts} for row in measured]
         finally:
             stop(server)
     peer_hits: list[int | None] = []
@@ -614,6 +615,27 @@ def server_peak_rss_mib(session_pid: int) -> float:
     return round(peak / 1024, 1)
 
 
+def server_rss_parts_mib(session_pid: int) -> dict:
+    """The largest worker's resident set now, split: private memory (RssAnon) and mapped files
+    (RssFile: the index's segments, shared libraries), which the page cache shares with every
+    process reading them and the kernel drops under pressure."""
+    largest = {"anon": 0.0, "file": 0.0}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            if os.getsid(int(status.parent.name)) != session_pid:
+                continue
+        except (OSError, ValueError):
+            continue
+        anon = int(fields.get("RssAnon", "0 kB").split()[0]) / 1024
+        if anon > largest["anon"]:
+            largest = {
+                "anon": round(anon, 1),
+                "file": round(int(fields.get("RssFile", "0 kB").split()[0]) / 1024, 1),
+            }
+    return largest
+
+
 def _measure(server: str, port: int, pages: dict[str, list[str]], args, work_dir: Path) -> list[dict]:
     """Each page at each concurrency: one connection shows a request's own time, more show queueing."""
     rows = []
@@ -664,7 +686,9 @@ def markdown(results: dict) -> str:
                 f"| {r['server']} | {r['page']} | {r['paths']} | {r['connections']} | {r['req_per_s']} "
                 f"| {r['p50_ms']} | {r['p95_ms']} "
                 f"| {r['p99_ms']} | {r['non_2xx']} | {r['load_before'][0]} "
-                f"| {r.get('server_peak_rss_mib', '')} MiB |"
+                f"| {r.get('server_peak_rss_mib', '')} MiB "
+                f"(anon {r.get('server_rss_parts_mib', {}).get('anon', '')}, "
+                f"files {r.get('server_rss_parts_mib', {}).get('file', '')}) |"
             )
         lines += [
             "",
