@@ -7,8 +7,10 @@ columns the index stage reads (``pipeline.indexing``), the search parameters and
 (``reading.params``), the API's query parameters (``api.routers.documents``), the document page's
 rows (``reading.build``), the export columns (``reading.exports`` and the CSV header, and the result
 list's in ``reading.result_export``), the field labels of the history, the values the history must
-not repeat (``personal``), and the archive's list of fields whose changes are recorded. Adding a
-field is one entry here (plus its model column and where connectors fill it).
+not repeat (``personal``), the archive's list of fields whose changes are recorded, and the columns a
+redaction rewrites (``review.redaction``: every text field here, and the model's other text columns
+but a commented few). Adding a field is one entry here (plus its model column and where connectors
+fill it).
 
 It sits below every layer (it imports nothing of dokreg): the archive, the index, the pipeline and
 the read layer all read it, and none of them has to import another to learn the fields.

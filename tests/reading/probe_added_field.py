@@ -1,7 +1,8 @@
 """Run only by ``test_fields.py`` with ``-p tests.reading.added_field_plugin`` (which adds ``parser`` to
 the field table): that one entry must reach the search form, the filters, the API (parameter, detail
 and its schema), the exports, the search index (read by the index stage, stored as a keyword and as
-words, filtered by search()), the document page and the result-list exports."""
+words, filtered by search()), the document page and the result-list exports; and a redaction replaces
+a person's name in it."""
 
 from __future__ import annotations
 
@@ -70,3 +71,25 @@ def test_one_table_entry_reaches_form_filters_api_and_exports(client):
     response = client.get("/otsi/eksport.ndjson", {"q": "teade", "sort": "oldest"})
     lines = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
     assert sorted(line["parser"] for line in lines) == ["adr-2", "rmk-1"]
+
+
+def test_one_table_entry_is_redacted(client):
+    """The new field is public, so a person's name in it is replaced by initials like in every other."""
+    from django.contrib.auth import get_user_model
+
+    from dokreg.review.names import Person
+    from dokreg.review.redaction import redaction_apply
+
+    body = make_registry(slug="proov")
+    doc = make_document(body, parser="Mari Maasikas", title="Avaldus")
+    html = client.get(f"/dokument/{doc.pk}/").content.decode()
+    assert '<tr><th scope="row">Parser</th><td>Mari Maasikas</td></tr>' in html, "the probe proves nothing"
+
+    operator = get_user_model().objects.create_user("operaator", is_staff=True)
+    redaction_apply(document=doc, persons=[Person(given="Mari", surname="Maasikas")], actor=operator)
+
+    doc.refresh_from_db()
+    assert doc.parser == "M. M."
+    html = client.get(f"/dokument/{doc.pk}/").content.decode()
+    assert '<tr><th scope="row">Parser</th><td>M. M.</td></tr>' in html and "Maasikas" not in html
+    assert client.get(f"/api/v1/documents/{doc.pk}").json()["parser"] == "M. M."

@@ -325,3 +325,45 @@ def test_verification_reads_pages_behind_the_tls_proxy(archive, operator, settin
     settings.ALLOWED_HOSTS = ["dokreg.example.ee"]
     redaction = service.redaction_apply(document=archive["doc"], persons=[MARI], actor=operator)
     assert redaction.active and not redaction.leftovers
+
+
+def test_every_document_text_column_is_redacted_or_kept_on_purpose():
+    """No Document column that can hold words slips by: each is rewritten or on a commented keep-list."""
+    from django.db import models
+
+    from dokreg import fields
+
+    words = [
+        c.name
+        for c in Document._meta.concrete_fields
+        if isinstance(c, (models.CharField, models.TextField, models.JSONField))
+    ]
+    redacted = set(service.DOCUMENT_FIELDS) | set(service.DOCUMENT_JSON_FIELDS)
+    kept = service.DOCUMENT_KEEP | service.DOCUMENT_STAFF_ONLY
+    assert [c for c in words if c not in redacted and c not in kept] == []
+    assert sorted(kept - set(words)) == [], "a kept name that is no Document text column: a stale entry"
+    # Every text the public reads of a document, as the field table lists it, is redacted; only the
+    # source's addresses and the access code are not (the register's words on access are).
+    public = {f.name for f in fields.DOCUMENT_FIELDS if not f.derived and f.name in words}
+    assert sorted(public - redacted) == ["access", "source_id", "url"]
+    assert {"title", "correspondent", "responsible", "access_text", "source_fields"} <= redacted
+
+
+def test_a_column_added_to_the_model_or_the_table_is_redacted():
+    """Not a list by hand: a new text column is redacted though nobody named it to the redaction, and a
+    staff-only column becomes redacted once the field table makes it public."""
+    from django.db import models
+
+    from dokreg.fields import DOCUMENT_FIELDS, DocField
+
+    applicant = models.TextField(blank=True)
+    applicant.set_attributes_from_name("applicant")
+    columns = [*Document._meta.concrete_fields, applicant]
+    text, json = service.document_columns(columns=columns, table=DOCUMENT_FIELDS)
+    assert "applicant" in text and "parser" not in text and "source_fields" in json
+
+    listed = (*DOCUMENT_FIELDS, DocField("parser", "Parser"), DocField("takedown_reason", "Põhjus"))
+    text, _json = service.document_columns(columns=columns, table=listed)
+    assert {"parser", "takedown_reason"} <= set(text) and "error_message" not in text
+    # The source's addresses stay as the source wrote them, listed or not.
+    assert not {"source_id", "url"} & set(text)

@@ -18,41 +18,64 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
+from dokreg import fields
 from dokreg.archive.models import Document, DocumentVersion, File, Relation, RestrictionBasis, Signature
 from dokreg.desk import audit
 from dokreg.errors import BadInput, DokregError
+from dokreg.fields import DocField
 from dokreg.review.models import Redaction
 from dokreg.review.names import Person, Replacer, persons_prepare
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_FIELDS = (
-    "reference",
-    "title",
-    "doc_type",
-    "function",
-    "series",
-    "case_file",
-    "access_text",
-    "restriction_basis",
-    "restriction_change_basis",
-    "sender_reference",
-    "correspondent",
-    "channel",
-    "responsible",
-)
-DOCUMENT_JSON_FIELDS = ("source_fields",)
+# Document columns a redaction leaves as they are, whatever lists them: they address the document
+# at the source (the sync finds it again by them; a name in the URL fails verification instead) or
+# hold a code of a fixed set (the register's own words on access are ``access_text``, redacted).
+DOCUMENT_KEEP = frozenset({"source_id", "url", "fetch_state", "access"})
+# Document columns only staff see, left as they are while the field table does not list them: our
+# parser's and error's codes, the fetch error's message, the operator's takedown reason. The last
+# three are cleared or replaced later (a fetch that succeeds, a takedown undone), so a revert would
+# put stale values back. Listed in the table, a column is public and is redacted like the rest.
+DOCUMENT_STAFF_ONLY = frozenset({"parser", "error_code", "error_message", "takedown_reason"})
+
+
+def document_columns(
+    columns: Iterable[models.Field] | None = None, table: Iterable[DocField] | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The Document text and JSON columns a redaction rewrites: every one but the kept ones.
+
+    Not a list by hand: every text field of the field table (``dokreg.fields``) is redacted, and so is
+    any text column of the model the table does not list, so a field added to either cannot keep a
+    name public. ``columns`` and ``table`` are the model's and the field table's unless a test says.
+    """
+    listed = {f.name for f in (fields.DOCUMENT_FIELDS if table is None else table) if not f.derived}
+    text, json = [], []
+    for column in Document._meta.concrete_fields if columns is None else columns:
+        if column.name in DOCUMENT_KEEP or (column.name in DOCUMENT_STAFF_ONLY and column.name not in listed):
+            continue
+        if isinstance(column, (models.CharField, models.TextField)):
+            text.append(column.name)
+        elif isinstance(column, models.JSONField):
+            json.append(column.name)
+    return tuple(text), tuple(json)
+
+
+DOCUMENT_FIELDS, DOCUMENT_JSON_FIELDS = document_columns()
 FILE_FIELDS = ("name", "text")
 FILE_JSON_FIELDS = ("pages", "metadata", "warnings")
 SIGNATURE_FIELDS = ("signer_name", "role", "note")
 RELATION_FIELDS = ("kind", "reference", "title", "doc_type")
-# Fields of a register entry that address things at the source and must stay as the source wrote them.
-_ENTRY_KEEP = frozenset({"url", "source_id", "source_file_id", "target_source_id", "parser"})
+# Fields of a register entry that address things at the source and must stay as the source wrote them,
+# and the staff-only columns kept above (the parser's name) while the field table does not list them.
+_ENTRY_KEEP = frozenset({"url", "source_id", "source_file_id", "target_source_id"}) | (
+    DOCUMENT_STAFF_ONLY - {f.name for f in fields.DOCUMENT_FIELDS}
+)
 
 
 class RedactionIncomplete(DokregError):
