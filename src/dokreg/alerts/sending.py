@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Min, QuerySet
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -80,11 +80,12 @@ def alerts_send(*, frequency: str, base_url: str | None = None, now: datetime | 
     now = now or timezone.now()
     base_url = (base_url or settings.DOKREG_PUBLIC_BASE_URL).rstrip("/")
     today = timezone.localdate(now)
-    waiting = (
-        publishable_documents()
-        .filter(Q(index_dirty=True) | Q(index_inflight=True))
-        .aggregate(oldest=Min("first_seen_at"))["oldest"]
-    )
+    # Each flag on its own partial index (an OR of the two reads every document on SQLite).
+    oldest = [
+        publishable_documents().filter(**{flag: True}).aggregate(oldest=Min("first_seen_at"))["oldest"]
+        for flag in ("index_dirty", "index_inflight")
+    ]
+    waiting = min((t for t in oldest if t is not None), default=None)
     # Just before the oldest waiting document, so the next run's "first seen after" still takes it.
     until = min(now, waiting - timedelta(microseconds=1)) if waiting else now
     report = SendReport()

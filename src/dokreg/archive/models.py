@@ -104,7 +104,7 @@ class Document(models.Model):
     # Set by every write that changes what the index should hold; cleared by the indexer when it
     # reads the document, which sets ``index_inflight`` until the commit that holds it. A write
     # between that read and the commit sets ``index_dirty`` again, so the change is not lost.
-    index_dirty = models.BooleanField(default=True, db_index=True)
+    index_dirty = models.BooleanField(default=True)
     index_inflight = models.BooleanField(default=False)
 
     class Meta:
@@ -117,7 +117,9 @@ class Document(models.Model):
             # Partial: only the few rows still to fetch or failed, so the planner never prefers it for
             # "all fetched documents of a body" (that is what (registry, registered) is for).
             models.Index(fields=["fetch_state"], name="doc_fetch_state_open", condition=~Q(fetch_state="ok")),
-            # Partial: empty but for the batches read since the indexer's last commit.
+            # Partial, both: a handful of rows between syncs (a whole-column index on a flag is never
+            # used for Django's ``WHERE "index_dirty"``, so "is anything dirty?" read every document).
+            models.Index(fields=["id"], name="doc_index_dirty", condition=Q(index_dirty=True)),
             models.Index(fields=["id"], name="doc_index_inflight", condition=Q(index_inflight=True)),
         ]
 

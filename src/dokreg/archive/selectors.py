@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from dokreg.archive.models import Document, FetchState, Problem, SyncDay, SyncRange
 from dokreg.archive.versions import TRACKED_FIELDS
@@ -96,3 +96,23 @@ def version_changes(version) -> list[tuple[str, object]]:
     changes = version.changes if isinstance(version.changes, dict) else {}
     order = {name: i for i, name in enumerate(TRACKED_FIELDS)}
     return sorted(changes.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+
+
+# Past this many documents waiting for the index (a rebuild, a first sync), every question
+# "is one of these waiting?" is answered yes without looking further.
+WAITING_LOOKED_AT = 1_000
+
+
+def awaiting_index(documents: QuerySet[Document]) -> bool:
+    """Whether any of ``documents`` is not in the index as it is now: dirty, or read by an indexer
+    that has not committed it. The waiting ones are found first, each flag on its partial index,
+    and only they are matched against ``documents``: a planner given both at once may walk the
+    documents of a body instead (0.15 s at a million), and an OR of the two flags reads them all."""
+    waiting: list[int] = []
+    for flag in ("index_dirty", "index_inflight"):
+        waiting += Document.objects.filter(**{flag: True}).values_list("pk", flat=True)[
+            : WAITING_LOOKED_AT + 1
+        ]
+    if len(waiting) > WAITING_LOOKED_AT:
+        return True
+    return bool(waiting) and documents.filter(pk__in=waiting).exists()

@@ -15,6 +15,7 @@ from functools import cache
 from django.db.models import Q
 
 from dokreg.archive.models import Document, RestrictionBasis
+from dokreg.archive.selectors import awaiting_index
 from dokreg.archive.services import (
     documents_index_all_dirty,
     documents_index_resume,
@@ -153,7 +154,7 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
     if index_outdated():
         index_clear()
         documents_index_all_dirty()
-    if not Document.objects.filter(Q(index_dirty=True) | Q(index_inflight=True)).exists():
+    if not awaiting_index(Document.objects.all()):
         return 0  # no writer opened: another process may hold it, and nothing needs it
     done = 0
     after = 0  # read by key: what is dirty behind it is taken in the next pass from the start

@@ -1,0 +1,53 @@
+"""awaiting_index: which lists a lagging index could leave short, found without reading the archive."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from tests.public.factories import make_document, make_registry
+
+from dokreg.archive import selectors
+from dokreg.archive.models import Document
+from dokreg.archive.selectors import awaiting_index
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_dirty_or_in_flight_document_is_waiting_only_for_the_lists_it_belongs_to():
+    body, other = make_registry(), make_registry()
+    make_document(body, doc_type="Leping")
+    kiri = make_document(other, doc_type="Kiri")
+    Document.objects.update(index_dirty=False)
+    assert not awaiting_index(Document.objects.all())
+
+    Document.objects.filter(pk=kiri.pk).update(index_dirty=True)
+    assert awaiting_index(Document.objects.filter(doc_type="Kiri"))
+    assert not awaiting_index(Document.objects.filter(registry=body))
+
+    Document.objects.filter(pk=kiri.pk).update(index_dirty=False, index_inflight=True)
+    assert awaiting_index(Document.objects.filter(registry=other))
+
+
+def test_past_the_look_every_list_is_waiting(monkeypatch):
+    monkeypatch.setattr(selectors, "WAITING_LOOKED_AT", 2)
+    body = make_registry()
+    for _ in range(3):
+        make_document(body, doc_type="Kiri")
+    assert awaiting_index(Document.objects.filter(doc_type="Leping"))  # a rebuild: the database answers
+
+
+def test_the_flags_are_read_from_their_partial_indexes():
+    make_document(make_registry())
+    with CaptureQueriesContext(connection) as queries:
+        awaiting_index(Document.objects.all())
+    flags = [q["sql"] for q in queries if "index_dirty" in q["sql"] or "index_inflight" in q["sql"]]
+    # Never an OR of the two: no database answers it from the two partial indexes.
+    assert flags and not [sql for sql in flags if " OR " in sql]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            for flag in ("index_dirty", "index_inflight"):
+                plan = cursor.execute(
+                    f'EXPLAIN QUERY PLAN SELECT id FROM archive_document WHERE "{flag}" LIMIT 5'
+                ).fetchall()
+                assert f"doc_{flag}" in str(plan)
