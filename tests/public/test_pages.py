@@ -9,7 +9,7 @@ from django.utils import timezone
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 from tests.public.factories import index, make_document, make_file, make_registry, make_signature
 
-from dokreg.archive.models import Access, DocumentVersion, FetchState, Matter, Relation
+from dokreg.archive.models import Access, Document, DocumentVersion, FetchState, Matter, Relation
 from dokreg.registries.models import Registry
 
 pytestmark = pytest.mark.django_db
@@ -433,14 +433,23 @@ def test_results_page_goes_past_100_results(client):
     ]
 
 
-def test_results_without_words_filter_and_hide_what_is_not_public(client):
+@pytest.mark.parametrize("indexed", [False, True], ids=["from the database", "from the index"])
+def test_results_without_words_filter_and_hide_what_is_not_public(client, indexed):
+    # Filters the database cannot walk in order (two bodies, a type, access) are read from the
+    # index once it holds every document; before that, from the database. Both read the same.
     body = make_registry()
     other = make_registry()
     make_document(body, reference="A-1", registered=date(2024, 5, 2), doc_type="Leping")
     make_document(body, reference="A-2", registered=date(2024, 5, 3), access=Access.AK)
     make_document(body, reference="A-3", registered=date(2024, 6, 1))
     make_document(other, reference="B-1", registered=date(2024, 5, 2))
-    hidden_documents(body)
+    hidden = hidden_documents(body)
+    if indexed:  # a lagging index still holds the hidden ones: the page must not show them
+        index(*Document.objects.all())
+        Document.objects.update(index_dirty=False)
+        from dokreg.search import search
+
+        assert {d.pk for d in hidden} <= {h.doc_id for h in search("", limit=50).hits}
 
     def refs(query: str) -> list[str]:
         return [
@@ -452,6 +461,35 @@ def test_results_without_words_filter_and_hide_what_is_not_public(client):
     assert refs(f"registry={body.slug}&date_from=02.05.2024&date_to=02.05.2024") == ["A-1"]
     assert refs(f"registry={body.slug}&access=ak") == ["A-2"]
     assert refs(f"registry={body.slug}&type=Leping") == ["A-1"]
+    assert refs(f"registry={body.slug}&registry={other.slug}&type=Leping") == ["A-1"]
+
+
+def test_a_filtered_list_without_words_shows_a_document_the_index_does_not_hold_yet(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    body, other = make_registry(), make_registry()
+    docs = [
+        make_document(b, doc_type="Leping", registered=date(2024, 5, d))
+        for b in (body, other)
+        for d in (1, 2)
+    ]
+    index(*docs)
+    Document.objects.update(index_dirty=False)
+    both = f"/otsi/?registry={body.slug}&registry={other.slug}&type=Leping"
+    with CaptureQueriesContext(connection) as queries:
+        listed = HTMLParser(client.get(both).content.decode()).css("ol.hits .ref")
+    assert len(listed) == 4
+    # Read from the index: no sort of the two bodies' documents in the database.
+    assert not [
+        q for q in queries if "ORDER BY" in q["sql"] and '"archive_document"."registered" DESC' in q["sql"]
+    ]
+
+    new = make_document(
+        body, reference="UUS-1", doc_type="Leping", registered=date(2024, 6, 1)
+    )  # just synced
+    refs = [s.text() for s in HTMLParser(client.get(both).content.decode()).css("ol.hits .ref")]
+    assert refs[0] == new.reference and len(refs) == 5
 
 
 @pytest.mark.parametrize(
