@@ -61,7 +61,8 @@ BEFORE_CHILD = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from sync_search import load_queries
-from dokreg.search import search
+from dokreg.search import search, services
+services.CACHED_RESULTS = 0  # a kept result is not a search (older code without the cache ignores it)
 queries = load_queries(__import__("pathlib").Path(sys.argv[2]))
 for line in sys.stdin:
     q = queries[int(line)]

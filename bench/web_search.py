@@ -158,7 +158,9 @@ def _load() -> list[float]:
 # -- 1. search at scale ---------------------------------------------------------------------------
 
 
-def search_at_scale(size: int, queries: list[Query], rounds: int, work_dir: Path, text: str) -> dict:
+def search_at_scale(
+    size: int, queries: list[Query], rounds: int, work_dir: Path, text: str, keep: bool = False
+) -> dict:
     from dokreg.search import IndexWriter
 
     index_dir = work_dir / f"index-{size}"
@@ -195,7 +197,8 @@ def search_at_scale(size: int, queries: list[Query], rounds: int, work_dir: Path
         "load_before": load_before,
         "load_after": _load(),
     }
-    shutil.rmtree(index_dir, ignore_errors=True)
+    if not keep:  # kept for bench/search_engine.py, which times every column on one index
+        shutil.rmtree(index_dir, ignore_errors=True)
     return result
 
 
@@ -710,6 +713,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest="part", required=True)
     s = sub.add_parser("search", help="index build and search latency at each size")
     s.add_argument("--sizes", default="100000,1000000", help="comma-separated index sizes")
+    s.add_argument("--keep-index", action="store_true", help="leave each index-<size> in --work-dir")
     s.add_argument("--rounds", type=int, default=5, help="timed rounds of the query mix per size")
     b = sub.add_parser("build", help="only build the archive, index and peer into --work-dir, for reuse")
     b.add_argument("--docs", type=int, default=100_000)
@@ -757,7 +761,8 @@ def main(argv: list[str] | None = None) -> dict:
         if args.part == "search":
             queries = load_queries(args.queries)
             results["search"] = [
-                search_at_scale(size, queries, args.rounds, work_dir, args.text) for size in args.size_list
+                search_at_scale(size, queries, args.rounds, work_dir, args.text, args.keep_index)
+                for size in args.size_list
             ]
         elif args.part == "build":
             results["build"] = archive_once(args.docs, work_dir, args.text)

@@ -48,8 +48,18 @@ MAX_OFFSET = 100_000
 TOTAL_BOUND: int | None = 10_000
 # Facet counts over at most about this many of the newest matches; None: over every match.
 FACET_BOUND: int | None = 10_000
-# Results kept per process, per index generation (least recently used beyond this).
-CACHED_RESULTS = 512
+
+
+def _kept_results() -> int:
+    raw = os.environ.get("DOKREG_SEARCH_KEPT_RESULTS", "512")
+    if not raw.strip().isdigit():
+        raise ValueError(f"DOKREG_SEARCH_KEPT_RESULTS must be a whole number of results (0: none), not {raw!r}")
+    return int(raw)
+
+
+# Results kept per process, per index generation (least recently used beyond this):
+# ``DOKREG_SEARCH_KEPT_RESULTS``, 0 to keep none (a benchmark of fresh searches).
+CACHED_RESULTS = _kept_results()
 
 
 def search(
