@@ -22,6 +22,7 @@ import json
 import os
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -53,7 +54,9 @@ FACET_BOUND: int | None = 10_000
 def _kept_results() -> int:
     raw = os.environ.get("DOKREG_SEARCH_KEPT_RESULTS", "512")
     if not raw.strip().isdigit():
-        raise ValueError(f"DOKREG_SEARCH_KEPT_RESULTS must be a whole number of results (0: none), not {raw!r}")
+        raise ValueError(
+            f"DOKREG_SEARCH_KEPT_RESULTS must be a whole number of results (0: none), not {raw!r}"
+        )
     return int(raw)
 
 
@@ -185,6 +188,17 @@ def _run(
     clauses = filter_clauses(filters, today)
     full = with_filters(built.query, clauses)
     days = index_days(searcher, generation) if TOTAL_BOUND or FACET_BOUND else None
+    # Facets are counted on another thread while the page is searched and quoted: Tantivy lets go
+    # of the GIL, so on two cores the search waits for the longer of the two, not for their sum.
+    # Not knowing the total yet, the counting sizes its first window of newest days as if every
+    # document matched; the window then grows (a few cheap counts) where fewer do.
+    counting = (
+        _facet_pool().submit(
+            count_facets, searcher, built.query, clauses, today, bound=FACET_BOUND, days=days, total=None
+        )
+        if facets
+        else None
+    )
     exact = True
     if sort in ("date", "oldest") or not built.positive:
         total, exact, page = _dated_page(
@@ -196,19 +210,7 @@ def _run(
     hits = tuple(_hit(searcher, score, address, snippets) for score, address in page)
     few = total <= FEW_HITS and built.positive
     suggestion = corrected(query, tree, searcher, analyser, total) if few else None
-    counted = (
-        count_facets(
-            searcher,
-            built.query,
-            clauses,
-            today,
-            bound=FACET_BOUND,
-            days=days,
-            total=total if exact else None,
-        )
-        if facets
-        else None
-    )
+    counted = counting.result() if counting is not None else None
     return SearchResult(
         total=total,
         total_exact=exact,
@@ -237,6 +239,18 @@ def _dated_page(searcher, full, days, *, offset: int, limit: int, oldest: bool) 
         full, max(limit, 1), count=True, offset=offset, order_by_field=s.REGISTERED, order=direction
     )
     return found.count, True, found.hits[:limit]
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
+
+
+def _facet_pool() -> ThreadPoolExecutor:
+    """Made in the process that uses it: threads do not survive a fork (granian's workers fork)."""
+    global _pool, _pool_pid
+    if _pool is None or _pool_pid != os.getpid():
+        _pool, _pool_pid = ThreadPoolExecutor(4, thread_name_prefix="dokreg-facets"), os.getpid()
+    return _pool
 
 
 def _whole(value: object, name: str) -> int:
