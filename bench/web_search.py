@@ -604,9 +604,9 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
     }
 
 
-def server_peak_rss_mib(session_pid: int) -> float:
-    """The largest peak resident set (VmHWM) among the server's processes (granian's workers)."""
-    peak = 0
+def _server_memory_kib(session_pid: int) -> list[dict[str, int]]:
+    """VmHWM, RssAnon and RssFile (KiB) of each process of the server's session (granian's workers)."""
+    found = []
     for status in Path("/proc").glob("[0-9]*/status"):
         try:
             fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
@@ -614,29 +614,23 @@ def server_peak_rss_mib(session_pid: int) -> float:
                 continue
         except (OSError, ValueError):
             continue
-        peak = max(peak, int(fields.get("VmHWM", "0 kB").split()[0]))
-    return round(peak / 1024, 1)
+        found.append({k: int(fields.get(k, "0 kB").split()[0]) for k in ("VmHWM", "RssAnon", "RssFile")})
+    return found
+
+
+def server_peak_rss_mib(session_pid: int) -> float:
+    """The largest peak resident set (VmHWM) among the server's processes."""
+    return round(max((p["VmHWM"] for p in _server_memory_kib(session_pid)), default=0) / 1024, 1)
 
 
 def server_rss_parts_mib(session_pid: int) -> dict:
     """The largest worker's resident set now, split: private memory (RssAnon) and mapped files
     (RssFile: the index's segments, shared libraries), which the page cache shares with every
     process reading them and the kernel drops under pressure."""
-    largest = {"anon": 0.0, "file": 0.0}
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
-            if os.getsid(int(status.parent.name)) != session_pid:
-                continue
-        except (OSError, ValueError):
-            continue
-        anon = int(fields.get("RssAnon", "0 kB").split()[0]) / 1024
-        if anon > largest["anon"]:
-            largest = {
-                "anon": round(anon, 1),
-                "file": round(int(fields.get("RssFile", "0 kB").split()[0]) / 1024, 1),
-            }
-    return largest
+    largest = max(_server_memory_kib(session_pid), key=lambda p: p["RssAnon"], default=None)
+    if largest is None:
+        return {"anon": 0.0, "file": 0.0}
+    return {"anon": round(largest["RssAnon"] / 1024, 1), "file": round(largest["RssFile"] / 1024, 1)}
 
 
 def _measure(server: str, port: int, pages: dict[str, list[str]], args, work_dir: Path) -> list[dict]:
