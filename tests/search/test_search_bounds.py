@@ -108,7 +108,9 @@ def test_facets_past_the_bound_count_the_newest_matches_and_say_how_many(index_d
 
 def test_a_facet_filter_still_counts_the_other_values(index_dir, bounds):
     bounds(10, 10)
-    found = search("", filters=SearchFilters(registries=("jm",)), facets=True, index_dir=index_dir, today=TODAY)
+    found = search(
+        "", filters=SearchFilters(registries=("jm",)), facets=True, index_dir=index_dir, today=TODAY
+    )
 
     registries = {f.value: f.count for f in found.facets["registry"]}
     assert set(registries) == {"jm", "rk"}  # multi-select: rk is still offered

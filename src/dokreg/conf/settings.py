@@ -184,7 +184,9 @@ globals().update(email_settings(os.environ.get("DOKREG_EMAIL_URL", "console://")
 DEFAULT_FROM_EMAIL = os.environ.get("DOKREG_EMAIL_FROM", "dokreg <dokreg@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where operator alerts go (comma-separated); empty means staff users' own addresses.
-DOKREG_OPERATOR_EMAILS = [a.strip() for a in os.environ.get("DOKREG_OPERATOR_EMAILS", "").split(",") if a.strip()]
+DOKREG_OPERATOR_EMAILS = [
+    a.strip() for a in os.environ.get("DOKREG_OPERATOR_EMAILS", "").split(",") if a.strip()
+]
 # Removal requests: requesters' personal data is erased this many days after the decision (dokreg requests
 # --purge); `dokreg alerts` mails the operators when the follow loop has not beaten for this many minutes.
 DOKREG_REQUEST_RETENTION_DAYS = int(os.environ.get("DOKREG_REQUEST_RETENTION_DAYS", "365"))

@@ -90,7 +90,10 @@ class Migration(migrations.Migration):
                 ("basis_after", models.TextField(blank=True, verbose_name="alus pärast")),
                 ("personal_data", models.BooleanField(default=False, verbose_name="isikuandmed")),
                 ("seen_at", models.DateTimeField(verbose_name="nähtud")),
-                ("acknowledged_at", models.DateTimeField(blank=True, null=True, verbose_name="läbi vaadatud")),
+                (
+                    "acknowledged_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="läbi vaadatud"),
+                ),
                 ("explanation", models.TextField(blank=True, verbose_name="selgitus")),
                 (
                     "acknowledged_by",
