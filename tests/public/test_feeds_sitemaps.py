@@ -157,6 +157,29 @@ def test_sitemap_index_has_static_pages_and_a_section_per_body_and_year(client, 
     assert "http://testserver/sitemap-static.xml" in sections
 
 
+def test_the_sitemap_index_reads_no_documents_once_its_dates_are_kept(client, corpus):
+    # At a million documents every request grouped the archive by body and year and took the
+    # newest change of each section: 3-4 s a request, a page any crawler may ask for.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get("/sitemap.xml")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/sitemap.xml").status_code == 200
+    assert [q["sql"] for q in queries if "archive_document" in q["sql"]] == []
+
+
+def test_a_section_whose_documents_are_all_taken_down_leaves_the_index_at_once(client, corpus):
+    from dokreg.archive.services import document_take_down
+
+    only = make_document(corpus.body, registered=date(2019, 3, 3))
+    assert "http://testserver/sitemap-siseamet-2019.xml" in locations(client.get("/sitemap.xml"))
+
+    document_take_down(document=only, reason="isikuandmed")
+
+    assert "http://testserver/sitemap-siseamet-2019.xml" not in locations(client.get("/sitemap.xml"))
+
+
 def test_sitemap_section_lists_only_publishable_documents(client, corpus):
     response = client.get("/sitemap-siseamet-2025.xml")
 

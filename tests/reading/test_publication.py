@@ -139,7 +139,7 @@ def test_counts_sitemaps_and_exports_count_only_published_documents(archive):
     assert [t.documents for t in body_stats.document_types(body)] == [2]
     [row] = [r for r in overview.national_overview(today=TODAY) if r.registry.pk == body.pk]
     assert (row.documents, row.ak) == (2, 1)
-    assert {e.pk for e in sitemap.entries(body.slug, 2024)} == {archive["shown"].pk, archive["ak"].pk}
+    assert {e.pk for e in sitemap.entries(body, 2024)} == {archive["shown"].pk, archive["ak"].pk}
     exported = {row["source_id"] for row in exports.export_documents(registry=body)}
     assert exported == {archive["shown"].source_id, archive["ak"].source_id}
     assert not {d.source_id for d in hidden} & exported

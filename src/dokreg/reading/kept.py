@@ -33,9 +33,26 @@ def body_stamp(registry: RegistryView) -> str:
     return f"{row['changes'] or 0}.{row['documents'] or 0}.{row['rows']}"
 
 
-def body_kept(registry: RegistryView, name: str, compute: Callable[[], T], *, today: date | None = None) -> T:
-    """``compute()`` once per body state (and day, when the aggregate depends on it)."""
-    key = f"dokreg:body:{registry.pk}:{registry.slug}:{name}:{body_stamp(registry)}:{today or ''}"
+def body_stamps() -> dict[int, str]:
+    """``body_stamp`` of every body in one query (a page that keeps something per body and section)."""
+    rows = BodyMonth.objects.values("registry_id").annotate(
+        changes=Sum("changes"), documents=Sum("documents"), rows=Count("id")
+    )
+    return {r["registry_id"]: f"{r['changes'] or 0}.{r['documents'] or 0}.{r['rows']}" for r in rows}
+
+
+def body_kept(
+    registry: RegistryView,
+    name: str,
+    compute: Callable[[], T],
+    *,
+    today: date | None = None,
+    stamp: str | None = None,
+) -> T:
+    """``compute()`` once per body state (and day, when the aggregate depends on it); ``stamp``: the
+    body's stamp when the caller has just read it (``body_stamps``)."""
+    stamp = stamp if stamp is not None else body_stamp(registry)
+    key = f"dokreg:body:{registry.pk}:{registry.slug}:{name}:{stamp}:{today or ''}"
     found = cache.get(key)
     if found is None:  # kept as a 1-tuple, so a computed None is kept too
         found = (compute(),)
