@@ -121,6 +121,10 @@ class Document(models.Model):
             # used for Django's ``WHERE "index_dirty"``, so "is anything dirty?" read every document).
             models.Index(fields=["id"], name="doc_index_dirty", condition=Q(index_dirty=True)),
             models.Index(fields=["id"], name="doc_index_inflight", condition=Q(index_inflight=True)),
+            # The API's change stream walks takedowns in time order (a scan of every document before).
+            models.Index(
+                fields=["taken_down_at", "id"], name="doc_taken_down", condition=Q(taken_down_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,7 +232,7 @@ class File(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     extracted_at = models.DateTimeField(null=True, blank=True)
     # Pages without a text layer wait for the OCR pass, so scans never hold up text-layer documents.
-    ocr_pending = models.BooleanField(default=False, db_index=True)
+    ocr_pending = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["ordinal", "id"]
@@ -236,6 +240,13 @@ class File(models.Model):
             models.UniqueConstraint(
                 fields=["document", "parent", "ordinal"], name="file_unique_ordinal", nulls_distinct=False
             ),
+        ]
+        indexes = [
+            # The API's change stream walks extractions in time order.
+            models.Index(fields=["extracted_at", "id"], name="file_extracted"),
+            # Partial: the few files waiting for OCR (a whole-column index on the flag is never used
+            # for Django's ``WHERE "ocr_pending"``).
+            models.Index(fields=["id"], name="file_ocr_pending", condition=Q(ocr_pending=True)),
         ]
 
     def __str__(self) -> str:

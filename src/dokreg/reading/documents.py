@@ -12,13 +12,21 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from dokreg import fields
-from dokreg.archive.models import Access, Document, DocumentVersion, File, RestrictionBasis, Signature
+from dokreg.archive.models import (
+    Access,
+    BodyMonth,
+    Document,
+    DocumentVersion,
+    File,
+    RestrictionBasis,
+    Signature,
+)
 from dokreg.archive.selectors import version_changes
 from dokreg.errors import BadInput, DokregError
 from dokreg.privacy.personal_codes import mask_personal_codes
@@ -77,9 +85,12 @@ def newest_documents(limit: int = NEWEST_ON_HOME) -> list[DocumentCard]:
 
 
 def published_counts() -> dict[int, int]:
-    """Published documents per registry id (the denormalised totals count hidden ones too)."""
-    rows = publishable_documents().values("registry").annotate(n=Count("id")).values_list("registry", "n")
-    return dict(rows)
+    """Published documents per registry id (the denormalised totals count hidden ones too), from the
+    per-body monthly counts every write keeps: a GROUP BY over the documents took 0.28 s at 1M."""
+    rows = (
+        BodyMonth.objects.values("registry_id").annotate(n=Sum("documents")).values_list("registry_id", "n")
+    )
+    return {registry_id: n for registry_id, n in rows if n}
 
 
 # --- results -------------------------------------------------------------------------------
