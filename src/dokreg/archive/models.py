@@ -114,6 +114,8 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["registry", "-registered"], name="doc_registry_registered"),
             models.Index(fields=["-registered", "-id"], name="doc_registered"),
+            # A body's feed: its newest arrivals (sorting the body's documents took 0.1 s at 1M).
+            models.Index(fields=["registry", "-first_seen_at", "-id"], name="doc_registry_first_seen"),
             # Partial: only the few rows still to fetch or failed, so the planner never prefers it for
             # "all fetched documents of a body" (that is what (registry, registered) is for).
             models.Index(fields=["fetch_state"], name="doc_fetch_state_open", condition=~Q(fetch_state="ok")),
@@ -123,7 +125,9 @@ class Document(models.Model):
             models.Index(fields=["id"], name="doc_index_inflight", condition=Q(index_inflight=True)),
             # The API's change stream walks takedowns in time order (a scan of every document before).
             models.Index(
-                fields=["taken_down_at", "id"], name="doc_taken_down", condition=Q(taken_down_at__isnull=False)
+                fields=["taken_down_at", "id"],
+                name="doc_taken_down",
+                condition=Q(taken_down_at__isnull=False),
             ),
         ]
 

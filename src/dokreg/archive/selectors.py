@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from dokreg.archive.models import Document, FetchState, Problem, SyncDay, SyncRange
 from dokreg.archive.versions import TRACKED_FIELDS
@@ -64,7 +64,9 @@ def registry_status(*, slug: str | None = None, covered_only: bool = True) -> li
     ):
         incomplete[registry_id] = incomplete.get(registry_id, 0) + n
     failed = dict(
-        Document.objects.filter(fetch_state=FetchState.FAILED)
+        # "not ok" repeats the partial index's own condition, so SQLite reads the few open rows
+        # through it instead of every document (0.16 s a status page at a million).
+        Document.objects.filter(~Q(fetch_state=FetchState.OK), fetch_state=FetchState.FAILED)
         .values("registry")
         .annotate(n=Count("id"))
         .values_list("registry", "n")

@@ -1,4 +1,6 @@
-"""awaiting_index: which lists a lagging index could leave short, found without reading the archive."""
+"""Questions pages and workers ask per request or per run, answered from an index, not by reading
+every document: which documents wait for the index, the change stream, the OCR queue, a body's feed,
+the status page's failed documents. At a million documents each scan cost 0.1-1 s."""
 
 from __future__ import annotations
 
@@ -72,3 +74,30 @@ def test_the_change_stream_and_the_ocr_queue_walk_their_indexes_not_the_tables()
             sql, params = qs.values_list("pk")[:5].query.sql_with_params()
             plan = str(cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
             assert index in plan, (index, plan)
+
+
+def _plan(qs) -> str:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        return str(cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
+
+
+def test_a_bodys_feed_and_the_status_pages_failures_read_their_indexes():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's EXPLAIN QUERY PLAN names the index; PostgreSQL plans by statistics")
+    from dokreg.archive.models import FetchState
+    from dokreg.reading.rule import publishable_documents
+
+    body = make_registry()
+    make_document(body)
+    feed = publishable_documents().filter(registry_id=body.pk).order_by("-first_seen_at", "-id")[:50]
+    assert "doc_registry_first_seen" in _plan(feed) and "TEMP B-TREE" not in _plan(feed)
+
+    with CaptureQueriesContext(connection) as queries:
+        selectors.registry_status()
+    captured = [q["sql"] for q in queries if FetchState.FAILED in q["sql"]]
+    assert captured, "the status page counts failed documents"
+    with connection.cursor() as cursor:
+        for sql in captured:
+            plan = str(cursor.execute(f"EXPLAIN QUERY PLAN {sql}").fetchall())
+            assert "doc_fetch_state_open" in plan, plan
