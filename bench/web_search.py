@@ -203,8 +203,11 @@ def search_at_scale(
 
 
 def time_queries(index_dir: Path, queries: list[Query], rounds: int) -> dict:
-    """The mix with facets off (hits only) and on (the results page), interleaved per query."""
-    from dokreg.search import search
+    """The mix with facets off (hits only) and on (the results page), interleaved per query; every
+    search computed afresh (a result kept from the warm-up would time the cache)."""
+    from dokreg.search import search, services
+
+    services.CACHED_RESULTS = 0
 
     def run(query: Query, facets: bool) -> tuple[float, int]:
         t0 = time.perf_counter()
