@@ -442,7 +442,9 @@ def test_results_without_words_filter_and_hide_what_is_not_public(client, indexe
     make_document(body, reference="A-1", registered=date(2024, 5, 2), doc_type="Leping")
     make_document(body, reference="A-2", registered=date(2024, 5, 3), access=Access.AK)
     make_document(body, reference="A-3", registered=date(2024, 6, 1))
-    make_document(other, reference="B-1", registered=date(2024, 5, 2))
+    # Not on A-1's day: the two ways order documents of one day differently (the database by id,
+    # newest first; the index in the order it took them in).
+    make_document(other, reference="B-1", registered=date(2024, 5, 1))
     hidden = hidden_documents(body)
     if indexed:  # a lagging index still holds the hidden ones: the page must not show them
         index(*Document.objects.all())
@@ -457,7 +459,7 @@ def test_results_without_words_filter_and_hide_what_is_not_public(client, indexe
         ]
 
     assert refs(f"registry={body.slug}") == ["A-3", "A-2", "A-1"]
-    assert refs(f"registry={body.slug}&registry={other.slug}&date_to=2024-05-31") == ["A-2", "B-1", "A-1"]
+    assert refs(f"registry={body.slug}&registry={other.slug}&date_to=2024-05-31") == ["A-2", "A-1", "B-1"]
     assert refs(f"registry={body.slug}&date_from=02.05.2024&date_to=02.05.2024") == ["A-1"]
     assert refs(f"registry={body.slug}&access=ak") == ["A-2"]
     assert refs(f"registry={body.slug}&type=Leping") == ["A-1"]
