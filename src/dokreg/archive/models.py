@@ -343,9 +343,13 @@ class BodyMonth(models.Model):
     month = models.DateField(help_text="The first day of the month of registration.")
     documents = models.IntegerField(default=0)
     ak = models.IntegerField(default=0, help_text="Of ``documents``, those restricted (AK).")
-    # Raised by every move into or out of the row: the body's sum never repeats, so pages keep
-    # their aggregates keyed by it and a takedown or withdrawal always starts them afresh.
+    # Raised by every move into or out of the row: the body's sum never repeats.
     changes = models.BigIntegerField(default=0)
+    # Raised by every move out of the row (a takedown, a withdrawal, a restriction, a new date) and
+    # by an operator's redaction of one of the body's documents: pages keep their aggregates keyed
+    # by the body's sum, so whatever hides something starts them afresh at once, while a new
+    # document (a sync adds many) shows when they expire (``reading.kept``).
+    removed = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["registry", "month"], name="bodymonth_unique")]

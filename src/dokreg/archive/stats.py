@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 
 from dokreg.archive.models import Access, BodyMonth, Document, FetchState
@@ -55,12 +55,21 @@ def _add(key: Counted, n: int) -> None:
     table = connection.ops.quote_name(BodyMonth._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (registry_id, month, documents, ak, changes) VALUES (%s, %s, %s, %s, 1) "
+            f"INSERT INTO {table} (registry_id, month, documents, ak, changes, removed) "
+            "VALUES (%s, %s, %s, %s, 1, %s) "
             "ON CONFLICT (registry_id, month) DO UPDATE SET documents = "
             f"{table}.documents + excluded.documents, ak = {table}.ak + excluded.ak, "
-            f"changes = {table}.changes + 1",
-            [registry_id, month, n, n if ak else 0],
+            f"changes = {table}.changes + 1, removed = {table}.removed + excluded.removed",
+            [registry_id, month, n, n if ak else 0, 1 if n < 0 else 0],
         )
+
+
+def body_months_touch(*, document_id: int) -> None:
+    """Something of this document shown in its body's kept aggregates changed without moving a count
+    (an operator's redaction): they start afresh at once, as after a takedown."""
+    registry_id = Document.objects.filter(pk=document_id).values_list("registry_id", flat=True).first()
+    if registry_id is not None:
+        BodyMonth.objects.filter(registry_id=registry_id).update(removed=F("removed") + 1)
 
 
 @transaction.atomic

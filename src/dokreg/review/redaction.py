@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from dokreg import fields
 from dokreg.archive.models import Document, DocumentVersion, File, Relation, RestrictionBasis, Signature
+from dokreg.archive.stats import body_months_touch
 from dokreg.desk import audit
 from dokreg.errors import BadInput, DokregError
 from dokreg.fields import DocField
@@ -100,6 +101,12 @@ def document_redacted(document_id: int) -> bool:
 # --- apply and revert --------------------------------------------------------------------------
 
 
+def _changed(document_id: int) -> None:
+    """The document's stored texts changed: the index and the body's kept aggregates take it anew."""
+    Document.objects.filter(pk=document_id).update(index_dirty=True)
+    body_months_touch(document_id=document_id)
+
+
 def redaction_apply(
     *, document: Document, persons: list[Person], actor: Any, reason: str = "", verify: bool = True
 ) -> Redaction:
@@ -133,7 +140,7 @@ def redaction_apply(
         )
         redaction.before = _rewrite(document, replacer_of(redaction), {})
         redaction.save()
-        Document.objects.filter(pk=document.pk).update(index_dirty=True)
+        _changed(document.pk)
         labels = ", ".join(p["label"] for p in redaction.persons)
         audit.record(
             actor,
@@ -172,7 +179,7 @@ def _revert(redaction: Redaction, actor: Any, reason: str) -> Redaction:
     _restore(redaction.document, redaction.before)
     redaction.reverted_at, redaction.reverted_by = timezone.now(), _actor_name(actor)
     redaction.save(update_fields=["reverted_at", "reverted_by"])
-    Document.objects.filter(pk=redaction.document_id).update(index_dirty=True)
+    _changed(redaction.document_id)
     audit.record(
         actor,
         "redact_revert",
@@ -196,7 +203,7 @@ def _roll_back(redaction: Redaction, left: list[str], actor: Any, previous: Reda
             previous.before = _rewrite(document, replacer_of(previous), {})
             previous.reverted_at, previous.reverted_by = None, ""
             previous.save(update_fields=["before", "reverted_at", "reverted_by"])
-        Document.objects.filter(pk=redaction.document_id).update(index_dirty=True)
+        _changed(redaction.document_id)
         audit.record(
             actor,
             "redact_rolled_back",
@@ -383,7 +390,7 @@ def document_reapply(*, document_id: int) -> bool:
         document = Document.objects.get(pk=document_id)
         before = _rewrite(document, replacer_of(redaction), redaction.before)
         Redaction.objects.filter(pk=redaction.pk).update(before=before)
-        Document.objects.filter(pk=document_id).update(index_dirty=True)
+        _changed(document_id)
     return True
 
 
