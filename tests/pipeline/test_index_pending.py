@@ -130,3 +130,45 @@ def test_nothing_pending_opens_no_writer(archive, monkeypatch):
 
     monkeypatch.setattr("dokreg.search.IndexWriter", no_writer)
     assert index_pending() == 0
+
+
+def test_a_document_a_sync_is_writing_is_left_for_the_next_run_not_waited_for(archive):
+    # Several workers on PostgreSQL: the indexer's flag updates must neither wait for a sync's
+    # transaction nor deadlock with it over rows locked in another order.
+    import threading
+    import time
+
+    from django.db import connection, connections, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks between workers: PostgreSQL (SQLite has one writer)")
+    busy = Document.objects.filter(access=Access.PUBLIC).order_by("pk").first()
+    Document.objects.filter(pk=busy.pk).update(title="Kirjavahetus kalakasvatuse üle")
+    Document.objects.update(index_dirty=True)
+    locked, release = threading.Event(), threading.Event()
+
+    def sync_writing_it() -> None:
+        try:
+            with transaction.atomic():
+                Document.objects.select_for_update().get(pk=busy.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=sync_writing_it)
+    holder.start()
+    try:
+        assert locked.wait(10)
+        started = time.monotonic()
+        handled = index_pending()
+        assert time.monotonic() - started < 15  # did not wait for the lock
+        assert handled == Document.objects.count() - 1
+        assert Document.objects.get(pk=busy.pk).index_dirty  # left for the next run
+        assert busy.pk not in {h.doc_id for h in search("kalakasvatus").hits}
+    finally:
+        release.set()
+        holder.join(30)
+    assert index_pending() == 1
+    assert busy.pk in {h.doc_id for h in search("kalakasvatus").hits}
+    assert not Document.objects.filter(index_dirty=True).exists()

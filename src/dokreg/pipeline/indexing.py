@@ -161,38 +161,45 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
     with IndexWriter() as writer:
         documents_index_resume()  # batches an interrupted run read but never committed
         uncommitted: list[list[int]] = []
+        taken_in_pass = 0
         while True:
             dirty = Document.objects.filter(index_dirty=True, pk__gt=after).order_by("pk")
             ids = list(dirty.values_list("pk", flat=True)[:BATCH])
             if ids:
-                _index_batch(writer, ids)
-                uncommitted.append(ids)
+                taken = _index_batch(writer, ids)
+                uncommitted.append(taken)
                 after = ids[-1]
-                done += len(ids)
+                done += len(taken)
+                taken_in_pass += len(taken)
                 if progress:
-                    progress(len(ids))
+                    progress(len(taken))
             if uncommitted and (not ids or sum(map(len, uncommitted)) >= COMMIT_EVERY):
                 _commit(writer, uncommitted)
                 uncommitted = []
             if not ids:
-                if after == 0:
-                    break
-                after = 0  # once more from the start: documents marked dirty behind us meanwhile
+                if after == 0 or not taken_in_pass:
+                    break  # nothing left, or only documents a sync is writing now: the next run's
+                # Once more from the start: documents marked dirty behind us meanwhile.
+                after, taken_in_pass = 0, 0
     if done:
         index_publish()  # web hosts on other machines see it at their next pull
     return done
 
 
-def _index_batch(writer, doc_ids: list[int]) -> None:
-    documents_index_taken(doc_ids=doc_ids)
-    wanted = set(doc_ids)
-    rows = publishable_documents().filter(_among("pk", doc_ids)).values(*_row())
+def _index_batch(writer, doc_ids: list[int]) -> list[int]:
+    """Index the documents of ``doc_ids`` that could be taken (see documents_index_taken); their ids."""
+    taken = documents_index_taken(doc_ids=doc_ids)
+    if not taken:
+        return []
+    wanted = set(taken)
+    rows = publishable_documents().filter(_among("pk", taken)).values(*_row())
     visible = [row for row in rows if row["pk"] in wanted]
     hidden = wanted - {row["pk"] for row in visible}
     for doc in _index_docs_of(visible):
         writer.add(doc)
     for doc_id in hidden:
         writer.delete(doc_id)
+    return taken
 
 
 def _commit(writer, batches: list[list[int]]) -> None:
@@ -213,8 +220,8 @@ def index_documents(*, doc_ids: Iterable[int]) -> None:
 
     doc_ids = list(doc_ids)
     with IndexWriter() as writer:
-        _index_batch(writer, doc_ids)
-    documents_indexed(doc_ids=doc_ids)
+        taken = _index_batch(writer, doc_ids)
+    documents_indexed(doc_ids=taken)
 
 
 def index_documents_now(*, doc_ids: Iterable[int]) -> bool:

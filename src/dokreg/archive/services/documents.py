@@ -546,16 +546,36 @@ def document_checked(*, document: Document) -> None:
     Document.objects.filter(pk=document.pk).update(last_checked_at=timezone.now())
 
 
-def documents_index_taken(*, doc_ids: list[int]) -> None:
+def documents_index_taken(*, doc_ids: list[int]) -> list[int]:
     """The indexer is about to read these documents: they are no longer dirty but in flight until its
     commit. Called before the read, so any write after it marks the document dirty again and the
-    indexer takes it once more, instead of marking it clean with what it read before the write."""
-    Document.objects.filter(pk__in=doc_ids).update(index_dirty=False, index_inflight=True)
+    indexer takes it once more, instead of marking it clean with what it read before the write.
+    A document a sync is writing right now (its row locked) is left dirty: taken next time. Returns
+    the ids taken."""
+    with transaction.atomic():
+        taken = _unlocked(doc_ids)
+        Document.objects.filter(pk__in=taken).update(index_dirty=False, index_inflight=True)
+    return taken
 
 
 def documents_indexed(*, doc_ids: list[int]) -> None:
-    """The index has committed these documents as they were read (or has dropped them)."""
-    Document.objects.filter(pk__in=doc_ids).update(index_inflight=False)
+    """The index has committed these documents as they were read (or has dropped them). One a sync
+    is writing right now stays in flight: the next run takes it again."""
+    with transaction.atomic():
+        Document.objects.filter(pk__in=_unlocked(doc_ids)).update(index_inflight=False)
+
+
+def _unlocked(doc_ids: list[int]) -> list[int]:
+    """The ids whose rows no other transaction holds, now locked by ours (PostgreSQL; SQLite has one
+    writer and ignores it). The indexer's flag updates never wait for a sync's transaction, so the
+    two can never deadlock over rows they lock in different orders (several workers on PostgreSQL).
+    Must run inside a transaction."""
+    return list(
+        Document.objects.filter(pk__in=doc_ids)
+        .order_by("pk")
+        .select_for_update(skip_locked=True)
+        .values_list("pk", flat=True)
+    )
 
 
 def documents_index_resume() -> int:
