@@ -10,8 +10,6 @@ the boundary middleware masks the stream again.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -25,6 +23,7 @@ from dokreg.archive.models import Access, Document
 from dokreg.fields import LISTED
 from dokreg.reading import build
 from dokreg.reading import documents as selectors
+from dokreg.reading.csv_lines import csv_lines
 from dokreg.reading.ordering import ORDERINGS, registry_counts, registry_slices
 from dokreg.reading.params import SearchParams
 from dokreg.reading.rule import publishable_documents
@@ -40,7 +39,6 @@ COLUMNS = ("id", "archive_url", "registry", "registry_name", *(RENAMED.get(name,
 # What a row reads of a document (and its body): loading only these keeps a 5,000-row export cheap.
 EXPORTED_FIELDS = ("id", "registry__slug", "registry__name", *LISTED)
 # A cell starting with one of these is a formula to a spreadsheet: quoted so it stays text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 DELIMITERS = {"": ",", "comma": ",", "semicolon": ";"}
 
 
@@ -118,33 +116,14 @@ def document_row(doc: ListedDocument, *, base_url: str, url_pattern: str = "") -
 
 def csv_chunks(docs: Iterable[ListedDocument], *, base_url: str, delimiter: str = ",") -> Iterator[str]:
     """A BOM (so spreadsheets read UTF-8), the header, then one line per document."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(COLUMNS)
-    yield BOM + _take(buffer)
     pattern = document_url_pattern(base_url)
-    for doc in docs:
-        row = document_row(doc, base_url=base_url, url_pattern=pattern)
-        writer.writerow([_cell(row[name]) for name in COLUMNS])
-        yield _take(buffer)
+    rows = (document_row(doc, base_url=base_url, url_pattern=pattern) for doc in docs)
+    return csv_lines(
+        COLUMNS, ([row[name] for name in COLUMNS] for row in rows), delimiter=delimiter, prefix=BOM
+    )
 
 
 def ndjson_chunks(docs: Iterable[ListedDocument], *, base_url: str) -> Iterator[str]:
     pattern = document_url_pattern(base_url)
     for doc in docs:
         yield json.dumps(document_row(doc, base_url=base_url, url_pattern=pattern), ensure_ascii=False) + "\n"
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _take(buffer: io.StringIO) -> str:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
