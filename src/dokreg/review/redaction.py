@@ -233,93 +233,61 @@ def _reindex(document_id: int) -> None:
 def _rewrite(document: Document, replacer: Replacer, before: dict) -> dict:
     """Replace the names in every stored public value of ``document``; record what each replaced
     value was in ``before`` (a value already recorded keeps its first, original reading)."""
-
-    def keep(table: str, key: str | int, field: str, old: Any) -> None:
-        before.setdefault(table, {}).setdefault(str(key), {}).setdefault(field, old)
-
-    updates = {}
-    for name in DOCUMENT_FIELDS:
-        old = getattr(document, name)
-        new = replacer.text(old)
-        if new != old:
-            keep("document", document.pk, name, old)
-            updates[name] = new
-    for name in DOCUMENT_JSON_FIELDS:
-        old = getattr(document, name)
-        new = replacer.json(old)
-        if new != old:
-            keep("document", document.pk, name, old)
-            updates[name] = new
-    if updates:
-        Document.objects.filter(pk=document.pk).update(**updates)
-        for name, value in updates.items():
-            setattr(document, name, value)
+    changed = _row_changes(document, DOCUMENT_FIELDS, replacer, json_fields=DOCUMENT_JSON_FIELDS)
+    _store("document", document, changed, before)
+    for name, (_old, new) in changed.items():
+        setattr(document, name, new)
 
     for basis in RestrictionBasis.objects.filter(document=document):
-        new = replacer.text(basis.text)
-        if new != basis.text:
-            keep("bases", basis.pk, "text", basis.text)
-            RestrictionBasis.objects.filter(pk=basis.pk).update(text=new)
+        _store("bases", basis, _row_changes(basis, ("text",), replacer), before)
 
     # This document's relations, and other documents' copies of this document's title.
     relations = Relation.objects.filter(document=document) | Relation.objects.filter(target=document)
     for relation in relations.distinct():
-        changed = _row_changes(relation, RELATION_FIELDS, replacer)
-        for name, (old, _new) in changed.items():
-            keep("relations", relation.pk, name, old)
-        if changed:
-            Relation.objects.filter(pk=relation.pk).update(**{k: v[1] for k, v in changed.items()})
+        _store("relations", relation, _row_changes(relation, RELATION_FIELDS, replacer), before)
 
     for version in DocumentVersion.objects.filter(document=document):
-        new = replacer.json(version.changes)
-        if new != version.changes:
-            keep("versions", version.pk, "changes", version.changes)
-            DocumentVersion.objects.filter(pk=version.pk).update(changes=new)
+        _store("versions", version, _row_changes(version, (), replacer, json_fields=("changes",)), before)
 
     files_rewrite(document_id=document.pk, replacer=replacer, before=before)
     return before
 
 
 def files_rewrite(*, document_id: int, replacer: Replacer, before: dict) -> dict:
-    def keep(table: str, key: int, field: str, old: Any) -> None:
-        before.setdefault(table, {}).setdefault(str(key), {}).setdefault(field, old)
-
     for file in File.objects.filter(document_id=document_id):
-        updates = {}
+        changed = _row_changes(file, ("text",), replacer, json_fields=FILE_JSON_FIELDS)
         # A file name loses its case often ("avaldus_mari_maasikas.pdf"): any case matches there.
         name = replacer.text(replacer.text(file.name), any_case=True)
         if name != file.name:
-            keep("files", file.pk, "name", file.name)
-            updates["name"] = name
-        text = replacer.text(file.text)
-        if text != file.text:
-            keep("files", file.pk, "text", file.text)
-            updates["text"] = text
-        for field in FILE_JSON_FIELDS:
-            old = getattr(file, field)
-            new = replacer.json(old)
-            if new != old:
-                keep("files", file.pk, field, old)
-                updates[field] = new
-        if updates:
-            File.objects.filter(pk=file.pk).update(**updates)
+            changed["name"] = (file.name, name)
+        _store("files", file, changed, before)
     for signature in Signature.objects.filter(file__document_id=document_id):
-        changed = _row_changes(signature, SIGNATURE_FIELDS, replacer)
-        for field, (old, _new) in changed.items():
-            keep("signatures", signature.pk, field, old)
-        if changed:
-            Signature.objects.filter(pk=signature.pk).update(**{k: v[1] for k, v in changed.items()})
+        _store("signatures", signature, _row_changes(signature, SIGNATURE_FIELDS, replacer), before)
     return before
 
 
-def _row_changes(row: Any, fields: tuple[str, ...], replacer: Replacer) -> dict[str, tuple[str, str]]:
+def _row_changes(
+    row: Any, fields: tuple[str, ...], replacer: Replacer, *, json_fields: tuple[str, ...] = ()
+) -> dict[str, tuple[Any, Any]]:
+    """(old, new) of each of ``row``'s text ``fields`` and JSON ``json_fields`` the replacer changes."""
     changed = {}
-    for name in fields:
-        old = getattr(row, name)
-        new = replacer.text(old)
-        if new != old:
-            changed[name] = (old, new)
+    for names, replace in ((fields, replacer.text), (json_fields, replacer.json)):
+        for name in names:
+            old = getattr(row, name)
+            new = replace(old)
+            if new != old:
+                changed[name] = (old, new)
     return changed
+
+
+def _store(table: str, row: Any, changed: dict[str, tuple[Any, Any]], before: dict) -> None:
+    """Write the changed values of ``row`` and record its old ones under ``table`` in ``before`` (a
+    value already recorded keeps its first, original reading)."""
+    if not changed:
+        return
+    for name, (old, _new) in changed.items():
+        before.setdefault(table, {}).setdefault(str(row.pk), {}).setdefault(name, old)
+    type(row).objects.filter(pk=row.pk).update(**{name: new for name, (_old, new) in changed.items()})
 
 
 _MODELS = {
