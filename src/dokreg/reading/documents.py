@@ -224,14 +224,11 @@ def _newest_results(params: SearchParams, per_page: int, today: date, facets: bo
     index answers those in a window of the newest days, its hits re-checked here, unless a
     document the index does not hold yet matches them (then the database, so none is missing).
     """
-    counted = index_counts(params, today, facets, per_page=per_page)
     offset = (params.page - 1) * per_page
-    if (
-        counted is not None
-        and offset <= MAX_INDEX_OFFSET
-        and not _database_walks_in_order(params)
-        and not _waiting_for_the_index(params, today)
-    ):
+    from_index = offset <= MAX_INDEX_OFFSET and not _database_walks_in_order(params)
+    # The index is asked when its page or its facets are wanted (a feed wants neither here).
+    counted = index_counts(params, today, facets, per_page=per_page) if facets or from_index else None
+    if counted is not None and from_index and not _waiting_for_the_index(params, today):
         pager = Pager(page=params.page, per_page=per_page, total=counted.total, exact=counted.total_exact)
         # Without words there is nothing to quote: the rows read as the database's list does.
         rows = tuple(ResultRow(document=row.document) for row in recheck_hits(counted.hits))
