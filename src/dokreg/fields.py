@@ -284,6 +284,19 @@ DOCUMENT_FIELDS: tuple[DocField, ...] = (
 BY_NAME = {f.name: f for f in DOCUMENT_FIELDS}
 FILTERS: tuple[Filter, ...] = tuple(f.filter for f in DOCUMENT_FIELDS if f.filter is not None)
 TEXT_FILTERS: tuple[Filter, ...] = tuple(f for f in FILTERS if f.kind == FilterKind.TEXT)
+
+
+def filter_values(f: Filter) -> tuple[tuple[str, str, Any, Any], ...]:
+    """(attribute, query-string key, type, default) of what one filter holds, as the search
+    parameters and the index's filters both declare it: a tuple of values, a yes/no/either flag,
+    or for a date range two dates (``<param>_from``, ``<param>_to``)."""
+    if f.kind == FilterKind.DATES:
+        return tuple((f"{f.param}_{end}", f"{f.param}_{end}", date | None, None) for end in ("from", "to"))
+    if f.kind == FilterKind.FLAG:
+        return ((f.attr, f.param, bool | None, None),)
+    return ((f.attr, f.param, tuple[str, ...], ()),)
+
+
 # Document columns whose changes at the source are recorded (archive.services.TRACKED_FIELDS).
 TRACKED: tuple[str, ...] = tuple(f.name for f in DOCUMENT_FIELDS if f.tracked and not f.derived)
 # Document columns every export carries, in this order.

@@ -18,7 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from dokreg.archive.models import Access
-from dokreg.fields import FILTERS, Filter, FilterKind
+from dokreg.fields import FILTERS, Filter, FilterKind, filter_values
 
 # Browsers send ISO dates from <input type="date">; people type the Estonian dd.mm.yyyy.
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
@@ -68,25 +68,14 @@ class _SearchParamsBase:
         )
 
 
-def _attrs(f: Filter) -> tuple[tuple[str, str], ...]:
-    """(SearchParams attribute, query-string key) pairs of one filter: two for a date range."""
-    if f.kind == FilterKind.DATES:
-        return ((f"{f.param}_from", f"{f.param}_from"), (f"{f.param}_to", f"{f.param}_to"))
-    return ((f.attr, f.param),)
-
-
-def _default(f: Filter) -> tuple[type, Any]:
-    if f.kind == FilterKind.DATES:
-        return (date | None, None)  # type: ignore[return-value]
-    if f.kind == FilterKind.FLAG:
-        return (bool | None, None)  # type: ignore[return-value]
-    return (tuple[str, ...], ())
-
-
 SearchParams = make_dataclass(
     "SearchParams",
     [("q", str, field(default=""))]
-    + [(attr, _default(f)[0], field(default=_default(f)[1])) for f in FILTERS for attr, _key in _attrs(f)]
+    + [
+        (attr, kind, field(default=default))
+        for f in FILTERS
+        for attr, _key, kind, default in filter_values(f)
+    ]
     + [
         ("sort", str, field(default="relevance")),
         ("page", int, field(default=1)),
@@ -100,7 +89,11 @@ SearchParams.__doc__ = _SearchParamsBase.__doc__
 
 
 # SearchParams field → the query-string key that carries it (repeatable for tuples).
-QUERY_KEYS = {"q": "q", **{attr: key for f in FILTERS for attr, key in _attrs(f)}, "sort": "sort"}
+QUERY_KEYS = {
+    "q": "q",
+    **{attr: key for f in FILTERS for attr, key, _, _ in filter_values(f)},
+    "sort": "sort",
+}
 FILTER_FIELDS = frozenset(QUERY_KEYS) - {"sort"}
 
 

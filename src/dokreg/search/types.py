@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dokreg.fields import FILTERS, FilterKind
+from dokreg.fields import FILTERS, filter_values
 from dokreg.search.schema import KEYWORD_COLUMNS, TEXT_COLUMNS
 
 ACCESS_VALUES = ("public", "on_request", "ak", "unknown")
@@ -77,18 +77,6 @@ class IndexDoc:
 IndexDoc = _with_table_fields(IndexDoc, tuple((name, "str", "") for name in INDEXED_TEXT_COLUMNS))
 
 
-def _filter_fields() -> tuple[tuple[str, Any, Any], ...]:
-    out: list[tuple[str, Any, Any]] = []
-    for f in FILTERS:
-        if f.kind == FilterKind.DATES:
-            out += [(f"{f.param}_from", "date | None", None), (f"{f.param}_to", "date | None", None)]
-        elif f.kind == FilterKind.FLAG:
-            out.append((f.attr, "bool | None", None))
-        else:
-            out.append((f.attr, "tuple[str, ...]", ()))
-    return tuple(out)
-
-
 class SearchFilters:
     """Every filter ANDs with the others; values within one filter OR (``registries=("a", "b")``).
 
@@ -99,7 +87,10 @@ class SearchFilters:
     """
 
 
-SearchFilters = _with_table_fields(SearchFilters, _filter_fields())
+SearchFilters = _with_table_fields(
+    SearchFilters,
+    tuple((attr, kind, default) for f in FILTERS for attr, _, kind, default in filter_values(f)),
+)
 
 
 @dataclass(frozen=True)
