@@ -314,6 +314,32 @@ def build_archive(docs: int, work_dir: Path, text: str, chunk_days: int = CHUNK_
     }
 
 
+def index_again(docs: int, work_dir: Path, text: str) -> dict:
+    """The archive's index made anew from the same documents (its database holds no body text, so
+    `dokreg reindex` cannot), in DOKREG_INDEX_SHARDS shards: one archive, two index layouts to compare."""
+    from django.conf import settings
+
+    from dokreg.search import IndexWriter, index_clear
+
+    built = json.loads((work_dir / "build.json").read_text(encoding="utf-8"))
+    if built.get("documents_asked") != docs or built.get("text") != text:
+        sys.exit(f"{work_dir} holds no archive of {docs} documents ({text} text): run `build` first")
+    index_clear()
+    count = 0
+    started = time.perf_counter()
+    with IndexWriter(batch_size=2_000) as writer:
+        for doc, _ in stream_docs(docs, text):
+            writer.add(doc)
+            count += 1
+    return {
+        "documents": count,
+        "shards": settings.INDEX_SHARDS,
+        "index_s": round(time.perf_counter() - started, 1),
+        "index_mib": round(_dir_bytes(Path(settings.INDEX_DIR)) / 2**20, 1),
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
 def archive_once(docs: int, work_dir: Path, text: str) -> dict:
     """build_archive, or the archive an earlier run left in ``work_dir`` (its build.json says so).
 
@@ -722,6 +748,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     s.add_argument("--rounds", type=int, default=5, help="timed rounds of the query mix per size")
     b = sub.add_parser("build", help="only build the archive, index and peer into --work-dir, for reuse")
     b.add_argument("--docs", type=int, default=100_000)
+    i = sub.add_parser("index", help="make --work-dir's index anew (e.g. with DOKREG_INDEX_SHARDS=2)")
+    i.add_argument("--docs", type=int, default=100_000)
     w = sub.add_parser("web", help="pages over HTTP, dokreg and the Datasette peer")
     w.add_argument("--docs", type=int, default=100_000)
     w.add_argument("--workers", default="1,2", help="dokreg serve worker counts to run, in turn")
@@ -732,7 +760,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     w.add_argument("--no-datasette", dest="datasette", action="store_false")
     w.add_argument("--before-src", type=Path, help="also serve this src/ of older code first (same archive)")
     w.add_argument("--pages", help="comma-separated substrings: time only the pages whose name holds one")
-    for p in (s, w, b):
+    for p in (s, w, b, i):
         p.add_argument(
             "--text", choices=("full", "short"), default="full", help="body text per public document"
         )
@@ -771,6 +799,8 @@ def main(argv: list[str] | None = None) -> dict:
             ]
         elif args.part == "build":
             results["build"] = archive_once(args.docs, work_dir, args.text)
+        elif args.part == "index":
+            results["index"] = index_again(args.docs, work_dir, args.text)
         else:
             results["web"] = web_bench(args, work_dir)
     results["load_at_end"] = _load()

@@ -172,3 +172,13 @@ def test_a_document_a_sync_is_writing_is_left_for_the_next_run_not_waited_for(ar
     assert index_pending() == 1
     assert busy.pk in {h.doc_id for h in search("kalakasvatus").hits}
     assert not Document.objects.filter(index_dirty=True).exists()
+
+
+def test_the_index_stage_rebuilds_the_index_into_the_shards_asked(archive, settings):
+    """An operator who sets DOKREG_INDEX_SHARDS gets the index rebuilt by the next index run."""
+    index_rebuild()
+    settings.INDEX_SHARDS = 2
+    assert index_pending() == Document.objects.count()  # every document again, into two shards
+    assert (settings.INDEX_DIR / "SHARDS").read_text().strip() == "2"
+    assert all(found(doc) for doc in Document.objects.all())
+    assert index_pending() == 0

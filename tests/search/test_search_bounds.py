@@ -9,6 +9,9 @@ import pytest
 
 from dokreg.search import IndexDoc, IndexWriter, SearchFilters, search, services
 
+# Each test runs on an index in one shard and in two (tests/search/conftest.py).
+pytestmark = pytest.mark.usefixtures("index_shards")
+
 TODAY = date(2025, 6, 1)
 FIRST = date(2025, 1, 1)
 

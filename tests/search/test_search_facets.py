@@ -17,6 +17,9 @@ from dokreg.search import (
 )
 from dokreg.search.ranking import recency_factor
 
+# Each test runs on an index in one shard and in two (tests/search/conftest.py).
+pytestmark = pytest.mark.usefixtures("index_shards")
+
 TODAY = date(2025, 6, 1)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -22,6 +23,9 @@ from dokreg.search import (
     search,
 )
 from dokreg.search import schema as search_schema
+
+# Each test runs on an index in one shard and in two (tests/search/conftest.py).
+pytestmark = pytest.mark.usefixtures("index_shards")
 
 
 def doc(doc_id: int, title: str, **fields) -> IndexDoc:
@@ -249,14 +253,15 @@ def test_add_replaces_a_document_with_the_same_id(corpus):
     assert search("").total == len(CORPUS)
 
 
-def test_readers_see_commits_of_a_writer_in_another_process(corpus, settings):
+def test_readers_see_commits_of_a_writer_in_another_process(corpus, settings, index_shards):
     assert ids("kuulutus") == []
     script = (
         "import sys; from datetime import date; from dokreg.search import IndexDoc, IndexWriter\n"
         "with IndexWriter(sys.argv[1]) as w:\n"
         "    w.add(IndexDoc(90, 'jm', 'JM', '1-1/90', 'Kuulutus', 'Kiri', date(2025, 2, 1), 'public'))\n"
     )
-    subprocess.run([sys.executable, "-c", script, str(settings.INDEX_DIR)], check=True, timeout=120)
+    env = {**os.environ, "DOKREG_INDEX_SHARDS": str(index_shards)}
+    subprocess.run([sys.executable, "-c", script, str(settings.INDEX_DIR)], check=True, timeout=120, env=env)
     assert ids("kuulutus") == [90]
 
 
@@ -300,7 +305,8 @@ def test_schema_version_mismatch_asks_for_reindex(corpus, settings, monkeypatch)
     with IndexWriter() as writer:
         writer.add(doc(50, "Uus dokument"))
     assert ids("dokument") == [50]
-    assert (settings.INDEX_DIR / "SCHEMA_VERSION").read_text().strip() == str(SCHEMA_VERSION + 1)
+    for shard in search_schema.shard_dirs(settings.INDEX_DIR):
+        assert (shard / "SCHEMA_VERSION").read_text().strip() == str(SCHEMA_VERSION + 1)
 
 
 def test_an_index_built_with_other_fields_asks_for_reindex(corpus, settings, monkeypatch):

@@ -10,6 +10,9 @@ import pytest
 
 from dokreg.search import IndexDoc, IndexWriter, SearchFilters, search
 
+# Each test runs on an index in one shard and in two (tests/search/conftest.py).
+pytestmark = pytest.mark.usefixtures("index_shards")
+
 
 def doc(doc_id: int, title: str, **fields) -> IndexDoc:
     values = {

@@ -17,7 +17,8 @@ from tests.public.factories import make_document, make_file, make_registry
 from dokreg.archive.models import Access, Document, RestrictionBasis
 from dokreg.pipeline.indexing import index_documents
 
-pytestmark = pytest.mark.django_db
+# Each test runs on an index in one shard and in two (tests/search/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("index_shards")]
 
 
 @pytest.fixture

@@ -11,6 +11,9 @@ from dokreg.privacy.personal_codes import MASK, contains_personal_code
 from dokreg.search.types import FileText, IndexDoc
 from dokreg.search.writer import without_personal_codes
 
+# Each test runs on an index in one shard and in two (tests/search/conftest.py).
+pytestmark = pytest.mark.usefixtures("index_shards")
+
 CODE = "38001085718"
 SPELLINGS = [CODE, "380 0108 5718", "3800\u200b1085718", "３８００１０８５７１８"]
 

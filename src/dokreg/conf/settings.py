@@ -13,6 +13,16 @@ import dj_database_url
 from dokreg import __version__
 from dokreg.conf.email import email_settings
 
+
+def _whole_env(name: str, default: int, *, low: int, high: int) -> int:
+    raw = os.environ.get(name, str(default)).strip()
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be a whole number from {low} to {high}, not {raw!r}")
+    return int(raw)
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DOKREG_DATA_DIR", "dokreg-data")).resolve()
 _file_store = os.environ.get("DOKREG_FILE_STORE", "")
@@ -23,6 +33,9 @@ FILE_STORE_DIR = Path(_file_store if _file_store and not FILE_STORE_URL else DAT
 INDEX_DIR = Path(os.environ.get("DOKREG_INDEX_DIR", DATA_DIR / "index")).resolve()
 # Where the one indexer publishes index snapshots and web hosts pull them from (`dokreg index publish|pull`).
 INDEX_SNAPSHOTS_URL = os.environ.get("DOKREG_INDEX_SNAPSHOTS", "")
+# How many shards the indexer writes a new index in (dokreg.search.shards): one per core of the web
+# hosts makes a search use them all. Readers follow the index on disk; a change rebuilds the index.
+INDEX_SHARDS = _whole_env("DOKREG_INDEX_SHARDS", 1, low=1, high=64)
 
 # The development key is public (it is in this file): `dokreg serve` and `dokreg check` refuse it unless
 # DOKREG_DEBUG=1, so a public instance cannot start with it by accident. The demo (loopback only) may.

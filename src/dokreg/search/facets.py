@@ -10,7 +10,7 @@ document the moment the database stops publishing it (withdrawn, taken down), an
 are indexed without file text, so a hidden document is never counted once its change is indexed.
 
 Bounded: past ``bound`` matches a facet group is counted over the newest matches only (see
-``count_facets``): one pass over about ``bound`` documents instead of over half the archive.
+``facet_buckets``): one pass over about ``bound`` documents instead of over half the archive.
 """
 
 from __future__ import annotations
@@ -51,7 +51,17 @@ class Counted:
     sample: int = 0
 
 
-def count_facets(
+@dataclass(frozen=True)
+class Buckets:
+    """One shard's counts before they are merged and cut: value → documents, per facet."""
+
+    counts: dict[str, dict[str, int]]
+    expired: int  # expired AK among "ak" (see ``_expired``)
+    sample: int  # as Counted.sample
+    counted: int  # documents counted (each has one access value): this shard's part of a sample
+
+
+def facet_buckets(
     searcher: tantivy.Searcher,
     query: tantivy.Query,
     clauses: dict[str, tantivy.Query],
@@ -60,8 +70,9 @@ def count_facets(
     bound: int | None = None,
     days: Days | None = None,
     total: int | None = None,
-) -> Counted:
-    """Every facet of FACET_NAMES for ``query`` under ``clauses``, largest counts first (years newest first).
+) -> Buckets:
+    """Every facet of FACET_NAMES for ``query`` under ``clauses`` in one shard, uncut (``merged_facets``
+    adds the shards up and orders them).
 
     With a ``bound``, a facet group whose matches exceed it is counted over the newest ``bound`` or so
     of them (a window of registration days, see ``bounds``) and ``sample`` says how many that was;
@@ -71,8 +82,8 @@ def count_facets(
     for name in FACET_NAMES:
         own = FACET_FILTER[name]
         groups[own if own in clauses else None].append(name)
-    out: dict[str, tuple[FacetCount, ...]] = {}
-    sample = 0
+    counts: dict[str, dict[str, int]] = {}
+    sample = expired = 0
     for without, names in groups.items():
         filtered = with_filters(query, clauses, without=without)
         if bound is not None and (without is not None or total is None or total > bound):
@@ -85,10 +96,29 @@ def count_facets(
         spec = {name: _terms(name, today) for name in names}
         answer = searcher.aggregate(filtered, spec)
         for name in names:
-            out[name] = _facet(name, _buckets(answer, name))
+            counts[name] = dict(_buckets(answer, name))
         if "access" in names:
-            out["access"] = _with_expired(out["access"], answer)
-    return Counted({name: out[name] for name in FACET_NAMES}, sample)
+            expired = _expired(answer)
+    return Buckets(counts, expired, sample, counted=sum(counts["access"].values()))
+
+
+def merged_facets(shards: list[Buckets]) -> Counted:
+    """The shards' counts added up per value, then cut to what a page shows: largest counts first,
+    years newest first."""
+    out: dict[str, tuple[FacetCount, ...]] = {}
+    for name in FACET_NAMES:
+        summed: dict[str, int] = defaultdict(int)
+        for shard in shards:
+            for value, n in shard.counts[name].items():
+                summed[value] += n
+        out[name] = _facet(name, list(summed.items()))
+    expired = sum(shard.expired for shard in shards)
+    if expired:
+        out["access"] = (*out["access"], FacetCount(EXPIRED_AK, expired))
+    # A shard that counted all its matches adds them all to a sample another shard took.
+    sampled = any(shard.sample for shard in shards)
+    sample = sum(shard.sample or shard.counted for shard in shards) if sampled else 0
+    return Counted(out, sample)
 
 
 def _terms(name: str, today: date) -> dict[str, Any]:
@@ -130,11 +160,10 @@ def _merged(buckets: list[tuple[str, int]]) -> list[tuple[str, int]]:
     return [(label[key][1], n) for key, n in totals.items()]
 
 
-def _with_expired(access: tuple[FacetCount, ...], answer: dict[str, Any]) -> tuple[FacetCount, ...]:
-    """Add expired AK (a subset of "ak", counted at query time because it depends on today)."""
-    n = 0
+def _expired(answer: dict[str, Any]) -> int:
+    """Expired AK (a subset of "ak", counted at query time because it depends on today)."""
     for bucket in (answer.get("access") or {}).get("buckets") or []:
         if str(bucket.get("key")) == "ak":
             ranges = (bucket.get("ended") or {}).get("buckets") or []
-            n = sum(int(r.get("doc_count") or 0) for r in ranges if r.get("from") == 1.0)
-    return (*access, FacetCount(EXPIRED_AK, n)) if n else access
+            return sum(int(r.get("doc_count") or 0) for r in ranges if r.get("from") == 1.0)
+    return 0

@@ -21,12 +21,15 @@ from datetime import date
 import tantivy
 
 from dokreg.search import schema as s
+from dokreg.search.shards import Shards
 
 RECENCY_WEIGHT = 0.1
 RECENCY_DAYS = 365.0
 RERANK_CAP = 500
 
 Ranked = list[tuple[float, tantivy.DocAddress]]
+# A page over every shard: (boosted score, shard, address).
+Page = list[tuple[float, int, tantivy.DocAddress]]
 
 
 def recency_factor(registered_ordinal: int | None, today_ordinal: int) -> float:
@@ -37,20 +40,32 @@ def recency_factor(registered_ordinal: int | None, today_ordinal: int) -> float:
 
 
 def boosted_page(
-    searcher: tantivy.Searcher, query: tantivy.Query, *, offset: int, limit: int, today: date
-) -> tuple[int, Ranked]:
+    shards: Shards, query: tantivy.Query, *, offset: int, limit: int, today: date
+) -> tuple[int, Page]:
     """(number of matches, the hits of the page [offset, offset+limit) by boosted score).
 
-    One search, straight to the top RERANK_CAP: Tantivy scores every match of our queries whatever
-    the number of hits asked (they are conjunctions, which it does not prune), so the top 500 cost
-    what the top 100 do (7.1 against 6.9 ms p50, 29.7 against 28.8 ms p95 at 1M documents), and a
+    One search per shard, straight to its top RERANK_CAP: Tantivy scores every match of our queries
+    whatever the number of hits asked (they are conjunctions, which it does not prune), so the top 500
+    cost what the top 100 do (7.1 against 6.9 ms p50, 29.7 against 28.8 ms p95 at 1M documents), and a
     second search when the first 100 could not settle the page scored every match again: a third
-    of the slowest queries did (BENCHMARKS §15).
+    of the slowest queries did (BENCHMARKS §15). The top RERANK_CAP of the whole index are among the
+    shards' own tops, so merging those gives the same page as one index would.
     """
     want = offset + limit
-    found = searcher.search(query, max(RERANK_CAP, want), count=True)
-    bm25 = [(float(score), address) for score, address in found.hits]
-    return found.count, _boost(searcher, bm25, today.toordinal())[offset:want]
+    today_ordinal = today.toordinal()
+
+    def top(shard: int, searcher: tantivy.Searcher) -> tuple[int, Page]:
+        found = searcher.search(query, max(RERANK_CAP, want), count=True)
+        bm25 = [(float(score), address) for score, address in found.hits]
+        return found.count, [
+            (score, shard, address) for score, address in _boost(searcher, bm25, today_ordinal)
+        ]
+
+    per_shard = shards.each(top)
+    merged = [hit for _, hits in per_shard for hit in hits]
+    if len(per_shard) > 1:
+        merged.sort(key=lambda hit: -hit[0])  # stable: each shard's own order among equal scores
+    return sum(count for count, _ in per_shard), merged[offset:want]
 
 
 def _boost(searcher: tantivy.Searcher, hits: Ranked, today_ordinal: int) -> Ranked:

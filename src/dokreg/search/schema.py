@@ -18,8 +18,10 @@ from pathlib import Path
 
 import tantivy
 
+from dokreg.errors import BadInput
 from dokreg.fields import DOCUMENT_FIELDS
 from dokreg.search.errors import IndexBroken, IndexOutdated
+from dokreg.search.shards import MAX_SHARDS
 
 # 2: filter and facet fields, file/page map of the body text
 # 3: compound-part streams (*_part), reference roots and tails in REF
@@ -158,21 +160,93 @@ def stored_version(index_dir: Path) -> int | None:
     return int(text) if text.isdigit() else -1
 
 
+SHARDS_FILE = "SHARDS"
+
+
+def stored_shards(index_dir: Path) -> int:
+    """How many shards the index at ``index_dir`` is in (see ``shards``): 1 without a SHARDS_FILE."""
+    try:
+        text = (index_dir / SHARDS_FILE).read_text(encoding="ascii").strip()
+    except (FileNotFoundError, NotADirectoryError):
+        return 1
+    except (OSError, UnicodeDecodeError) as exc:
+        raise IndexBroken(f"search index {index_dir}: cannot read {SHARDS_FILE}: {exc}") from exc
+    if not text.isdigit() or not 1 <= int(text) <= MAX_SHARDS:
+        raise IndexBroken(
+            f"search index {index_dir}: {SHARDS_FILE} says {text[:20]!r}, not 1 to {MAX_SHARDS}"
+        )
+    return int(text)
+
+
+def shard_dirs(index_dir: Path, shards: int | None = None) -> list[Path]:
+    """The Tantivy index folder of every shard, in shard order (the folder itself when unsharded)."""
+    n = stored_shards(index_dir) if shards is None else shards
+    return [index_dir] if n == 1 else [index_dir / f"shard-{i}" for i in range(n)]
+
+
+def configured_shards() -> int:
+    """The shards a new index is written in: ``DOKREG_INDEX_SHARDS`` (settings.INDEX_SHARDS)."""
+    from django.conf import settings
+
+    return settings.INDEX_SHARDS
+
+
 def index_exists(index_dir: Path) -> bool:
-    return (index_dir / "meta.json").is_file()
+    return all((path / "meta.json").is_file() for path in shard_dirs(index_dir))
 
 
-def index_outdated(index_dir: Path | None = None) -> bool:
-    """True when an index exists at ``index_dir`` with another schema version or other fields (it
-    must be rebuilt)."""
+def index_outdated(index_dir: Path | None = None, *, shards: int | None = None) -> bool:
+    """True when an index exists at ``index_dir`` with another schema version, other fields or
+    another number of shards than ``shards`` (default: the configured number): it must be rebuilt."""
     path = resolve_dir(index_dir)
     if not index_exists(path):
         return False
+    if stored_shards(path) != (shards or configured_shards()):
+        return True
     try:
-        open_index(path, create=False)
+        for shard in shard_dirs(path):
+            open_index(shard, create=False)
     except IndexOutdated:
         return True
     return False
+
+
+def open_shards(index_dir: Path, *, create: int | None = None) -> list[tantivy.Index] | None:
+    """Every shard of the index at ``index_dir``, opened; None when there is none yet.
+
+    ``create=n`` makes an index of n shards when there is none, and raises IndexOutdated when the
+    index there is in another number of shards.
+    """
+    if not index_exists(index_dir):
+        if not create:
+            return None
+        return _create_shards(index_dir, create)
+    found = stored_shards(index_dir)
+    if create and found != create:
+        raise IndexOutdated(
+            f"search index {index_dir} is in {found} shard(s), DOKREG_INDEX_SHARDS asks for {create}: "
+            "run dokreg reindex"
+        )
+    indexes = [open_index(shard, create=False) for shard in shard_dirs(index_dir, found)]
+    return None if any(index is None for index in indexes) else indexes  # type: ignore[return-value]
+
+
+def _create_shards(index_dir: Path, shards: int) -> list[tantivy.Index]:
+    if not 1 <= shards <= MAX_SHARDS:
+        raise BadInput(f"an index is in 1 to {MAX_SHARDS} shards, not {shards}")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        # The layout first, then each shard: a crash between them leaves no meta.json in the last
+        # shard, so the index does not exist and is made afresh.
+        if shards > 1:
+            tmp = index_dir / f".{SHARDS_FILE}.tmp"
+            tmp.write_text(f"{shards}\n", encoding="ascii")
+            os.replace(tmp, index_dir / SHARDS_FILE)
+        else:
+            (index_dir / SHARDS_FILE).unlink(missing_ok=True)
+    except OSError as exc:
+        raise IndexBroken(f"search index {index_dir} cannot be created: {exc}") from exc
+    return [open_index(shard, create=True) for shard in shard_dirs(index_dir, shards)]  # type: ignore[misc]
 
 
 def open_index(index_dir: Path, *, create: bool) -> tantivy.Index | None:

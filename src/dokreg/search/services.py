@@ -22,7 +22,6 @@ import json
 import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,10 +33,11 @@ from dokreg.privacy.personal_codes import replace_personal_codes
 from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
 from dokreg.search.bounds import index_days, newest_window
-from dokreg.search.facets import count_facets
+from dokreg.search.facets import facet_buckets, merged_facets
 from dokreg.search.filters import filter_clauses, with_filters
 from dokreg.search.query import Builder, parse
 from dokreg.search.ranking import boosted_page
+from dokreg.search.shards import Shards, gathered
 from dokreg.search.snippets import Snippets
 from dokreg.search.spelling import FEW_HITS, corrected
 from dokreg.search.types import Hit, SearchFilters, SearchResult
@@ -121,7 +121,7 @@ def run_search(
         return SearchResult(
             total=0, hits=(), query=query, personal_code_removed=removed, personal_code_only=only
         )
-    searcher, generation = opened
+    shards, generation = opened
     today = today or date.today()
     offset = min(max(0, _whole(offset, "offset")), MAX_OFFSET)
     limit = min(max(0, _whole(limit, "limit")), MAX_LIMIT)
@@ -145,7 +145,7 @@ def run_search(
         if kept is not None:
             return kept
     result = _run(
-        searcher,
+        shards,
         generation,
         query,
         tree,
@@ -165,7 +165,7 @@ def run_search(
 
 
 def _run(
-    searcher: tantivy.Searcher,
+    shards: Shards,
     generation: tuple[str, ...],
     query: str,
     tree,
@@ -187,14 +187,19 @@ def _run(
         )
     clauses = filter_clauses(filters, today)
     full = with_filters(built.query, clauses)
-    days = index_days(searcher, generation) if TOTAL_BOUND or FACET_BOUND else None
-    # Facets are counted on another thread while the page is searched and quoted: Tantivy lets go
+    bounded = TOTAL_BOUND or FACET_BOUND
+    days = [index_days(one, (*generation, str(i))) if bounded else None for i, one in enumerate(shards)]
+    # Facets are counted on other threads while the page is searched and quoted: Tantivy lets go
     # of the GIL, so on two cores the search waits for the longer of the two, not for their sum.
     # Not knowing the total yet, the counting sizes its first window of newest days as if every
-    # document matched; the window then grows (a few cheap counts) where fewer do.
+    # document matched; the window then grows (a few cheap counts) where fewer do. Each shard counts
+    # its share of the bound.
+    facet_bound = -(-FACET_BOUND // len(shards)) if FACET_BOUND else None
     counting = (
-        _facet_pool().submit(
-            count_facets, searcher, built.query, clauses, today, bound=FACET_BOUND, days=days, total=None
+        shards.submit(
+            lambda i, one: facet_buckets(
+                one, built.query, clauses, today, bound=facet_bound, days=days[i], total=None
+            )
         )
         if facets
         else None
@@ -202,15 +207,15 @@ def _run(
     exact = True
     if sort in ("date", "oldest") or not built.positive:
         total, exact, page = _dated_page(
-            searcher, full, days, offset=offset, limit=limit, oldest=sort == "oldest"
+            shards, full, days, offset=offset, limit=limit, oldest=sort == "oldest"
         )
     else:
-        total, page = boosted_page(searcher, full, offset=offset, limit=limit, today=today)
+        total, page = boosted_page(shards, full, offset=offset, limit=limit, today=today)
     snippets = Snippets(built.highlight, analyser)
-    hits = tuple(_hit(searcher, score, address, snippets) for score, address in page)
+    hits = tuple(_hit(shards[shard], score, address, snippets) for score, shard, address in page)
     few = total <= FEW_HITS and built.positive
-    suggestion = corrected(query, tree, searcher, analyser, total) if few else None
-    counted = counting.result() if counting is not None else None
+    suggestion = corrected(query, tree, shards, analyser, total) if few else None
+    counted = merged_facets(gathered(counting)) if counting is not None else None
     return SearchResult(
         total=total,
         total_exact=exact,
@@ -223,34 +228,41 @@ def _run(
     )
 
 
-def _dated_page(searcher, full, days, *, offset: int, limit: int, oldest: bool) -> tuple[int, bool, list]:
-    """(total, whether it is exact, the page) by registration date; newest first reads a window of the
-    newest days when the bound allows (oldest first is rarer and counts exactly)."""
+def _dated_page(
+    shards: Shards, full, days: list, *, offset: int, limit: int, oldest: bool
+) -> tuple[int, bool, list[tuple[int, int, tantivy.DocAddress]]]:
+    """(total, whether it is exact, the page as (day, shard, address)) by registration date.
+
+    Newest first reads a window of the newest days in each shard when the bound allows (oldest first
+    is rarer and counts exactly). Each shard gives its newest ``offset + limit`` hits, so the page is
+    among them; a shard's window holds at least its share of "more than N" and at least the page.
+    """
     want = offset + limit
-    if TOTAL_BOUND is not None and not oldest:
-        # "More than N": N is the bound, or the end of the page asked when that lies past it.
-        more_than = max(TOTAL_BOUND, want)
-        window = newest_window(searcher, full, days, need=more_than + 1, keep=limit, offset=offset)
-        if window is not None:
-            return more_than, False, window.hits
-    # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
-    direction = tantivy.Order.Asc if oldest else tantivy.Order.Desc
-    found = searcher.search(
-        full, max(limit, 1), count=True, offset=offset, order_by_field=s.REGISTERED, order=direction
-    )
-    return found.count, True, found.hits[:limit]
+    n = len(shards)
+    more_than = max(TOTAL_BOUND, want) if TOTAL_BOUND is not None and not oldest else None
 
+    def dated(i: int, one: tantivy.Searcher, windowed: bool) -> tuple[int, bool, list]:
+        if windowed and more_than is not None:
+            need = max(-(-(more_than + 1) // n), want)
+            window = newest_window(one, full, days[i], need=need, keep=want)
+            if window is not None:
+                return window.matches, False, window.hits
+        # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
+        direction = tantivy.Order.Asc if oldest else tantivy.Order.Desc
+        found = one.search(full, max(want, 1), count=True, order_by_field=s.REGISTERED, order=direction)
+        return found.count, True, found.hits[:want]
 
-_pool: ThreadPoolExecutor | None = None
-_pool_pid = 0
-
-
-def _facet_pool() -> ThreadPoolExecutor:
-    """Made in the process that uses it: threads do not survive a fork (granian's workers fork)."""
-    global _pool, _pool_pid
-    if _pool is None or _pool_pid != os.getpid():
-        _pool, _pool_pid = ThreadPoolExecutor(4, thread_name_prefix="dokreg-facets"), os.getpid()
-    return _pool
+    per_shard = shards.each(lambda i, one: dated(i, one, True))
+    if not all(exact for _, exact, _ in per_shard) and sum(count for count, _, _ in per_shard) <= more_than:
+        # Shards with few matches counted theirs exactly and the sum stays under the bound: a window's
+        # count is only "at least", so count those shards exactly too.
+        per_shard = [found if found[1] else dated(i, shards[i], False) for i, found in enumerate(per_shard)]
+    merged = [(day, i, address) for i, (_, _, hits) in enumerate(per_shard) for day, address in hits]
+    merged.sort(key=lambda hit: hit[0], reverse=not oldest)  # stable: shard order among equal days
+    page = merged[offset:want]
+    if all(exact for _, exact, _ in per_shard):
+        return sum(count for count, _, _ in per_shard), True, page
+    return more_than, False, page
 
 
 def _whole(value: object, name: str) -> int:
@@ -303,14 +315,17 @@ def _stored_text(doc: tantivy.Document, name: str) -> str:
 
 @dataclass
 class _Reader:
-    index: tantivy.Index
-    version_stamp: tuple[int, int]
-    meta: bytes
+    indexes: list[tantivy.Index]
+    version_stamp: tuple
+    metas: tuple[bytes, ...]
 
     @property
     def generation(self) -> tuple[str, str]:
-        """Which commit this reader sees: the index folder and a digest of its meta.json."""
-        return (str(self.version_stamp), hashlib.blake2b(self.meta, digest_size=16).hexdigest())
+        """Which commit this reader sees: the index folders and a digest of their meta.json."""
+        digest = hashlib.blake2b(digest_size=16)
+        for meta in self.metas:
+            digest.update(len(meta).to_bytes(8, "big") + meta)
+        return (str(self.version_stamp), digest.hexdigest())
 
 
 _readers: dict[Path, _Reader] = {}
@@ -324,34 +339,40 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
+def _stamp(path: Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
+    return (st.st_ino, st.st_mtime_ns)
 
 
-def _searcher(index_dir: Path) -> tuple[tantivy.Searcher, tuple[str, ...]] | None:
-    """A searcher that sees the latest commit and its generation; None while there is no index."""
-    meta = _read(index_dir / "meta.json")
-    version = _stamp(index_dir / s.VERSION_FILE)
+def _searcher(index_dir: Path) -> tuple[Shards, tuple[str, ...]] | None:
+    """Searchers of every shard that see the latest commit, and its generation; None while there is no index."""
+    folders = s.shard_dirs(index_dir)
+    metas = tuple(_read(folder / "meta.json") for folder in folders)
+    version = tuple(_stamp(folder / s.VERSION_FILE) for folder in folders)
     with _readers_lock:
-        if meta is None:
+        if any(meta is None for meta in metas):
             _readers.pop(index_dir, None)
             return None
         reader = _readers.get(index_dir)
-        if reader is None or version is None or reader.version_stamp != version[:2]:
+        if reader is None or None in version or reader.version_stamp != version:
             # First use, or the index was cleared and recreated: open it afresh (checks the version).
-            index = s.open_index(index_dir, create=False)
-            if index is None:
+            indexes = s.open_shards(index_dir)
+            if indexes is None:
                 return None
-            reader = _Reader(index, version[:2] if version else (0, 0), meta)
+            reader = _Reader(indexes, version, metas)  # type: ignore[arg-type]
             _readers[index_dir] = reader
-        elif reader.meta != meta:
-            reader.index.reload()
-            reader.meta = meta
-        return reader.index.searcher(), (str(index_dir), *reader.generation)
+        elif reader.metas != metas:
+            for index, before, now in zip(reader.indexes, reader.metas, metas, strict=True):
+                if before != now:
+                    index.reload()
+            reader.metas = metas  # type: ignore[assignment]
+        return Shards(tuple(index.searcher() for index in reader.indexes)), (
+            str(index_dir),
+            *reader.generation,
+        )
 
 
 # -- results kept per index generation ------------------------------------------------------------

@@ -13,6 +13,11 @@ that ``meta.json`` plus the files it names, and both sides move only what the ot
   and reload; searches already running keep their open (mmapped) files, which Linux keeps readable after
   unlinking, and files of the snapshot before are kept one generation more for good measure.
 
+A sharded index (``shards``) travels the same way: the manifest holds each shard's meta.json, and a
+file's name in it says its shard folder ("shard-1/<segment>.idx"); Tantivy's segment ids are unique, so
+the store keeps all shards' files side by side. A pull swaps the shards' meta.json in one after the
+other: a search in between may see one shard newer than another, never a document twice.
+
 A reader is as stale as the publisher's delay after a commit plus its own poll interval plus the
 download: see BENCHMARKS.md ("Index snapshots") for the measured numbers.
 """
@@ -39,6 +44,8 @@ KEEP_MANIFESTS = 3
 LOCAL_STATE = ".dokreg-snapshot.json"
 META = "meta.json"
 _SEGMENT_FILE = re.compile(r"(?P<segment>[0-9a-f]{32})\.(?:(?P<opstamp>\d+)\.del|[a-z]+)")
+# A file's name in a manifest: its shard folder, when the index is sharded, and the segment file.
+_MANIFEST_FILE = re.compile(r"(?:shard-(?P<shard>\d{1,2})/)?(?P<file>[0-9a-f]{32}\.(?:\d+\.del|[a-z]+))")
 
 
 @dataclass(frozen=True)
@@ -90,28 +97,38 @@ def snapshot_publish(*, index_dir: Path | None = None, store_url: str | None = N
     index_dir = s.resolve_dir(index_dir)
     store = _store(store_url)
     for _ in range(5):
+        shards = s.shard_dirs(index_dir)
         try:
-            meta_bytes = (index_dir / META).read_bytes()
+            metas = [(shard / META).read_bytes() for shard in shards]
         except FileNotFoundError as exc:
             raise BadInput(f"no search index at {index_dir} to publish: run the indexer first") from exc
-        meta = json.loads(meta_bytes)
+        handles: dict[str, object] = {}
         try:
             # Opened before anything is sent: the writer may merge and remove files meanwhile, but an
-            # opened file stays readable, so the snapshot is exactly what this meta.json names.
-            handles = {path.name: path.open("rb") for path in _snapshot_files(index_dir, meta)}
+            # opened file stays readable, so the snapshot is exactly what each meta.json names.
+            for i, (shard, meta) in enumerate(zip(shards, metas, strict=True)):
+                folder = f"shard-{i}/" if len(shards) > 1 else ""
+                for path in _snapshot_files(shard, json.loads(meta)):
+                    handles[folder + path.name] = path.open("rb")
         except FileNotFoundError:
+            _close(handles)
             continue  # a merge removed a file between reading meta.json and opening it: read it again
         try:
-            return _publish(store, index_dir, meta_bytes, handles)
+            return _publish(store, index_dir, metas, handles)
         finally:
-            for handle in handles.values():
-                handle.close()
+            _close(handles)
     raise IndexBroken(f"search index {index_dir} kept changing under the snapshot: try again")
 
 
-def _publish(store, index_dir: Path, meta_bytes: bytes, handles: dict) -> Snapshot:
+def _close(handles: dict) -> None:
+    for handle in handles.values():
+        handle.close()
+
+
+def _publish(store, index_dir: Path, metas: list[bytes], handles: dict) -> Snapshot:
     previous = _manifest(store)
-    if previous and previous["meta"] == meta_bytes.decode():
+    texts = [meta.decode() for meta in metas]
+    if previous and previous["metas"] == texts:
         return _snapshot(previous, moved=0, moved_bytes=0)
     present = store.sizes(SEGMENTS)
     moved = moved_bytes = 0
@@ -119,14 +136,15 @@ def _publish(store, index_dir: Path, meta_bytes: bytes, handles: dict) -> Snapsh
     for name, handle in handles.items():
         size = os.fstat(handle.fileno()).st_size
         files[name] = size
-        if present.get(SEGMENTS + name) != size:
-            store.upload(SEGMENTS + name, handle)
+        key = SEGMENTS + _stored_name(name)
+        if present.get(key) != size:
+            store.upload(key, handle)
             moved, moved_bytes = moved + 1, moved_bytes + size
     manifest = {
         "generation": (previous["generation"] + 1) if previous else 1,
         "published_at": datetime.now(UTC).isoformat(),
-        "schema_version": s.stored_version(index_dir),
-        "meta": meta_bytes.decode(),
+        "schema_version": s.stored_version(s.shard_dirs(index_dir, len(metas))[0]),
+        "metas": texts,
         "files": files,
     }
     body = json.dumps(manifest).encode()
@@ -144,7 +162,7 @@ def _collect_garbage(store, present: dict[str, int]) -> None:
     for name in kept:
         data = store.get(name)
         if data is not None:
-            needed.update(SEGMENTS + f for f in json.loads(data)["files"])
+            needed.update(SEGMENTS + _stored_name(f) for f in json.loads(data)["files"])
     for name in names[:-KEEP_MANIFESTS]:
         store.delete(name)
     for name in present:
@@ -158,10 +176,21 @@ def _manifest(store) -> dict | None:
         return None
     try:
         manifest = json.loads(data)
-        int(manifest["generation"]), dict(manifest["files"]), str(manifest["meta"])
+        if "metas" not in manifest:  # published before shards: one meta.json
+            manifest["metas"] = [manifest["meta"]]
+        int(manifest["generation"]), dict(manifest["files"])
+        if not 1 <= len(manifest["metas"]) <= s.MAX_SHARDS or not all(
+            isinstance(meta, str) for meta in manifest["metas"]
+        ):
+            raise ValueError("its meta.json list is not one text per shard")
     except (ValueError, KeyError, TypeError) as exc:
         raise IndexBroken(f"snapshot manifest {store.location}{CURRENT} is damaged: {exc}") from exc
     return manifest
+
+
+def _stored_name(name: str) -> str:
+    """A manifest's file name as the store keeps it: segment ids are unique, so without its shard folder."""
+    return name.rpartition("/")[2]
 
 
 def _snapshot(manifest: dict, *, moved: int, moved_bytes: int) -> Snapshot:
@@ -189,23 +218,31 @@ def snapshot_pull(*, index_dir: Path | None = None, store_url: str | None = None
             f"the published index has schema version {manifest.get('schema_version')}, this dokreg reads "
             f"version {s.SCHEMA_VERSION}: run the same dokreg version on the indexer and the web hosts"
         )
+    metas: list[str] = manifest["metas"]
+    folders = s.shard_dirs(index_dir, len(metas))
     state = _local_state(index_dir)
-    if state.get("generation") == manifest["generation"] and _read(index_dir / META) == manifest["meta"]:
+    if state.get("generation") == manifest["generation"] and [_read(f / META) for f in folders] == metas:
         return _snapshot(manifest, moved=0, moved_bytes=0)
     index_dir.mkdir(parents=True, exist_ok=True)
     moved = moved_bytes = 0
     for name, size in manifest["files"].items():
-        if not _SEGMENT_FILE.fullmatch(name):
-            raise IndexBroken(f"snapshot manifest names {name!r}, which is not an index file")
-        target = index_dir / name
+        target = _local_path(index_dir, folders, name)
         if target.is_file() and target.stat().st_size == size:
             continue
-        _download(store, SEGMENTS + name, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _download(store, SEGMENTS + _stored_name(name), target)
         moved, moved_bytes = moved + 1, moved_bytes + size
-    if s.stored_version(index_dir) != manifest["schema_version"]:
-        # Only when it differs: a new SCHEMA_VERSION file makes every web process reopen the index.
-        _write_atomic(index_dir / s.VERSION_FILE, f"{manifest['schema_version']}\n".encode())
-    _write_atomic(index_dir / META, manifest["meta"].encode())
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        if s.stored_version(folder) != manifest["schema_version"]:
+            # Only when it differs: a new SCHEMA_VERSION file makes every web process reopen the index.
+            _write_atomic(folder / s.VERSION_FILE, f"{manifest['schema_version']}\n".encode())
+    if len(folders) > 1:
+        _write_atomic(index_dir / s.SHARDS_FILE, f"{len(folders)}\n".encode())
+    for folder, meta in zip(folders, metas, strict=True):
+        _write_atomic(folder / META, meta.encode())
+    if len(folders) == 1:
+        (index_dir / s.SHARDS_FILE).unlink(missing_ok=True)
     files = sorted(manifest["files"])
     previous = state.get("files", [])
     _write_atomic(
@@ -213,10 +250,21 @@ def snapshot_pull(*, index_dir: Path | None = None, store_url: str | None = None
         json.dumps({"generation": manifest["generation"], "files": files, "previous": previous}).encode(),
     )
     keep = set(files) | set(previous)
-    for path in index_dir.iterdir():
-        if _SEGMENT_FILE.fullmatch(path.name) and path.name not in keep:
-            path.unlink(missing_ok=True)
+    for folder in {index_dir, *folders}:
+        prefix = "" if folder == index_dir else f"{folder.name}/"
+        for path in folder.iterdir():
+            if _SEGMENT_FILE.fullmatch(path.name) and prefix + path.name not in keep:
+                path.unlink(missing_ok=True)
     return _snapshot(manifest, moved=moved, moved_bytes=moved_bytes)
+
+
+def _local_path(index_dir: Path, folders: list[Path], name: str) -> Path:
+    """Where a manifest's file goes: its shard's folder; refused unless it is an index file of a shard."""
+    match = _MANIFEST_FILE.fullmatch(name)
+    shard = int(match["shard"]) if match and match["shard"] is not None else None
+    if not match or (shard is None) != (len(folders) == 1) or (shard is not None and shard >= len(folders)):
+        raise IndexBroken(f"snapshot manifest names {name!r}, which is not an index file of its shards")
+    return (folders[shard] if shard is not None else index_dir) / match["file"]
 
 
 def snapshot_follow(

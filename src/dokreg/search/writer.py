@@ -21,18 +21,22 @@ from dokreg.privacy.personal_codes import contains_personal_code, mask_personal_
 from dokreg.search import schema as s
 from dokreg.search.analyser import MAX_TOKEN_CHARS, Analyser, default_analyser, exact_form, raw_tokens
 from dokreg.search.errors import IndexBroken, IndexBusy
+from dokreg.search.shards import shard_of
 from dokreg.search.types import ACCESS_VALUES, FileText, IndexDoc
 
 DEFAULT_BATCH = 500
 HEAP_BYTES = 256_000_000
+# Tantivy wants at least 15 MB per indexing thread; a shard's writer has up to two threads here.
+MIN_SHARD_HEAP_BYTES = 40_000_000
 # Text beyond this is not indexed: a runaway extraction must not hold the writer's memory hostage.
 INDEX_TEXT_CHARS = 2_000_000
 
 
 class IndexWriter:
-    """Context manager around Tantivy's writer: ``add`` upserts by doc_id, ``delete`` removes.
+    """Context manager around Tantivy's writers: ``add`` upserts by doc_id, ``delete`` removes.
 
-    Creates the index when missing; raises IndexOutdated for an index of another schema version
+    Creates the index when missing, in ``shards`` shards (default: DOKREG_INDEX_SHARDS; see
+    ``shards``); raises IndexOutdated for an index of another schema version or number of shards,
     and IndexBusy while another process holds the writer.
     """
 
@@ -42,19 +46,25 @@ class IndexWriter:
         *,
         batch_size: int = DEFAULT_BATCH,
         analyser: Analyser | None = None,
+        shards: int | None = None,
     ) -> None:
         self.index_dir = s.resolve_dir(index_dir)
         self._batch_size = max(1, batch_size)
         self._analyser = analyser or default_analyser()
+        self._shards = shards or s.configured_shards()
         self._pending: list[IndexDoc] = []
-        self._writer: tantivy.IndexWriter | None = None
+        self._writers: list[tantivy.IndexWriter] = []
 
     def __enter__(self) -> IndexWriter:
-        index = s.open_index(self.index_dir, create=True)
-        assert index is not None
+        indexes = s.open_shards(self.index_dir, create=self._shards)
+        assert indexes is not None
+        # The heap is shared out, so a sharded index holds no more memory while it is written.
+        heap = max(HEAP_BYTES // len(indexes), MIN_SHARD_HEAP_BYTES)
         try:
-            self._writer = index.writer(heap_size=HEAP_BYTES)
+            for index in indexes:
+                self._writers.append(index.writer(heap_size=heap))
         except ValueError as exc:
+            self._release()
             if "lock" in str(exc).lower():
                 raise IndexBusy(f"search index {self.index_dir} is being written by another process") from exc
             raise IndexBroken(f"search index {self.index_dir}: cannot open a writer: {exc}") from exc
@@ -63,16 +73,21 @@ class IndexWriter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        writer = self._live()
+        writers = self._live()
         try:
             if exc_type is None:
                 self.commit()
             else:
                 self._pending.clear()
-                writer.rollback()
+                for writer in writers:
+                    writer.rollback()
         finally:
-            # Waiting for merges also drops Tantivy's writer and so releases the lock for the next one.
-            self._writer = None
+            self._release()
+
+    def _release(self) -> None:
+        # Waiting for merges also drops Tantivy's writer and so releases the lock for the next one.
+        writers, self._writers = self._writers, []
+        for writer in writers:
             writer.wait_merging_threads()
 
     def add(self, doc: IndexDoc) -> None:
@@ -84,26 +99,37 @@ class IndexWriter:
 
     def delete(self, doc_id: int) -> None:
         self._flush()  # a buffered add of the same id must not outlive its delete
-        self._live().delete_documents_by_term(s.DOC_ID, _doc_id(doc_id))
+        self._shard_writer(_doc_id(doc_id)).delete_documents_by_term(s.DOC_ID, doc_id)
 
     def commit(self) -> None:
-        """Make everything added so far visible to searchers (also done on exit)."""
-        self._flush()
-        self._live().commit()
+        """Make everything added so far visible to searchers (also done on exit).
 
-    def _live(self) -> tantivy.IndexWriter:
-        if self._writer is None:
+        Shards commit one after the other, so a search in between may see one shard's new documents
+        and not yet another's: never a document twice, as each lives in one shard.
+        """
+        self._flush()
+        for writer in self._live():
+            writer.commit()
+
+    def _live(self) -> list[tantivy.IndexWriter]:
+        if not self._writers:
             raise RuntimeError("IndexWriter used outside its `with` block")
-        return self._writer
+        return self._writers
+
+    def _shard_writer(self, doc_id: int) -> tantivy.IndexWriter:
+        writers = self._live()
+        return writers[shard_of(doc_id, len(writers))]
 
     def _flush(self) -> None:
         if not self._pending:
             return
-        writer = self._live()
+        self._live()
         batch, self._pending = self._pending, []
         for doc in _documents(batch, self._analyser):
+            doc_id = doc.get_first(s.DOC_ID)
+            writer = self._shard_writer(doc_id)
             # Deleting first makes add an upsert; Tantivy applies a delete only to earlier operations.
-            writer.delete_documents_by_term(s.DOC_ID, doc.get_first(s.DOC_ID))
+            writer.delete_documents_by_term(s.DOC_ID, doc_id)
             writer.add_document(doc)
 
 
