@@ -10,11 +10,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
+from html import escape
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.http import HttpRequest, HttpResponse
+from django.contrib.sites.shortcuts import get_current_site
+from django.core.paginator import EmptyPage, PageNotAnInteger
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path, reverse
+from django.utils.http import http_date
+from django.utils.timezone import get_current_timezone
 from django.views.decorators.http import require_safe
 
 from dokreg.reading import registries, sitemap
@@ -68,6 +73,34 @@ class DocumentsSitemap(Sitemap):
         # Django's default loads every item to take the maximum; the index asks this of every section.
         return sitemap.latest(self.registry, self.year, self.stamp)
 
+    def response(self, request: HttpRequest) -> HttpResponse:
+        """One page of the section, written as Django's sitemap template writes it, but straight out:
+        the template cost about 60 µs an address, 0.6 s a page of 10,000 at a million documents."""
+        try:
+            entries = self.paginator.page(request.GET.get("p", 1)).object_list
+        except (EmptyPage, PageNotAnInteger) as exc:
+            raise Http404(f"no page {request.GET.get('p')!r} of this sitemap") from exc
+        site = escape(f"{self.get_protocol(request.scheme)}://{self.get_domain(get_current_site(request))}")
+        before, _, after = reverse("public:document", args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
+        parts = [_URLSET_OPEN]
+        zone = get_current_timezone()  # once: asking for it per address cost 5 µs each
+        for entry in entries:
+            day = f"<lastmod>{entry.lastmod.astimezone(zone):%Y-%m-%d}</lastmod>" if entry.lastmod else ""
+            parts.append(f"<url><loc>{site}{before}{entry.pk}{after}</loc>{day}</url>")
+        parts.append(_URLSET_CLOSE)
+        dated = [entry.lastmod for entry in entries]
+        latest = max(dated) if dated and all(dated) else None
+        headers = {"Last-Modified": http_date(latest.timestamp())} if latest else None
+        return HttpResponse("".join(parts), content_type="application/xml", headers=headers)
+
+
+_PLACEHOLDER = 987654321
+_URLSET_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n'
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+)
+_URLSET_CLOSE = "\n</urlset>\n"
+
 
 class Sections(Mapping):
     """The sitemap sections, read from the database when asked (Django's views take any mapping)."""
@@ -112,6 +145,19 @@ SECTIONS = Sections()
 
 
 @require_safe
+def section(request: HttpRequest, section: str) -> HttpResponse:
+    """A sitemap section: a body's documents of a year written by ``DocumentsSitemap.response``, the
+    small fixed sections by Django's view."""
+    if section in Sections.fixed:
+        return sitemap_views.sitemap(request, SECTIONS, section=section)
+    try:
+        documents = SECTIONS[section]
+    except KeyError as exc:
+        raise Http404(f"no sitemap section {section!r}") from exc
+    return documents.response(request)
+
+
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri(reverse("sitemaps:index"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /i18n/", "Allow: /", f"Sitemap: {sitemap}", ""]
@@ -126,6 +172,6 @@ urlpatterns = [
         {"sitemaps": SECTIONS, "sitemap_url_name": "sitemaps:section"},
         name="index",
     ),
-    path("sitemap-<str:section>.xml", sitemap_views.sitemap, {"sitemaps": SECTIONS}, name="section"),
+    path("sitemap-<str:section>.xml", section, name="section"),
     path("robots.txt", robots_txt, name="robots"),
 ]
