@@ -466,6 +466,25 @@ def test_results_without_words_filter_and_hide_what_is_not_public(client, indexe
     assert refs(f"registry={body.slug}&registry={other.slug}&type=Leping") == ["A-1"]
 
 
+def test_one_bodys_list_without_words_is_counted_by_the_index_and_walked_by_the_database(client):
+    # The database walks one body newest first down an index, but counting it read up to 10,001 rows.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    body = make_registry()
+    docs = [make_document(body, registered=date(2024, 5, d)) for d in range(1, 6)]
+    index(*docs)
+    Document.objects.update(index_dirty=False)
+    with CaptureQueriesContext(connection) as queries:
+        listed = HTMLParser(client.get(f"/otsi/?registry={body.slug}").content.decode()).css("ol.hits .ref")
+    assert [s.text() for s in listed] == [d.reference for d in reversed(docs)]
+    assert not [q for q in queries if "COUNT(" in q["sql"] and "archive_document" in q["sql"]]
+
+    new = make_document(body, registered=date(2024, 6, 1))  # synced, not indexed yet: counted too
+    page = HTMLParser(client.get(f"/otsi/?registry={body.slug}").content.decode())
+    assert page.css_first("ol.hits .ref").text() == new.reference and len(page.css("ol.hits .ref")) == 6
+
+
 def test_a_filtered_list_without_words_shows_a_document_the_index_does_not_hold_yet(client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

@@ -228,13 +228,14 @@ def _newest_results(params: SearchParams, per_page: int, today: date, facets: bo
     from_index = offset <= MAX_INDEX_OFFSET and not _database_walks_in_order(params)
     # The index is asked when its page or its facets are wanted (a feed wants neither here).
     counted = index_counts(params, today, facets, per_page=per_page) if facets or from_index else None
-    if counted is not None and from_index and not _waiting_for_the_index(params, today):
+    complete = counted is not None and not _waiting_for_the_index(params, today)
+    if complete and from_index:
         pager = Pager(page=params.page, per_page=per_page, total=counted.total, exact=counted.total_exact)
         # Without words there is nothing to quote: the rows read as the database's list does.
         rows = tuple(ResultRow(document=row.document) for row in recheck_hits(counted.hits))
     else:
         qs = filtered_documents(publishable_documents(), params, today)
-        total, exact = bounded_count(qs, at_least=params.page * per_page)
+        total, exact = _newest_total(qs, counted if complete else None, at_least=params.page * per_page)
         pager = Pager(page=params.page, per_page=per_page, total=total, exact=exact)
         docs = qs.select_related("registry").order_by("-registered", "-id")[
             pager.offset : pager.offset + per_page
@@ -270,14 +271,34 @@ def _database_walks_in_order(params: SearchParams) -> bool:
     return True
 
 
+def _newest_total(qs: QuerySet[Document], counted: Any, *, at_least: int) -> tuple[int, bool]:
+    """The total of a list without words: the index's count when it holds every matching document
+    (``counted``, its result for the same filters), else the database's ``bounded_count``.
+
+    The database counts by reading up to the bound's 10,001 rows: 0.1 s for a body and a type at a
+    million documents, where the list itself is one short walk down an index. The index counts in a
+    window of the newest days, and holds the same documents unless one waits for it (then None)."""
+    if counted is not None:
+        return counted.total, counted.total_exact
+    return bounded_count(qs, at_least=at_least)
+
+
 def newest_after(
-    params: SearchParams, *, after: tuple[date | None, int] | None, limit: int, today: date, at_least: int = 0
+    params: SearchParams,
+    *,
+    after: tuple[date | None, int] | None,
+    limit: int,
+    today: date,
+    at_least: int = 0,
+    counted: Any = None,
 ) -> tuple[int, bool, list[DocumentCard]]:
-    """The API's walk without words: the total (``bounded_count``, exact up to the bound or
-    ``at_least``) and whether it is exact, and up to ``limit`` documents after ``after`` (registered,
-    id) in the order registered desc (undated last), id desc."""
+    """The API's walk without words: the total (exact up to the bound or ``at_least``) and whether it
+    is exact, and up to ``limit`` documents after ``after`` (registered, id) in the order registered
+    desc (undated last), id desc. ``counted``: the index's result for the same filters and page end,
+    whose count is taken when no matching document waits for the index."""
     qs = filtered_documents(publishable_documents(), params, today)
-    total, exact = bounded_count(qs, at_least=at_least)
+    complete = counted is not None and not _waiting_for_the_index(params, today)
+    total, exact = _newest_total(qs, counted if complete else None, at_least=at_least)
     if after is not None:
         qs = qs.filter(_after(*after))
     # Undated last on every database (PostgreSQL would put NULLs first in a descending order).

@@ -171,7 +171,9 @@ def _database_page(request: HttpRequest, params: SearchParams, cursor: str, limi
         if state_str(state, "f") != key:
             raise BadInput("cursor: it belongs to another query; start again without a cursor")
         after = (_cursor_day(state_str(state, "r", optional=True)), state_int(state, "i", minimum=1))
-    total, exact, docs = newest_after(params, after=after, limit=limit + 1, today=today, at_least=limit)
+    total, exact, docs = newest_after(
+        params, after=after, limit=limit + 1, today=today, at_least=limit, counted=counted
+    )
     following = None
     if len(docs) > limit:
         docs = docs[:limit]
