@@ -73,7 +73,12 @@ def body_kept(
     """``compute()`` once per body state (and day, when the aggregate depends on it); ``stamp``: the
     body's stamp when the caller has just read it (``body_stamps``)."""
     stamp = stamp if stamp is not None else body_stamp(registry)
-    key = f"dokreg:body:{registry.pk}:{registry.slug}:{name}:{stamp}:{today or ''}"
+    return kept(f"dokreg:body:{registry.pk}:{registry.slug}:{name}:{stamp}:{today or ''}", compute)
+
+
+def kept(key: str, compute: Callable[[], T]) -> T:
+    """``compute()`` kept under ``key``: computed by the request that finds none, served for
+    KEEP_SECONDS, and past them served while the background thread computes it afresh."""
     found = cache.get(key)
     if not (isinstance(found, tuple) and len(found) == 2):  # none kept (or kept by an older dokreg)
         return _compute_and_keep(key, compute)

@@ -2,8 +2,9 @@
 registration to our first sight, freshness).
 
 Counts per body come from the per-body monthly counts (``BodyMonth``), current on every request. The
-medians read a (body, registered, first-seen day) histogram of the last year's documents, kept for ten
-minutes a day. The page only reads ``OverviewRow``s (a body as a ``RegistryView``).
+medians read a (body, registered, first-seen day) histogram of the last year's documents, kept per
+day and computed afresh every ten minutes off the request (``kept``). The page only reads
+``OverviewRow``s (a body as a ``RegistryView``).
 """
 
 from __future__ import annotations
@@ -12,18 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.core.cache import cache
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncDate
 
 from dokreg.archive.models import BodyMonth
 from dokreg.reading.body import LAG_WINDOW_DAYS, weighted_median
+from dokreg.reading.kept import kept
 from dokreg.reading.registries import covered_registries
 from dokreg.reading.rule import publishable_documents
 from dokreg.reading.types import RegistryView
 
 SORTS = ("name", "documents", "ak", "lag", "fresh")
-OVERVIEW_CACHE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -64,17 +64,14 @@ def national_overview(*, today: date, sort: str = "name") -> list[OverviewRow]:
 def _figures(today: date) -> tuple[dict[int, tuple[int, int]], dict[int, float | None]]:
     """Counts and median lags per body. Counts come from the per-body monthly counts every write
     keeps, so they are always current and cost a few hundred rows. The lags group a year of
-    documents (1.4 s at a million), so they are kept OVERVIEW_CACHE_SECONDS per day: before, the key
-    held the newest document's id, and a running sync made every request compute them afresh."""
+    documents (1.4 s at a million), so they are kept per day (``kept``: past ten minutes served while a
+    thread computes them afresh): before, the key held the newest document's id, and a running sync
+    made every request compute them afresh."""
     counts = {
         r["registry_id"]: (r["n"], r["ak"])
         for r in BodyMonth.objects.values("registry_id").annotate(n=Sum("documents"), ak=Sum("ak"))
     }
-    key = f"dokreg:overview:lags:v2:{today.isoformat()}"
-    lags = cache.get(key)
-    if lags is None:
-        lags = _median_lags(today)
-        cache.set(key, lags, OVERVIEW_CACHE_SECONDS)
+    lags = kept(f"dokreg:overview:lags:v3:{today.isoformat()}", lambda: _median_lags(today))
     return counts, lags
 
 
