@@ -83,7 +83,13 @@ def rss_mib() -> int:
     return 0
 
 
-def reindex() -> dict:
+def cpu_seconds() -> float:
+    """This process's CPU and its finished children's (the shard processes of a parallel rebuild)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def reindex(parallel: bool = False) -> dict:
     from dokreg.archive.models import Document
     from dokreg.pipeline.indexing import index_rebuild
     from dokreg.search.analyser import default_analyser
@@ -101,13 +107,12 @@ def reindex() -> dict:
             marks.append((done, round(time.perf_counter() - started_at, 1), rss_mib()))
 
     load_before = os.getloadavg()
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = usage.ru_utime + usage.ru_stime
+    cpu = cpu_seconds()
     wall = time.perf_counter()
-    done = index_rebuild(progress=progress)
+    done = index_rebuild(progress=progress, parallel=parallel)
     wall = time.perf_counter() - wall
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = usage.ru_utime + usage.ru_stime - cpu
+    cpu = cpu_seconds() - cpu
     from django.conf import settings
 
     return {
@@ -120,6 +125,10 @@ def reindex() -> dict:
         "cpu_s": round(cpu, 1),
         "docs_per_cpu_s": round(done / cpu),
         "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        # With --parallel the shards are written by child processes: the largest of them.
+        "children_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "shards": settings.INDEX_SHARDS,
+        "parallel": parallel,
         "load_before": [round(x, 1) for x in load_before],
         "load_after": [round(x, 1) for x in os.getloadavg()],
         "index_mib": round(web_search._dir_bytes(Path(settings.INDEX_DIR)) / 2**20, 1),
@@ -135,9 +144,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--docs", type=int, default=50_000)
     parser.add_argument("--work-dir", type=Path, required=True)
     parser.add_argument("--out", type=Path)
+    parser.add_argument(
+        "--parallel",
+        action="store_true",
+        help="one process per shard (DOKREG_INDEX_SHARDS), as `dokreg reindex`",
+    )
     args = parser.parse_args(argv)
     sync_search.django_ready(args.work_dir / "data")
-    result = build(args.docs, args.work_dir) if args.action == "build" else reindex()
+    result = build(args.docs, args.work_dir) if args.action == "build" else reindex(args.parallel)
     print(json.dumps(result, indent=2))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

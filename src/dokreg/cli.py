@@ -43,6 +43,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _shard_number(text: str) -> int:
+    if not text.isdigit() or int(text) >= 64:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shard number (0-63)")
+    return int(text)
+
+
 def _registry(slug: str):
     from dokreg.registries.models import Registry
 
@@ -380,12 +386,15 @@ def cmd_alerts(args) -> int:
 
 def cmd_reindex(args) -> int:
     from dokreg.archive.models import Document
-    from dokreg.pipeline.indexing import index_rebuild
+    from dokreg.pipeline.indexing import index_pending, index_rebuild
 
+    if args.shard is not None:  # one process of a parallel rebuild: progress lines for the parent
+        index_pending(shard=args.shard, progress=lambda n: print(n, flush=True))
+        return 0
     total = Document.objects.count()
     with _progress() as progress:
         task = progress.add_task("reindex", total=total)
-        done = index_rebuild(progress=lambda n: progress.advance(task, n))
+        done = index_rebuild(progress=lambda n: progress.advance(task, n), parallel=not args.one_process)
     print(f"{done} documents re-indexed")
     return 0
 
@@ -670,8 +679,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "reindex",
         help="rebuild the search index from the database",
-        description="Drop and rebuild the search index from the database.",
+        description="Drop and rebuild the search index from the database. An index in shards "
+        "(DOKREG_INDEX_SHARDS) is rebuilt by one process per shard, side by side.",
     )
+    p.add_argument(
+        "--one-process", action="store_true", help="write every shard from this one process (less memory)"
+    )
+    p.add_argument("--shard", type=_shard_number, help=argparse.SUPPRESS)  # a child of a parallel rebuild
     p.set_defaults(func=cmd_reindex)
 
     p = sub.add_parser(

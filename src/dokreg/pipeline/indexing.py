@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from dokreg.archive.models import Document, RestrictionBasis
 from dokreg.archive.selectors import awaiting_index
@@ -22,6 +22,7 @@ from dokreg.archive.services import (
     documents_index_taken,
     documents_indexed,
 )
+from dokreg.errors import BadInput, DokregError
 from dokreg.fields import DOCUMENT_FIELDS
 from dokreg.reading.rule import publishable_documents, publishable_files
 
@@ -135,7 +136,7 @@ def _index_docs_of(rows: list[dict]):
         )
 
 
-def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
+def index_pending(*, progress: Callable[[int], None] | None = None, shard: int | None = None) -> int:
     """Bring the index in line with every document marked dirty; returns how many were handled.
 
     An index built by an older dokreg (another schema version) is rebuilt here, so the next sync
@@ -148,22 +149,31 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
     last commit left off. Memory stays bounded: a batch of rows and the ids since the last commit.
     A batch's dirty flags are cleared before it is read (it is "in flight" until its commit), so a
     document changed between that read and the commit is dirty again and is taken once more.
+
+    ``shard=i``: only the documents of that shard, written by a writer of that shard alone (one
+    process per shard of ``index_rebuild``); the index must already be in the configured shards.
     """
     from dokreg.search import IndexWriter, index_clear, index_outdated
+    from dokreg.search.schema import configured_shards
 
-    if index_outdated():
+    if shard is None and index_outdated():
         index_clear()
         documents_index_all_dirty()
-    if not awaiting_index(Document.objects.all()):
+    if shard is not None and not 0 <= shard < configured_shards():
+        raise BadInput(
+            f"the index is in {configured_shards()} shard(s) (DOKREG_INDEX_SHARDS), no shard {shard}"
+        )
+    mine = _of_shard(Document.objects.all(), shard)
+    if not awaiting_index(mine):
         return 0  # no writer opened: another process may hold it, and nothing needs it
     done = 0
     after = 0  # read by key: what is dirty behind it is taken in the next pass from the start
-    with IndexWriter() as writer:
-        documents_index_resume()  # batches an interrupted run read but never committed
+    with IndexWriter(shard=shard) as writer:
+        documents_index_resume(mine)  # batches an interrupted run read but never committed
         uncommitted: list[list[int]] = []
         taken_in_pass = 0
         while True:
-            dirty = Document.objects.filter(index_dirty=True, pk__gt=after).order_by("pk")
+            dirty = mine.filter(index_dirty=True, pk__gt=after).order_by("pk")
             ids = list(dirty.values_list("pk", flat=True)[:BATCH])
             if ids:
                 taken = _index_batch(writer, ids)
@@ -181,9 +191,18 @@ def index_pending(*, progress: Callable[[int], None] | None = None) -> int:
                     break  # nothing left, or only documents a sync is writing now: the next run's
                 # Once more from the start: documents marked dirty behind us meanwhile.
                 after, taken_in_pass = 0, 0
-    if done:
+    if done and shard is None:
         index_publish()  # web hosts on other machines see it at their next pull
     return done
+
+
+def _of_shard(documents, shard: int | None):
+    """``documents`` of one shard of the configured index (all of them for None)."""
+    if shard is None:
+        return documents
+    from dokreg.search.schema import configured_shards
+
+    return documents.alias(shard_no=F("pk") % configured_shards()).filter(shard_no=shard)
 
 
 def _index_batch(writer, doc_ids: list[int]) -> list[int]:
@@ -229,8 +248,6 @@ def index_documents_now(*, doc_ids: Iterable[int]) -> bool:
     another process holds the writer (a long `dokreg reindex`) the rows stay dirty and that run, or
     the next, takes them. Public routes do not wait for it: every hit is re-checked against the
     database. Returns whether the index was written."""
-    from dokreg.errors import DokregError
-
     try:
         index_documents(doc_ids=doc_ids)
     except DokregError as error:  # busy or outdated
@@ -247,7 +264,6 @@ def index_publish() -> None:
     """
     from django.conf import settings
 
-    from dokreg.errors import DokregError
     from dokreg.search.snapshots import snapshot_publish
 
     if not settings.INDEX_SNAPSHOTS_URL:
@@ -258,10 +274,75 @@ def index_publish() -> None:
         logger.warning("index snapshot not published: %s", error.message)
 
 
-def index_rebuild(*, progress: Callable[[int], None] | None = None) -> int:
-    """Recreate the index from the database (`dokreg reindex`)."""
-    from dokreg.search import index_clear
+def index_rebuild(*, progress: Callable[[int], None] | None = None, parallel: bool = False) -> int:
+    """Recreate the index from the database (`dokreg reindex`).
+
+    ``parallel`` with an index in shards: one process per shard (`dokreg reindex --shard i`), each
+    analysing and writing its shard's documents, so a rebuild uses as many cores as there are shards.
+    Analysis is Python and holds the GIL; threads would not run side by side.
+    """
+    from dokreg.search import IndexWriter, index_clear
+    from dokreg.search.schema import configured_shards
 
     index_clear()
     documents_index_all_dirty()
-    return index_pending(progress=progress)
+    shards = configured_shards()
+    if not parallel or shards == 1:
+        return index_pending(progress=progress)
+    with IndexWriter():
+        pass  # the empty index in its shards, which the processes fill
+    import sys
+
+    commands = [[sys.executable, "-m", "dokreg", "reindex", "--shard", str(i)] for i in range(shards)]
+    done = run_index_processes(commands, progress)
+    index_publish()
+    return done
+
+
+def run_index_processes(commands: list[list[str]], progress: Callable[[int], None] | None) -> int:
+    """Run the shards' processes (`dokreg reindex --shard i`) at once; their progress comes back here.
+
+    Each child prints the documents it handled, a line per batch. A child that fails stops the
+    rebuild with the end of its error output; its shard's documents stay dirty for the next run."""
+    import subprocess
+    import tempfile
+    import threading
+    from queue import Queue
+
+    lines: Queue[tuple[int, str | None]] = Queue()
+    children = []
+    for shard, command in enumerate(commands):
+        errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        children.append((child, errors))
+        threading.Thread(target=_pass_lines, args=(shard, child.stdout, lines), daemon=True).start()
+    done, running = 0, len(commands)
+    while running:
+        shard, line = lines.get()
+        if line is None:
+            running -= 1
+        elif line.strip().isdigit():
+            done += int(line)
+            if progress:
+                progress(int(line))
+    failed = []
+    for shard, (child, errors) in enumerate(children):
+        if child.wait() != 0:
+            errors.seek(0)
+            failed.append(f"shard {shard} (exit {child.returncode}): {errors.read()[-2000:].strip()}")
+        errors.close()
+    if failed:
+        raise IndexRebuildFailed(
+            f"the index rebuild stopped: {'; '.join(failed)}; run `dokreg reindex` again"
+        )
+    return done
+
+
+def _pass_lines(shard: int, stream, lines) -> None:
+    for line in stream:
+        lines.put((shard, line))
+    lines.put((shard, None))
+
+
+class IndexRebuildFailed(DokregError):
+    code = "index_rebuild_failed"

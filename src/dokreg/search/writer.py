@@ -37,7 +37,8 @@ class IndexWriter:
 
     Creates the index when missing, in ``shards`` shards (default: DOKREG_INDEX_SHARDS; see
     ``shards``); raises IndexOutdated for an index of another schema version or number of shards,
-    and IndexBusy while another process holds the writer.
+    and IndexBusy while another process holds the writer. ``shard=i`` writes that shard alone (a
+    rebuild in one process per shard, ``pipeline.indexing``): a document of another shard is refused.
     """
 
     def __init__(
@@ -47,19 +48,27 @@ class IndexWriter:
         batch_size: int = DEFAULT_BATCH,
         analyser: Analyser | None = None,
         shards: int | None = None,
+        shard: int | None = None,
     ) -> None:
         self.index_dir = s.resolve_dir(index_dir)
         self._batch_size = max(1, batch_size)
         self._analyser = analyser or default_analyser()
         self._shards = shards or s.configured_shards()
+        self._only = shard
         self._pending: list[IndexDoc] = []
         self._writers: list[tantivy.IndexWriter] = []
 
     def __enter__(self) -> IndexWriter:
         indexes = s.open_shards(self.index_dir, create=self._shards)
         assert indexes is not None
+        if self._only is not None:
+            if not 0 <= self._only < len(indexes):
+                raise BadInput(
+                    f"search index {self.index_dir} has {len(indexes)} shard(s), no shard {self._only}"
+                )
+            indexes = [indexes[self._only]]
         # The heap is shared out, so a sharded index holds no more memory while it is written.
-        heap = max(HEAP_BYTES // len(indexes), MIN_SHARD_HEAP_BYTES)
+        heap = max(HEAP_BYTES // self._shards, MIN_SHARD_HEAP_BYTES)
         try:
             for index in indexes:
                 self._writers.append(index.writer(heap_size=heap))
@@ -118,7 +127,12 @@ class IndexWriter:
 
     def _shard_writer(self, doc_id: int) -> tantivy.IndexWriter:
         writers = self._live()
-        return writers[shard_of(doc_id, len(writers))]
+        shard = shard_of(doc_id, self._shards)
+        if self._only is None:
+            return writers[shard]
+        if shard != self._only:
+            raise BadInput(f"document {doc_id} lives in shard {shard}; this writer writes shard {self._only}")
+        return writers[0]
 
     def _flush(self) -> None:
         if not self._pending:

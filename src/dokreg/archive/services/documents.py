@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from dokreg.archive import stats
@@ -578,10 +578,12 @@ def _unlocked(doc_ids: list[int]) -> list[int]:
     )
 
 
-def documents_index_resume() -> int:
+def documents_index_resume(documents: QuerySet[Document] | None = None) -> int:
     """Documents read by an indexer that stopped before its commit wait for the index again. Only
-    the holder of the index writer may call this: no other indexer can have them in flight."""
-    return Document.objects.filter(index_inflight=True).update(index_dirty=True, index_inflight=False)
+    the holder of the index writer may call this: no other indexer can have them in flight.
+    ``documents``: those its writer writes (one shard's), default all."""
+    among = Document.objects.all() if documents is None else documents
+    return among.filter(index_inflight=True).update(index_dirty=True, index_inflight=False)
 
 
 def documents_index_all_dirty() -> int:
