@@ -86,7 +86,14 @@ def test_crashing_extractor_costs_only_the_child(monkeypatch):
 
 
 def test_memory_blow_up_is_capped(monkeypatch):
-    monkeypatch.setattr(PdfExtractor, "extract", lambda self, data, name, limits: bytearray(4 * 1024**3))
+    from dokreg.extract.runner import _address_space_bytes
+
+    # The cap counts from what the child inherits: ask for 2 GiB past it, whatever that is.
+    monkeypatch.setattr(
+        PdfExtractor,
+        "extract",
+        lambda self, data, name, limits: bytearray(_address_space_bytes() + 2 * 1024**3),
+    )
     with pytest.raises(TooLarge, match="ahne.pdf: the pdf extractor ran out of memory"):
         extract_bytes(PDF_HEAD, "ahne.pdf", limits=Limits(seconds=10, memory_bytes=1024**3))
 
@@ -130,3 +137,35 @@ def test_limits_come_from_settings(settings):
     settings.DOKREG_EXTRACT_LIMITS = {"max_pages": 7, "seconds": 3}
     limits = limits_from_settings()
     assert (limits.max_pages, limits.seconds, limits.max_depth) == (7, 3, Limits().max_depth)
+
+
+def test_the_memory_cap_counts_from_what_the_child_inherits(monkeypatch):
+    # A worker that ran the index stage maps the index (about 1 GB at a million documents) and its
+    # threads reserve arenas; the child forked after that inherits all of it. A cap counted from
+    # zero left the child no room at all: its first real allocation failed, file after file.
+    import io
+    import mmap
+
+    from reportlab.pdfgen import canvas
+
+    from dokreg.extract.runner import sandbox_reset
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "Tere maailm")
+    page.save()
+    extract = PdfExtractor.extract
+
+    def working(self, data, name, limits):
+        room = bytearray(256 * 1024**2)  # what parsing a large file may take, well under the cap
+        return extract(self, data, name, limits) if room else None
+
+    monkeypatch.setattr(PdfExtractor, "extract", working)
+    inherited = mmap.mmap(-1, 3 * 1024**3, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # never touched
+    try:
+        sandbox_reset()  # the next child is forked with the 3 GiB reserved above
+        result = extract_bytes(buffer.getvalue(), "kiri.pdf", limits=Limits(seconds=30, memory_bytes=1024**3))
+    finally:
+        sandbox_reset()
+        inherited.close()
+    assert "Tere maailm" in result.text

@@ -2,9 +2,10 @@
 
 PDFium and the XML/ZIP parsers are native code fed with files from strangers: a crash, an endless
 loop or a memory blow-up must cost one child process, never the worker. The child is forked (it
-inherits the loaded code, nothing is re-imported), capped with RLIMIT_AS, and killed at the wall-time
-limit; it is reused for the next file until something goes wrong (see ``_Sandbox``). Errors cross back by class name and message so the caller sees the same DokregError it
-would have seen in-process.
+inherits the loaded code, nothing is re-imported), capped with RLIMIT_AS (what it inherited plus
+``Limits.memory_bytes``), and killed at the wall-time limit; it is reused for the next file until
+something goes wrong (see ``_Sandbox``). Errors cross back by class name and message so the caller
+sees the same DokregError it would have seen in-process.
 
 The runner does not recurse: it returns children, and the pipeline stores and extracts them in
 turn. ``extract_tree`` recurses for the ``dokreg extract`` command and for tests.
@@ -146,6 +147,15 @@ def sandbox_reset() -> None:
             _sandbox = None
 
 
+def _address_space_bytes() -> int:
+    """This process's virtual size (Linux); 0 where /proc does not say."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _child_loop(conn: Connection, memory_bytes: int) -> None:
     # A native crash here is expected on hostile files and reported by the parent with its signal;
     # an inherited faulthandler would only dump the parent's Python stack into the worker's log.
@@ -153,7 +163,11 @@ def _child_loop(conn: Connection, memory_bytes: int) -> None:
     # The parent's handlers (a worker ignoring SIGTERM until its task ends) must not keep this child alive.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # The cap is on what extraction may add: a fork inherits the parent's whole address space (a
+    # worker that ran the index stage maps the index, about a gigabyte at a million documents, and
+    # each of its threads reserves an arena), and a cap below that failed the first lazy import.
+    cap = _address_space_bytes() + memory_bytes
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     extractors = {e.kind: e for e in EXTRACTORS}
     while True:
         try:
