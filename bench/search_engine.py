@@ -3,7 +3,8 @@
     python bench/search_engine.py --index /tmp/scale-1m/data/index --rounds 3 --out bench/out/engine-1m.json
 
 For every query of bench/queries.txt, interleaved in each round so load drifts hit all columns alike:
-- ``raw top-20``: the query and filters as dokreg builds them, ``searcher.search(q, 20, count=False)``;
+- ``raw top-20``: the query and filters as dokreg builds them, ``searcher.search(q, 20, count=False)``
+  (on an index in shards: on every shard, side by side on threads, as dokreg searches them);
 - ``raw + count + facets``: the same with ``count=True`` and one ``searcher.aggregate`` of the five
   facets (what an exact results page needs at the least: the limit of this binding);
 - ``exact``: ``search(facets=True)`` with the totals and facet bounds off (exact counts: the code
