@@ -385,16 +385,22 @@ def cmd_alerts(args) -> int:
 
 
 def cmd_reindex(args) -> int:
-    from dokreg.archive.models import Document
-    from dokreg.pipeline.indexing import index_pending, index_rebuild
+    from dokreg.pipeline.indexing import index_pending
 
     if args.shard is not None:  # one process of a parallel rebuild: progress lines for the parent
         index_pending(shard=args.shard, progress=lambda n: print(n, flush=True))
         return 0
+    return _reindex(parallel=not args.one_process)
+
+
+def _reindex(*, parallel: bool) -> int:
+    from dokreg.archive.models import Document
+    from dokreg.pipeline.indexing import index_rebuild
+
     total = Document.objects.count()
     with _progress() as progress:
         task = progress.add_task("reindex", total=total)
-        done = index_rebuild(progress=lambda n: progress.advance(task, n), parallel=not args.one_process)
+        done = index_rebuild(progress=lambda n: progress.advance(task, n), parallel=parallel)
     print(f"{done} documents re-indexed")
     return 0
 
@@ -492,7 +498,7 @@ def cmd_restore(args) -> int:
     # A backup made by an older dokreg is brought up to this version's schema, then the derived index rebuilt.
     call_command("migrate", interactive=False, verbosity=0)
     print(f"restored {report.database} database and {report.blobs} files ({report.blobs_copied} copied)")
-    return cmd_reindex(args)
+    return _reindex(parallel=True)
 
 
 def cmd_migrate(args) -> int:
