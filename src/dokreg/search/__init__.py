@@ -11,6 +11,9 @@ Schema versions: when ``SCHEMA_VERSION`` changes, or the field table's fields do
 index (to search or to write) raises ``IndexOutdated`` with "run dokreg reindex"; the rebuild calls ``index_clear()`` and then
 writes every document with ``IndexWriter``; ``index_outdated()`` tells the indexing stage to rebuild
 on its own. A directory with no index yet searches as empty.
+
+Shards (``shards``): with DOKREG_INDEX_SHARDS=n the index is n Tantivy indexes searched side by side on
+threads and merged; readers follow the layout on disk, the writer the setting.
 """
 
 from dokreg.search import services as _services
