@@ -369,10 +369,8 @@ def _searcher(index_dir: Path) -> tuple[Shards, tuple[str, ...]] | None:
                 if before != now:
                     index.reload()
             reader.metas = metas  # type: ignore[assignment]
-        return Shards(tuple(index.searcher() for index in reader.indexes)), (
-            str(index_dir),
-            *reader.generation,
-        )
+        searchers = Shards(tuple(index.searcher() for index in reader.indexes))
+        return searchers, (str(index_dir), *reader.generation)
 
 
 # -- results kept per index generation ------------------------------------------------------------

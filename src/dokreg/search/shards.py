@@ -13,8 +13,9 @@ read by the writer only); readers follow the layout on disk, so web hosts need n
 with another n than the one asked is outdated: the next index run rebuilds it.
 
 What a shard changes for the results: each shard scores with its own term statistics (document
-frequencies, average lengths). Documents are spread by id, so at scale the statistics agree to well
-under 1 %; on a tiny index two near-equal scores may come out in another order than one index gives.
+frequencies, average lengths), which Tantivy's binding gives no way to share. Documents are spread by
+id, so at scale each shard's statistics are close to the whole index's; on a tiny index two near-equal
+scores may come out in another order than one index gives them.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class Shards:
         """``work(shard, searcher)`` for every shard, side by side; one shard runs on the caller's thread."""
         if len(self.searchers) == 1:
             return [work(0, self.searchers[0])]
-        return [f.result() for f in self.submit(work)]
+        return gathered(self.submit(work))
 
     def submit(self, work: Callable[[int, tantivy.Searcher], T]) -> list[Future[T]]:
         return [pool().submit(work, i, searcher) for i, searcher in enumerate(self.searchers)]
@@ -71,9 +72,9 @@ def gathered(futures: Sequence[Future[T]]) -> list[T]:
 
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
-# A search takes a thread per shard for its page and one per shard for its facets; more threads than
-# that only queue on two cores, and a pool task never waits for another, so none can deadlock.
-POOL_THREADS = 8
+# A search takes a thread per shard for its page and one per shard for its facets. Threads start only
+# when every one is busy, and a pool task never waits for another, so none can deadlock.
+POOL_THREADS = 2 * MAX_SHARDS
 
 
 def pool() -> ThreadPoolExecutor:
