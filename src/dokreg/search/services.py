@@ -189,21 +189,20 @@ def _run(
     full = with_filters(built.query, clauses)
     bounded = TOTAL_BOUND or FACET_BOUND
     days = [index_days(one, (*generation, str(i))) if bounded else None for i, one in enumerate(shards)]
-    # Facets are counted on other threads while the page is searched and quoted: Tantivy lets go
-    # of the GIL, so on two cores the search waits for the longer of the two, not for their sum.
-    # Not knowing the total yet, the counting sizes its first window of newest days as if every
-    # document matched; the window then grows (a few cheap counts) where fewer do. Each shard counts
-    # its share of the bound.
     facet_bound = -(-FACET_BOUND // len(shards)) if FACET_BOUND else None
-    counting = (
-        shards.submit(
+
+    def count(total: int | None) -> list:
+        return shards.submit(
             lambda i, one: facet_buckets(
-                one, built.query, clauses, today, bound=facet_bound, days=days[i], total=None
+                one, built.query, clauses, today, bound=facet_bound, days=days[i], total=total
             )
         )
-        if facets
-        else None
-    )
+
+    # One shard: the facets are counted on another thread while the page is searched (Tantivy lets
+    # go of the GIL), so on two cores the search waits for the longer of the two, not their sum.
+    # Not knowing the total yet, the counting sizes its first window of newest days as if every
+    # document matched, and grows it (a few more counts) where fewer do.
+    counting = count(None) if facets and len(shards) == 1 else None
     exact = True
     if sort in ("date", "oldest") or not built.positive:
         total, exact, page = _dated_page(
@@ -211,6 +210,10 @@ def _run(
         )
     else:
         total, page = boosted_page(shards, full, offset=offset, limit=limit, today=today)
+    if facets and len(shards) > 1:
+        # Shards: the page already used every core, so the facets come after it, sized by its total
+        # (each shard holds about its share), and are counted while the page is quoted below.
+        counting = count(-(-total // len(shards)) if exact else None)
     snippets = Snippets(built.highlight, analyser)
     hits = tuple(_hit(shards[shard], score, address, snippets) for score, shard, address in page)
     few = total <= FEW_HITS and built.positive
