@@ -18,11 +18,10 @@ body every ten minutes.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import date
 from typing import TypeVar
 
@@ -32,6 +31,7 @@ from django.db.models import Count, Max, Sum
 
 from dokreg.archive.models import BodyMonth
 from dokreg.reading.types import RegistryView
+from dokreg.threads import process_pool
 
 logger = logging.getLogger(__name__)
 
@@ -96,19 +96,14 @@ def _compute_and_keep(key: str, compute: Callable[[], T]) -> T:
 
 _refreshing: dict[str, Future] = {}
 _refreshing_lock = threading.Lock()
-_pool: ThreadPoolExecutor | None = None
-_pool_pid = 0
 
 
 def _refresh_later(key: str, compute: Callable[[], object]) -> None:
     """Compute ``key`` afresh on the background thread, once however many requests find it old."""
-    global _pool, _pool_pid
     with _refreshing_lock:
         if key in _refreshing:
             return
-        if _pool is None or _pool_pid != os.getpid():  # threads do not survive a fork
-            _pool, _pool_pid = ThreadPoolExecutor(1, thread_name_prefix="dokreg-kept"), os.getpid()
-        _refreshing[key] = _pool.submit(_refresh, key, compute)
+        _refreshing[key] = process_pool("kept", 1).submit(_refresh, key, compute)
 
 
 def _refresh(key: str, compute: Callable[[], object]) -> None:

@@ -20,13 +20,14 @@ scores may come out in another order than one index gives them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 import tantivy
+
+from dokreg.threads import process_pool
 
 T = TypeVar("T")
 
@@ -70,16 +71,10 @@ def gathered(futures: Sequence[Future[T]]) -> list[T]:
     return [f.result() for f in futures]
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_pid = 0
 # A search takes a thread per shard for its page and one per shard for its facets. Threads start only
 # when every one is busy, and a pool task never waits for another, so none can deadlock.
 POOL_THREADS = 2 * MAX_SHARDS
 
 
 def pool() -> ThreadPoolExecutor:
-    """Made in the process that uses it: threads do not survive a fork (granian's workers fork)."""
-    global _pool, _pool_pid
-    if _pool is None or _pool_pid != os.getpid():
-        _pool, _pool_pid = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="dokreg-search"), os.getpid()
-    return _pool
+    return process_pool("search", POOL_THREADS)
