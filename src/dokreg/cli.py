@@ -44,8 +44,10 @@ def _port(text: str) -> int:
 
 
 def _shard_number(text: str) -> int:
-    if not text.isdigit() or int(text) >= 64:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a shard number (0-63)")
+    from dokreg.search.shards import MAX_SHARDS
+
+    if not text.isdigit() or int(text) >= MAX_SHARDS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a shard number (0-{MAX_SHARDS - 1})")
     return int(text)
 
 

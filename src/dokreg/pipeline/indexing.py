@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import cache
@@ -159,11 +160,10 @@ def index_pending(*, progress: Callable[[int], None] | None = None, shard: int |
     if shard is None and index_outdated():
         index_clear()
         documents_index_all_dirty()
-    if shard is not None and not 0 <= shard < configured_shards():
-        raise BadInput(
-            f"the index is in {configured_shards()} shard(s) (DOKREG_INDEX_SHARDS), no shard {shard}"
-        )
-    mine = _of_shard(Document.objects.all(), shard)
+    shards = configured_shards()
+    if shard is not None and not 0 <= shard < shards:
+        raise BadInput(f"the index is in {shards} shard(s) (DOKREG_INDEX_SHARDS), no shard {shard}")
+    mine = _of_shard(Document.objects.all(), shard, shards)
     if not awaiting_index(mine):
         return 0  # no writer opened: another process may hold it, and nothing needs it
     done = 0
@@ -196,13 +196,11 @@ def index_pending(*, progress: Callable[[int], None] | None = None, shard: int |
     return done
 
 
-def _of_shard(documents, shard: int | None):
-    """``documents`` of one shard of the configured index (all of them for None)."""
+def _of_shard(documents, shard: int | None, shards: int):
+    """``documents`` of one shard of an index in ``shards`` (all of them for None)."""
     if shard is None:
         return documents
-    from dokreg.search.schema import configured_shards
-
-    return documents.alias(shard_no=F("pk") % configured_shards()).filter(shard_no=shard)
+    return documents.alias(shard_no=F("pk") % shards).filter(shard_no=shard)
 
 
 def _index_batch(writer, doc_ids: list[int]) -> list[int]:
@@ -291,8 +289,6 @@ def index_rebuild(*, progress: Callable[[int], None] | None = None, parallel: bo
         return index_pending(progress=progress)
     with IndexWriter():
         pass  # the empty index in its shards, which the processes fill
-    import sys
-
     commands = [[sys.executable, "-m", "dokreg", "reindex", "--shard", str(i)] for i in range(shards)]
     done = run_index_processes(commands, progress)
     index_publish()
@@ -309,16 +305,16 @@ def run_index_processes(commands: list[list[str]], progress: Callable[[int], Non
     import threading
     from queue import Queue
 
-    lines: Queue[tuple[int, str | None]] = Queue()
+    lines: Queue[str | None] = Queue()
     children = []
-    for shard, command in enumerate(commands):
+    for command in commands:
         errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
         children.append((child, errors))
-        threading.Thread(target=_pass_lines, args=(shard, child.stdout, lines), daemon=True).start()
+        threading.Thread(target=_pass_lines, args=(child.stdout, lines), daemon=True).start()
     done, running = 0, len(commands)
     while running:
-        shard, line = lines.get()
+        line = lines.get()
         if line is None:
             running -= 1
         elif line.strip().isdigit():
@@ -338,10 +334,11 @@ def run_index_processes(commands: list[list[str]], progress: Callable[[int], Non
     return done
 
 
-def _pass_lines(shard: int, stream, lines) -> None:
+def _pass_lines(stream, lines) -> None:
+    """Every line of a child's output into ``lines``, then None when it closes."""
     for line in stream:
-        lines.put((shard, line))
-    lines.put((shard, None))
+        lines.put(line)
+    lines.put(None)
 
 
 class IndexRebuildFailed(DokregError):

@@ -228,14 +228,14 @@ def _newest_results(params: SearchParams, per_page: int, today: date, facets: bo
     from_index = offset <= MAX_INDEX_OFFSET and not _database_walks_in_order(params)
     # The index is asked when its page or its facets are wanted (a feed wants neither here).
     counted = index_counts(params, today, facets, per_page=per_page) if facets or from_index else None
-    complete = counted is not None and not _waiting_for_the_index(params, today)
-    if complete and from_index:
-        pager = Pager(page=params.page, per_page=per_page, total=counted.total, exact=counted.total_exact)
+    complete = _holding_every_match(counted, params, today)
+    if complete is not None and from_index:
+        pager = Pager(page=params.page, per_page=per_page, total=complete.total, exact=complete.total_exact)
         # Without words there is nothing to quote: the rows read as the database's list does.
-        rows = tuple(ResultRow(document=row.document) for row in recheck_hits(counted.hits))
+        rows = tuple(ResultRow(document=row.document) for row in recheck_hits(complete.hits))
     else:
         qs = filtered_documents(publishable_documents(), params, today)
-        total, exact = _newest_total(qs, counted if complete else None, at_least=params.page * per_page)
+        total, exact = _newest_total(qs, complete, at_least=params.page * per_page)
         pager = Pager(page=params.page, per_page=per_page, total=total, exact=exact)
         docs = qs.select_related("registry").order_by("-registered", "-id")[
             pager.offset : pager.offset + per_page
@@ -247,6 +247,13 @@ def _newest_results(params: SearchParams, per_page: int, today: date, facets: bo
         facets=facet_groups(params, counted.facets) if counted and facets else (),
         facet_sample=counted.facet_sample if counted and facets else 0,
     )
+
+
+def _holding_every_match(counted: Any, params: SearchParams, today: date) -> Any:
+    """The index's result ``counted`` when the index holds every document matching ``params``, else None."""
+    if counted is None or _waiting_for_the_index(params, today):
+        return None
+    return counted
 
 
 def _waiting_for_the_index(params: SearchParams, today: date) -> bool:
@@ -271,15 +278,16 @@ def _database_walks_in_order(params: SearchParams) -> bool:
     return True
 
 
-def _newest_total(qs: QuerySet[Document], counted: Any, *, at_least: int) -> tuple[int, bool]:
+def _newest_total(qs: QuerySet[Document], complete: Any, *, at_least: int) -> tuple[int, bool]:
     """The total of a list without words: the index's count when it holds every matching document
-    (``counted``, its result for the same filters), else the database's ``bounded_count``.
+    (``complete``, its result for the same filters, see ``_holding_every_match``), else the
+    database's ``bounded_count``.
 
     The database counts by reading up to the bound's 10,001 rows: 0.1 s for a body and a type at a
     million documents, where the list itself is one short walk down an index. The index counts in a
     window of the newest days, and holds the same documents unless one waits for it (then None)."""
-    if counted is not None:
-        return counted.total, counted.total_exact
+    if complete is not None:
+        return complete.total, complete.total_exact
     return bounded_count(qs, at_least=at_least)
 
 
@@ -297,8 +305,7 @@ def newest_after(
     desc (undated last), id desc. ``counted``: the index's result for the same filters and page end,
     whose count is taken when no matching document waits for the index."""
     qs = filtered_documents(publishable_documents(), params, today)
-    complete = counted is not None and not _waiting_for_the_index(params, today)
-    total, exact = _newest_total(qs, counted if complete else None, at_least=at_least)
+    total, exact = _newest_total(qs, _holding_every_match(counted, params, today), at_least=at_least)
     if after is not None:
         qs = qs.filter(_after(*after))
     # Undated last on every database (PostgreSQL would put NULLs first in a descending order).
