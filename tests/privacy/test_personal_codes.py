@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
+from tests.privacy.spellings import VALID, hostile_text
 
 from dokreg.extract.limits import Limits
 from dokreg.extract.runner import extract_bytes, extract_tree
 from dokreg.privacy.personal_codes import (
     MASK,
+    _chain_spans,
     check_digit,
+    could_hold_personal_code,
     find_personal_codes,
     is_personal_code,
     mask_personal_codes,
 )
-
-# The textbook example (a man born 3 May 1976), a DigiDoc TEST person and a constructed code.
-VALID = ["37605030299", "38001085718", "60001019906"]
 
 
 @pytest.mark.parametrize("code", VALID)
@@ -183,3 +185,27 @@ def test_hostile_runs_of_format_characters_stay_fast():
 def test_an_override_inside_a_chain_of_digits_still_reverses_the_code_after_it(text):
     assert find_personal_codes(text) == ["38001085718"]
     assert find_personal_codes(mask_personal_codes(text)) == []
+
+
+def test_the_quick_check_never_turns_away_a_code_the_full_scan_finds():
+    rng = random.Random(20261207)
+    texts = [hostile_text(rng) for _ in range(3000)]
+    with_codes = [text for text in texts if list(_chain_spans(text))]
+    assert len(with_codes) > 1000  # the check is put to the test, not given only clean texts
+    for text in texts:
+        full = list(_chain_spans(text))
+        assert could_hold_personal_code(text.encode("utf-8", "surrogatepass")) or not full, ascii(text)
+        assert find_personal_codes(text) == [code for _, _, code in full], ascii(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<url><loc>https://dokreg.ee/dokument/500000/</loc><lastmod>2024-03-01</lastmod></url>" * 50,
+        "Sõja- ja rahuküsimused: käskkiri nr 1-2/2345 06.12.2026 kell 10:15, tel 5341 2345",
+        "registrikood 70000898, 10137319",
+        "",
+    ],
+)
+def test_texts_without_a_long_enough_run_of_digits_are_turned_away(text):
+    assert not could_hold_personal_code(text.encode())

@@ -6,16 +6,20 @@ answer and export is fetched and must show ``[isikukood]`` and never the code's 
 """
 
 import json
+import random
 import re
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
 from django.utils import timezone
+from tests.privacy.spellings import hostile_text
 from tests.public.factories import index, make_document, make_file, make_registry, make_signature
 
 from dokreg.archive.models import Access, DocumentVersion, Matter, Relation
 from dokreg.privacy.personal_codes import check_digit
+from dokreg.public import boundary
 from dokreg.public.boundary import mask_public_text, mask_stream
 
 pytestmark = pytest.mark.django_db
@@ -226,6 +230,20 @@ def test_a_container_signed_with_a_personal_code_is_withheld_but_its_clean_files
     assert f'href="/fail/{inner.pk}/leping.pdf"' in page
     assert f'href="/fail/{container.pk}/' not in page
     assert "MARI MAASIKAS" in page and CODE not in page
+
+
+def test_the_quick_check_lets_every_code_spelling_through_to_the_full_mask(monkeypatch):
+    """Links carry stored values percent-encoded (and JSON may escape): a code spelt so must still be
+    masked when the quick check (no run of digits long enough) turns the usual page away unscanned."""
+    rng = random.Random(7)
+    pages = []
+    for _ in range(1500):
+        value = hostile_text(rng)
+        pages.append(rng.choice([value, f'<a href="/otsi/?q={quote(value)}">x</a>', f"\\u00e4{value}"]))
+    masked = [mask_public_text(page) for page in pages]
+    monkeypatch.setattr(boundary, "could_hold_personal_code", lambda data: True)
+    assert masked == [mask_public_text(page) for page in pages]
+    assert sum(out != page for out, page in zip(masked, pages, strict=True)) > 500
 
 
 def test_a_sha256_that_happens_to_hold_a_code_like_run_is_not_corrupted():
