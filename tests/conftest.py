@@ -40,6 +40,16 @@ def _data_dir(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test rolls its database back, and the next one gets the same row ids again: what was kept
+    under a body's stamp (``reading.kept``) in one test must not be served in the next."""
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_extraction_sandbox():
     """The extraction child is forked once and reused; a test that patches code needs one forked after it."""
     from dokreg.extract.runner import sandbox_reset

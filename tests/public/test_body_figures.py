@@ -14,15 +14,6 @@ from dokreg.archive.models import Access, RestrictionBasis
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _no_cached_overview():
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def body():
     today = timezone.localdate()

@@ -151,6 +151,23 @@ def test_a_second_body_page_groups_none_of_the_bodys_documents(client, archive):
     assert grouped == []
 
 
+def test_many_clients_rate_limit_counters_do_not_evict_the_kept_body_aggregates(client, archive, settings):
+    # The in-process cache drops a third of its entries when full: a crowd of clients, each with its
+    # own counter, made every body page compute its aggregates again (up to a second at a million).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DOKREG_PAGE_RATE = "1000/min"
+    body, _ = archive
+    client.get(f"/asutus/{body.slug}/")
+    for n in range(400):
+        client.get("/teave/", REMOTE_ADDR=f"10.0.{n // 250}.{n % 250}")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/asutus/{body.slug}/").status_code == 200
+    grouped = [q["sql"] for q in queries if "GROUP BY" in q["sql"] and "archive_document" in q["sql"]]
+    assert grouped == []
+
+
 def test_kept_document_types_drop_a_taken_down_documents_type_at_once(client):
     body = make_registry()
     make_document(body, doc_type="Kiri")

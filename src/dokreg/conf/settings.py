@@ -177,12 +177,29 @@ TASKS = {
 # Rate-limit counters must be shared by every web process: set DOKREG_CACHE_URL=redis://… in production.
 # The default, an in-process cache, counts per process (fine for one `dokreg serve` worker).
 _cache_url = os.environ.get("DOKREG_CACHE_URL", "")
+
+
+def _cache(name: str, max_entries: int) -> dict:
+    if _cache_url.startswith(("redis://", "rediss://")):
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": name,
+        }
+    return {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": f"dokreg-{name}",
+        "OPTIONS": {"MAX_ENTRIES": max_entries},
+    }
+
+
 CACHES = {
-    "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
-        if _cache_url.startswith(("redis://", "rediss://"))
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dokreg"}
-    )
+    "default": _cache("default", 300),
+    # What pages keep between requests (reading.kept): body aggregates, sitemap sizes and pages. Apart
+    # from the rate-limit counters, whose churn under many clients would evict them (an in-process
+    # cache drops a third of its entries when full), and each costs up to a second to compute again.
+    # 20,000 entries: a few per body and per sitemap page; pages are kept compressed (≤ 60 kB each).
+    "kept": _cache("kept", 20_000),
 }
 
 LANGUAGE_CODE = "et"

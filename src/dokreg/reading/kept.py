@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from datetime import date
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connections
 from django.db.models import Count, Max, Sum
 
@@ -79,7 +79,7 @@ def body_kept(
 def kept(key: str, compute: Callable[[], T]) -> T:
     """``compute()`` kept under ``key``: computed by the request that finds none, served for
     KEEP_SECONDS, and past them served while the background thread computes it afresh."""
-    found = cache.get(key)
+    found = caches["kept"].get(key)
     if not (isinstance(found, tuple) and len(found) == 2):  # none kept (or kept by an older dokreg)
         return _compute_and_keep(key, compute)
     value, computed_at = found  # kept with its time, so a computed None is kept too
@@ -90,7 +90,7 @@ def kept(key: str, compute: Callable[[], T]) -> T:
 
 def _compute_and_keep(key: str, compute: Callable[[], T]) -> T:
     value = compute()
-    cache.set(key, (value, time.time()), STALE_SECONDS)
+    caches["kept"].set(key, (value, time.time()), STALE_SECONDS)
     return value
 
 
