@@ -204,14 +204,14 @@ def test_a_section_written_straight_out_equals_djangos_sitemap_page_by_page(clie
     """Sections are written without Django's template (0.6 s a page at a million documents); what
     a crawler reads must not change: the same addresses, days, pages and Last-Modified."""
     from django.contrib.sitemaps import views as sitemap_views
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from dokreg.public import sitemaps
 
     monkeypatch.setattr(sitemaps.DocumentsSitemap, "limit", 3)
     for day in range(1, 8):
         make_document(corpus.body, registered=date(2025, 2, day))
-    cache.clear()  # a section's size is kept per body state, which new documents do not change
+    caches["kept"].clear()  # a section's size is kept per body state, which new documents do not change
     listed = []
     for page in ("1", "2", "3"):
         ours = client.get(f"/sitemap-siseamet-2025.xml?p={page}")
@@ -227,3 +227,29 @@ def test_a_section_written_straight_out_equals_djangos_sitemap_page_by_page(clie
     assert len({loc for page in listed for loc in page}) == 9
     assert client.get("/sitemap-siseamet-2025.xml?p=4").status_code == 404
     assert client.get("/sitemap-siseamet-2025.xml?p=x").status_code == 404
+
+
+def test_a_kept_section_page_reads_no_documents_and_is_kept_per_host(client, corpus):
+    # A page of 10,000 addresses read 10,000 rows per request; crawlers ask for every page.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = locations(client.get("/sitemap-siseamet-2025.xml"))
+    with CaptureQueriesContext(connection) as queries:
+        again = locations(client.get("/sitemap-siseamet-2025.xml"))
+    assert again == first
+    assert [q["sql"] for q in queries if "archive_document" in q["sql"]] == []
+    other_host = locations(client.get("/sitemap-siseamet-2025.xml", HTTP_HOST="localhost"))
+    assert other_host == [loc.replace("http://testserver/", "http://localhost/") for loc in first]
+
+
+def test_a_document_taken_down_leaves_its_kept_sitemap_page_at_once(client, corpus):
+    from dokreg.archive.services import document_take_down
+
+    listed = locations(client.get("/sitemap-siseamet-2025.xml"))
+    assert f"http://testserver/dokument/{corpus.public.pk}/" in listed
+
+    document_take_down(document=corpus.public, reason="isikuandmed")
+
+    after = locations(client.get("/sitemap-siseamet-2025.xml"))
+    assert after == [loc for loc in listed if loc != f"http://testserver/dokument/{corpus.public.pk}/"]
