@@ -17,7 +17,9 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -83,6 +85,64 @@ def rss_mib() -> int:
     return 0
 
 
+class MemorySampler(threading.Thread):
+    """RssAnon (private memory) and RssFile (mapped files: the index's segments, libraries) of this
+    process and of each of its children (the shard processes), every half second.
+
+    Peak RSS alone mixes the two: the page cache shares mapped segments with every reader and the
+    kernel drops them under pressure, while private memory is what the process really holds.
+    """
+
+    FIELDS = ("VmRSS", "RssAnon", "RssFile")
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.samples: dict[str, list[dict[str, int]]] = {}
+        self._done = threading.Event()
+
+    def run(self) -> None:
+        while not self._done.wait(0.5):
+            me = os.getpid()
+            for pid in (me, *_children(me)):
+                fields = _status_kib(pid)
+                if fields:
+                    self.samples.setdefault("self" if pid == me else f"child {pid}", []).append(fields)
+
+    def summary(self) -> dict:
+        """Per process, MiB: each field's peak, and the median of its private memory."""
+        self._done.set()
+        self.join()
+        return {
+            name: {
+                **{f"peak_{k}": round(max(s[k] for s in rows) / 1024) for k in self.FIELDS},
+                "median_RssAnon": round(statistics.median(s["RssAnon"] for s in rows) / 1024),
+                "samples": len(rows),
+            }
+            for name, rows in self.samples.items()
+        }
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name sits in brackets and may hold spaces: the parent's pid follows it.
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
+def _status_kib(pid: int) -> dict[str, int]:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except OSError:
+        return {}
+    fields = dict(line.split(":", 1) for line in lines if ":" in line)
+    return {k: int(fields.get(k, "0 kB").split()[0]) for k in MemorySampler.FIELDS}
+
+
 def cpu_seconds() -> float:
     """This process's CPU and its finished children's (the shard processes of a parallel rebuild)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -108,9 +168,12 @@ def reindex(parallel: bool = False) -> dict:
 
     load_before = os.getloadavg()
     cpu = cpu_seconds()
+    sampler = MemorySampler()
+    sampler.start()
     wall = time.perf_counter()
     done = index_rebuild(progress=progress, parallel=parallel)
     wall = time.perf_counter() - wall
+    memory = sampler.summary()
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = cpu_seconds() - cpu
     from django.conf import settings
@@ -127,6 +190,7 @@ def reindex(parallel: bool = False) -> dict:
         "peak_rss_mib": round(usage.ru_maxrss / 1024),
         # With --parallel the shards are written by child processes: the largest of them.
         "children_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
+        "memory_mib": memory,  # per process: private (RssAnon) and mapped (RssFile), sampled
         "shards": settings.INDEX_SHARDS,
         "parallel": parallel,
         "load_before": [round(x, 1) for x in load_before],
