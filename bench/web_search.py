@@ -547,6 +547,7 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
     from django.db.models import Count
 
     from dokreg.archive.models import Document
+    from dokreg.reading import sitemap
 
     queries = load_queries(args.queries)
     built = archive_once(args.docs, work_dir, args.text)
@@ -572,6 +573,13 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
         ],
         "API /api/v1/documents?q=…": [
             f"/api/v1/documents?{dokreg_params(q, [('limit', '20')])}" for q in queries
+        ],
+        "sitemap index /sitemap.xml": ["/sitemap.xml"],
+        # The first page of every section (up to 10,000 addresses each); each is built on its first
+        # request in a process and kept after that, so a row this long is mostly kept pages.
+        "sitemap section page": [
+            f"/sitemap-{slug}-{year if year is not None else 'undated'}.xml"
+            for slug, year in sitemap.sections()
         ],
     }
     peer_pages = {

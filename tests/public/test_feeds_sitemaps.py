@@ -253,3 +253,18 @@ def test_a_document_taken_down_leaves_its_kept_sitemap_page_at_once(client, corp
 
     after = locations(client.get("/sitemap-siseamet-2025.xml"))
     assert after == [loc for loc in listed if loc != f"http://testserver/dokument/{corpus.public.pk}/"]
+
+
+def test_the_kept_sitemap_index_lists_a_new_year_at_once_and_builds_nothing_else(client, corpus):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    before = locations(client.get("/sitemap.xml"))
+    with CaptureQueriesContext(connection) as queries:
+        assert locations(client.get("/sitemap.xml")) == before
+    assert len(queries) == 1  # the bodies' stamps, which say whether anything changed
+
+    make_document(corpus.body, registered=date(2019, 3, 3))
+
+    after = locations(client.get("/sitemap.xml"))
+    assert set(after) == {*before, "http://testserver/sitemap-siseamet-2019.xml"}

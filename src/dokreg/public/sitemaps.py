@@ -1,12 +1,15 @@
 """Sitemaps (``/sitemap.xml``): an index of the static pages and one section per body and year.
 
-Sections list only what ``reading.sitemap`` gives (publishable documents' ids and times): a document restricted later stays listed (its
-metadata is public), one withdrawn or taken down leaves at the next crawl. Sections are found in
-the per-body monthly counts per request, so a new body or year appears without a deploy. Also ``/robots.txt``.
+Sections list only what ``reading.sitemap`` gives (publishable documents' ids and times): a document
+restricted later stays listed (its metadata is public), one withdrawn or taken down leaves at once.
+Sections are found in the per-body monthly counts, so a new body or year appears without a deploy.
+The index and each section's pages are kept per body state (``reading.kept``): crawlers ask for
+every page, and at a million documents each was 70-250 ms to build. Also ``/robots.txt``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import zlib
 from collections.abc import Iterator, Mapping
@@ -24,7 +27,7 @@ from django.utils.timezone import get_current_timezone
 from django.views.decorators.http import require_safe
 
 from dokreg.reading import registries, sitemap
-from dokreg.reading.kept import body_kept, body_stamps
+from dokreg.reading.kept import body_kept, body_stamps, kept
 from dokreg.reading.types import RegistryView, SitemapEntry
 
 UNDATED = "undated"
@@ -104,7 +107,11 @@ class DocumentsSitemap(Sitemap):
         parts = [_URLSET_OPEN]
         zone = get_current_timezone()  # once: asking for it per address cost 5 µs each
         for entry in entries:
-            day = f"<lastmod>{entry.lastmod.astimezone(zone):%Y-%m-%d}</lastmod>" if entry.lastmod else ""
+            day = (
+                f"<lastmod>{entry.lastmod.astimezone(zone).date().isoformat()}</lastmod>"
+                if entry.lastmod
+                else ""
+            )
             parts.append(f"<url><loc>{site}{before}{entry.pk}{after}</loc>{day}</url>")
         parts.append(_URLSET_CLOSE)
         dated = [entry.lastmod for entry in entries]
@@ -176,6 +183,25 @@ def section(request: HttpRequest, section: str) -> HttpResponse:
 
 
 @require_safe
+def index(request: HttpRequest) -> HttpResponse:
+    """The sitemap index, kept per state of every body (``reading.kept``): it asks every section its
+    size and newest change, each kept, yet still took about 70 ms a request at a million documents.
+    A new section (a first document of a year) or a hiding changes a body's stamp: listed at once."""
+    site = f"{request.scheme}://{get_current_site(request).domain}"
+    state = hashlib.sha256(repr(sorted(body_stamps().items())).encode()).hexdigest()[:16]
+    content, headers = kept(f"dokreg:sitemap-index:{site}:{state}", lambda: _index_written(request))
+    return HttpResponse(content, content_type="application/xml", headers=headers)
+
+
+def _index_written(request: HttpRequest) -> tuple[bytes, dict[str, str]]:
+    response = sitemap_views.index(request, SECTIONS, sitemap_url_name="sitemaps:section")
+    response.render()
+    return response.content, {
+        name: response[name] for name in ("Last-Modified", "X-Robots-Tag") if name in response
+    }
+
+
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri(reverse("sitemaps:index"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /i18n/", "Allow: /", f"Sitemap: {sitemap}", ""]
@@ -184,12 +210,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 app_name = "sitemaps"
 urlpatterns = [
-    path(
-        "sitemap.xml",
-        sitemap_views.index,
-        {"sitemaps": SECTIONS, "sitemap_url_name": "sitemaps:section"},
-        name="index",
-    ),
+    path("sitemap.xml", index, name="index"),
     path("sitemap-<str:section>.xml", section, name="section"),
     path("robots.txt", robots_txt, name="robots"),
 ]
