@@ -1,6 +1,7 @@
 """What single public routes cost in-process on an existing archive: the first request in a fresh
 process (nothing kept yet) and then warm ones, through Django's test client (no HTTP server, so
-only our code, the index and the database are timed). For pages that keep what they compute
+only our code, the index and the database are timed), and the public boundary's share of each
+(masking its body again). For pages that keep what they compute
 (``reading.kept``): sitemap sections, body pages.
 
     DOKREG_DATA_DIR=/tmp/w1m/data python bench/route_cost.py /sitemap.xml "/otsi/?registry=som" \
@@ -25,11 +26,24 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sync_search import django_ready  # noqa: E402
 
 
-def timed(client, path: str) -> tuple[float, int, int]:
+def timed(client, path: str) -> tuple[float, int, bytes]:
     started = time.perf_counter()
     response = client.get(path)
     elapsed = (time.perf_counter() - started) * 1000
-    return elapsed, response.status_code, len(response.content)
+    return elapsed, response.status_code, response.content
+
+
+def mask_ms(body: bytes, rounds: int = 20) -> float:
+    """The public boundary's share of a response: masking its (already masked) body again."""
+    from dokreg.public.boundary import mask_public_text
+
+    text = body.decode("utf-8", errors="surrogateescape")
+    runs = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        mask_public_text(text)
+        runs.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(runs), 2)
 
 
 def route_cost(paths: list[str], rounds: int) -> list[dict]:
@@ -39,13 +53,14 @@ def route_cost(paths: list[str], rounds: int) -> list[dict]:
     rows = []
     firsts = {path: timed(client, path) for path in paths}  # every route once before any is warm
     for path in paths:
-        first_ms, status, size = firsts[path]
+        first_ms, status, body = firsts[path]
         warm = sorted(timed(client, path)[0] for _ in range(rounds))
         rows.append(
             {
                 "path": path,
                 "status": status,
-                "bytes": size,
+                "bytes": len(body),
+                "boundary_mask_ms": mask_ms(body),
                 "first_ms": round(first_ms, 1),
                 "warm_p50_ms": round(statistics.median(warm), 1),
                 "warm_p95_ms": round(warm[min(len(warm) - 1, round(0.95 * (len(warm) - 1)))], 1),
