@@ -97,7 +97,7 @@ _ELEVEN = b"0" * CODE_LENGTH
 def could_hold_personal_code(data: bytes) -> bool:
     """False when UTF-8 ``data`` certainly holds no code in any spelling ``personal_code_spans`` finds.
 
-    Why: Python's regular expressions read about 30 ms a megabyte, and nearly every text holds no
+    Why: Python's regular expressions read a megabyte in 30-100 ms, and nearly every text holds no
     code. This is one byte translation and one substring search (about 1 ms a megabyte). It is a
     superset: a "maybe" costs only the full scan.
     """

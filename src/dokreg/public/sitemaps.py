@@ -10,9 +10,10 @@ every page, and at a million documents each was 70-250 ms to build. Also ``/robo
 from __future__ import annotations
 
 import hashlib
-import time
+import threading
 import zlib
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime
 from html import escape
 
@@ -31,8 +32,6 @@ from dokreg.reading.kept import body_kept, body_stamps, kept
 from dokreg.reading.types import RegistryView, SitemapEntry
 
 UNDATED = "undated"
-# How long the bodies read for the index's listing serve its sections' questions (one request).
-INDEX_READ_SECONDS = 2.0
 
 
 class StaticSitemap(Sitemap):
@@ -135,29 +134,39 @@ class Sections(Mapping):
     __eq__ = object.__eq__
     __hash__ = object.__hash__
 
+    def __init__(self) -> None:
+        self._listing = threading.local()
+
     def __getitem__(self, section: str) -> Sitemap:
         if section in self.fixed:
             return self.fixed[section]()
         slug, _, year = section.rpartition("-")
         if not slug or not (year == UNDATED or (year.isdigit() and len(year) == 4)):
             raise KeyError(section)
-        registry, stamp = self._read_with_the_index(slug)
+        registry, stamp = self._read_with_the_listing(slug)
         if registry is None:
             raise KeyError(section)
         return DocumentsSitemap(registry, None if year == UNDATED else int(year), stamp)
 
     def __iter__(self) -> Iterator[str]:
-        # The index then asks each section its newest change and size: the bodies and their stamps
-        # are read here once for all of them, not twice a section (72 sections: 212 queries).
-        self._index_read = (time.monotonic(), {b.slug: b for b in registries.all_registries()}, body_stamps())
         yield from self.fixed
         for slug, year in sitemap.sections():
             yield f"{slug}-{year if year is not None else UNDATED}"
 
-    def _read_with_the_index(self, slug: str) -> tuple[RegistryView | None, str | None]:
-        """The body (and its stamp) as the index listing read it a moment ago, else from the database."""
-        read_at, bodies, stamps = getattr(self, "_index_read", (0.0, {}, {}))
-        if time.monotonic() - read_at < INDEX_READ_SECONDS and slug in bodies:
+    @contextmanager
+    def listing(self) -> Iterator[None]:
+        """While the index is written (on this thread): the bodies and their stamps read once for
+        every section's size and newest change, not twice a section (72 sections: 212 queries)."""
+        self._listing.read = ({b.slug: b for b in registries.all_registries()}, body_stamps())
+        try:
+            yield
+        finally:
+            self._listing.read = None
+
+    def _read_with_the_listing(self, slug: str) -> tuple[RegistryView | None, str | None]:
+        """The body (and its stamp) as the index being written read them, else from the database."""
+        bodies, stamps = getattr(self._listing, "read", None) or ({}, {})
+        if slug in bodies:
             body = bodies[slug]
             return body, stamps.get(body.pk, "0.0.0")
         return registries.body(slug), None
@@ -194,8 +203,9 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _index_written(request: HttpRequest) -> tuple[bytes, dict[str, str]]:
-    response = sitemap_views.index(request, SECTIONS, sitemap_url_name="sitemaps:section")
-    response.render()
+    with SECTIONS.listing():
+        response = sitemap_views.index(request, SECTIONS, sitemap_url_name="sitemaps:section")
+        response.render()
     return response.content, {
         name: response[name] for name in ("Last-Modified", "X-Robots-Tag") if name in response
     }
