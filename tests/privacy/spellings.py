@@ -7,7 +7,8 @@ import random
 # The textbook example (a man born 3 May 1976), a DigiDoc TEST person and a constructed code.
 VALID = ["37605030299", "38001085718", "60001019906"]
 
-# Digits in other scripts, format characters and spaces a code may be spelt with (see the variants above).
+# Digits in other scripts, format characters and spaces a code may be spelt with (as in the variants
+# test_personal_codes.py checks one by one).
 _DIGIT_BASES = (ord("0"), 0xFF10, 0x0660, 0x06F0, 0x0966, 0x1D7CE)
 _INVISIBLE = ("\u200b", "\u200d", "\ufeff", "\u2060", "\u00ad", "\u202e", "\U000e0041")
 _SPACES = (" ", "\u00a0", "\u2009", "\u3000", "\u202f")
