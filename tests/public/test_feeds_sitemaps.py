@@ -243,13 +243,17 @@ def test_a_kept_section_page_reads_no_documents_and_is_kept_per_host(client, cor
     assert other_host == [loc.replace("http://testserver/", "http://localhost/") for loc in first]
 
 
-def test_a_document_taken_down_leaves_its_kept_sitemap_page_at_once(client, corpus):
-    from dokreg.archive.services import document_take_down
+@pytest.mark.parametrize("hiding", ["taken down by the operator", "withdrawn at the source"])
+def test_a_document_hidden_leaves_its_kept_sitemap_page_at_once(client, corpus, hiding):
+    from dokreg.archive.services import document_take_down, document_withdrawn
 
     listed = locations(client.get("/sitemap-siseamet-2025.xml"))
     assert f"http://testserver/dokument/{corpus.public.pk}/" in listed
 
-    document_take_down(document=corpus.public, reason="isikuandmed")
+    if hiding == "withdrawn at the source":
+        document_withdrawn(document=corpus.public)
+    else:
+        document_take_down(document=corpus.public, reason="isikuandmed")
 
     after = locations(client.get("/sitemap-siseamet-2025.xml"))
     assert after == [loc for loc in listed if loc != f"http://testserver/dokument/{corpus.public.pk}/"]
