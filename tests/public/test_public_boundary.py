@@ -232,17 +232,28 @@ def test_a_container_signed_with_a_personal_code_is_withheld_but_its_clean_files
     assert "MARI MAASIKAS" in page and CODE not in page
 
 
-def test_the_quick_check_lets_every_code_spelling_through_to_the_full_mask(monkeypatch):
+def test_the_quick_check_lets_every_code_spelling_through_to_the_full_mask(rf, monkeypatch):
     """Links carry stored values percent-encoded (and JSON may escape): a code spelt so must still be
-    masked when the quick check (no run of digits long enough) turns the usual page away unscanned."""
+    masked when the quick check (no run of digits long enough) turns the usual page away unscanned,
+    by ``mask_public_text`` and by the middleware, which checks the response's bytes as sent."""
+    from django.http import HttpResponse
+
     rng = random.Random(7)
     pages = []
     for _ in range(1500):
         value = hostile_text(rng)
         pages.append(rng.choice([value, f'<a href="/otsi/?q={quote(value)}">x</a>', f"\\u00e4{value}"]))
     masked = [mask_public_text(page) for page in pages]
+    request = rf.get("/otsi/")
+    sent = [
+        boundary.PersonalCodeBoundaryMiddleware(lambda r, page=page: HttpResponse(page))(
+            request
+        ).content.decode()
+        for page in pages
+    ]
     monkeypatch.setattr(boundary, "could_hold_personal_code", lambda data: True)
     assert masked == [mask_public_text(page) for page in pages]
+    assert sent == masked
     assert sum(out != page for out, page in zip(masked, pages, strict=True)) > 500
 
 

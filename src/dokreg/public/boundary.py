@@ -59,9 +59,7 @@ _SHA256 = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{64}(?![0-9A-Za-z])")
 
 def mask_public_text(text: str) -> str:
     """``text`` as the public may see it: every personal code masked, also inside URLs and escapes."""
-    data = text.encode("utf-8", "surrogatepass")
-    # Percent-decoded first, so a code spelt with escapes ("%33%38…", "%20") still reads as one.
-    if not could_hold_personal_code(unquote_to_bytes(data) if b"%" in data else data):
+    if not _could_hold_code(text.encode("utf-8", "surrogatepass")):
         return text  # the usual case: the scans below read a megabyte in 60-100 ms
     parts, start = [], 0
     for sha in _SHA256.finditer(text):
@@ -69,6 +67,12 @@ def mask_public_text(text: str) -> str:
         start = sha.end()
     parts.append(_mask_plain(text[start:]))
     return "".join(parts)
+
+
+def _could_hold_code(data: bytes) -> bool:
+    """``could_hold_personal_code`` of UTF-8 ``data`` percent-decoded first, so a code spelt with
+    escapes ("%33%38…", "%20") still reads as one."""
+    return could_hold_personal_code(unquote_to_bytes(data) if b"%" in data else data)
 
 
 def _mask_plain(text: str) -> str:
@@ -112,6 +116,8 @@ class PersonalCodeBoundaryMiddleware:
             response.streaming_content = mask_stream(response.streaming_content)
             return response
         charset = _known_charset(response.charset)
+        if charset == "utf-8" and not _could_hold_code(response.content):
+            return response  # checked as sent: no decoding into text and encoding back
         body = response.content.decode(charset, errors="surrogateescape")
         masked = mask_public_text(body)
         if masked != body:
