@@ -37,6 +37,8 @@ def _data_dir(tmp_path, settings):
     # Tests fire requests faster than any reader; tests/public/test_rate_limits.py sets its own limits.
     settings.DOKREG_PAGE_RATE = "off"
     settings.DOKREG_SEARCH_RATE = "off"
+    # A body's figures are computed in the test's own thread, not on a background one that would outlive it.
+    settings.DOKREG_WARM_FIGURES = "inline"
 
 
 @pytest.fixture(autouse=True)
@@ -44,9 +46,12 @@ def _fresh_cache():
     """Each test rolls its database back, and the next one gets the same row ids again: what was kept
     under a body's stamp (``reading.kept``) in one test must not be served in the next."""
     from django.core.cache import caches
+    from django.core.cache.backends.db import DatabaseCache
 
     for cache in caches.all():
-        cache.clear()
+        # The kept store in the database (the default) is rolled back or flushed with the rest.
+        if not isinstance(cache, DatabaseCache):
+            cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -356,3 +356,23 @@ class BodyMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registry_id} {self.month:%Y-%m}: {self.documents} ({self.ak} AK)"
+
+
+class KeptEntry(models.Model):
+    """A page's kept aggregate (``reading.kept``), in the table Django's database cache writes.
+
+    Without Redis, ``CACHES["kept"]`` lives here rather than in each process, so what one process or
+    worker computed serves every web process and host and outlasts a restart. A model, not
+    ``createcachetable``, so that migrations make it wherever the schema is made or brought up to date.
+    Only counts, labels and sitemap pages, never a document's text; the cache's own code writes it.
+    """
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "dokreg_kept"
+
+    def __str__(self) -> str:
+        return self.cache_key

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dokreg import __version__
 from dokreg.conf.email import email_settings
@@ -177,14 +178,25 @@ TASKS = {
 # Rate-limit counters must be shared by every web process: set DOKREG_CACHE_URL=redis://… in production.
 # The default, an in-process cache, counts per process (fine for one `dokreg serve` worker).
 _cache_url = os.environ.get("DOKREG_CACHE_URL", "")
+# Pickled values from another dokreg version are never read back: their classes may have changed.
+_KEY_FUNCTION = "dokreg.conf.cachekeys.bounded_key"
 
 
-def _cache(name: str, max_entries: int) -> dict:
+def _cache(name: str, max_entries: int, *, default: str = "process") -> dict:
     if _cache_url.startswith(("redis://", "rediss://")):
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": _cache_url,
-            "KEY_PREFIX": name,
+            "KEY_PREFIX": f"{name}-{__version__}",
+            "KEY_FUNCTION": _KEY_FUNCTION,
+        }
+    if default == "database":
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "dokreg_kept",  # archive.models.KeptEntry: migrations create it
+            "KEY_PREFIX": f"{name}-{__version__}",
+            "KEY_FUNCTION": _KEY_FUNCTION,
+            "OPTIONS": {"MAX_ENTRIES": max_entries},
         }
     return {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -198,8 +210,10 @@ CACHES = {
     # What pages keep between requests (reading.kept): body aggregates, sitemap sizes and pages. Apart
     # from the rate-limit counters, whose churn under many clients would evict them (an in-process
     # cache drops a third of its entries when full), and each costs up to a second to compute again.
+    # Without Redis it lives in the database, not in each process: every web process and host reads
+    # what one computed, a restart keeps it, and workers compute it ahead of requests (reading.figures).
     # 20,000 entries: a few per body and per sitemap page; pages are kept compressed (≤ 60 kB each).
-    "kept": _cache("kept", 20_000),
+    "kept": _cache("kept", 20_000, default="database"),
 }
 
 LANGUAGE_CODE = "et"
@@ -250,6 +264,11 @@ DOKREG_MAX_PAGE_BYTES = int(os.environ.get("DOKREG_MAX_PAGE_BYTES", str(50 * 102
 # The archive's public address, for links made outside a request (mails, feeds' ids, exports).
 DOKREG_PUBLIC_BASE_URL = os.environ.get("DOKREG_PUBLIC_BASE_URL", "http://127.0.0.1:8000")
 DOKREG_RESULTS_PER_PAGE = 20
+# A body's kept figures are computed ahead of readers after a hiding or a sync (reading.figures): on a
+# background thread of the process that changed them ("background"), "inline" (tests), or "off".
+DOKREG_WARM_FIGURES = os.environ.get("DOKREG_WARM_FIGURES", "background")
+if DOKREG_WARM_FIGURES not in ("background", "inline", "off"):
+    raise ImproperlyConfigured(f"DOKREG_WARM_FIGURES={DOKREG_WARM_FIGURES!r}: use background, inline or off")
 # OCR runs as its own stage after text-layer documents are indexed; in the embedded default the sync runs
 # it too. With DOKREG_TASKS=database set DOKREG_OCR_INLINE=0 and let workers take the "ocr" queue.
 DOKREG_OCR_INLINE = os.environ.get("DOKREG_OCR_INLINE", "1") == "1"

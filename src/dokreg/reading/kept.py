@@ -10,9 +10,10 @@ Only counts and labels are kept, never a document, and the pages re-read the doc
 
 An aggregate older than KEEP_SECONDS is still served while one background thread of the process
 computes it afresh, so a request waits for a body's aggregates only when none are kept under its
-current stamp: the first request after a start, and the first after something was hidden (a hidden
-document must leave at once). Before, every body page paid 0.4-0.8 s at a million documents once per
-body every ten minutes.
+current stamp: after something was hidden (a hidden document must leave at once), until the process
+that hid it has computed them again (``reading.figures``). Before, every body page paid 0.4-0.8 s at a
+million documents once per body every ten minutes. Kept in ``CACHES["kept"]``: the database or Redis,
+shared by every process and host, so a restart computes nothing again.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import date
 from typing import TypeVar
 
 from django.core.cache import caches
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models import Count, Max, Sum
 
 from dokreg.archive.models import BodyMonth
@@ -79,7 +80,11 @@ def body_kept(
 def kept(key: str, compute: Callable[[], T]) -> T:
     """``compute()`` kept under ``key``: computed by the request that finds none, served for
     KEEP_SECONDS, and past them served while the background thread computes it afresh."""
-    found = caches["kept"].get(key)
+    try:
+        found = caches["kept"].get(key)
+    except DatabaseError:  # the page is still served, from the documents
+        logger.warning("kept aggregate %s could not be read", key, exc_info=True)
+        found = None
     if not (isinstance(found, tuple) and len(found) == 2):  # none kept (or kept by an older dokreg)
         return _compute_and_keep(key, compute)
     value, computed_at = found  # kept with its time, so a computed None is kept too
@@ -90,7 +95,10 @@ def kept(key: str, compute: Callable[[], T]) -> T:
 
 def _compute_and_keep(key: str, compute: Callable[[], T]) -> T:
     value = compute()
-    caches["kept"].set(key, (value, time.time()), STALE_SECONDS)
+    try:
+        caches["kept"].set(key, (value, time.time()), STALE_SECONDS)
+    except DatabaseError:  # e.g. a sync holding SQLite's write lock past its timeout: computed next time
+        logger.warning("kept aggregate %s could not be stored", key, exc_info=True)
     return value
 
 
