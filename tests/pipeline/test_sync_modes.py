@@ -164,3 +164,16 @@ def test_files_the_register_marks_restricted_are_never_requested(rmk):
     assert withheld.exists()
     assert set(withheld.values_list("download_state", flat=True)) == {File.Download.WITHHELD}
     assert not Problem.objects.filter(registry=registry, stage="download").exists()
+
+
+def test_a_sync_leaves_its_bodys_figures_computed_for_readers(rmk, client):
+    # Its first reader at a million documents waited up to 3.7 s for the body's grouped figures.
+    from tests.reading.test_figures import pages_read
+
+    corpus, site, registry = rmk
+    ids = site.ids.public_ids()
+    registry_sync_ids(registry=registry, first=ids[0], last=ids[-1], isolate=False)
+
+    text, scans = pages_read(client, registry)
+    assert scans == []
+    assert f"sitemap-{registry.slug}-2025.xml" in text

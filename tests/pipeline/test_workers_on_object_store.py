@@ -40,6 +40,12 @@ from dokreg.archive.models import Blob, Document, File, Problem
 from dokreg.archive.selectors import publishable_documents
 from dokreg.search import search
 from django_tasks_db.models import DBTaskResult
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from dokreg.reading import figures, registries
+body = registries.body("som")
+with CaptureQueriesContext(connection) as figures_read:
+    figures.restriction_bases(body), figures.document_types(body), figures.series_tree(body)
 keys = Document.objects.values("registry_id", "source_id").annotate(n=Count("id")).filter(n__gt=1)
 print(json.dumps({
     "documents": Document.objects.count(),
@@ -51,6 +57,7 @@ print(json.dumps({
     "file_blobs": sorted(set(File.objects.exclude(blob=None).values_list("blob_id", flat=True))),
     "publishable": publishable_documents().count(),
     "found_by_web_host": search("", limit=0).total,
+    "figures_computed_by_web_host": [q["sql"] for q in figures_read if "archive_document" in q["sql"]],
     "task_workers": [w[-1] for w in DBTaskResult.objects.values_list("worker_ids", flat=True) if w],
     # Only for the failure message: what went wrong if something is missing.
     "documents_not_ok": list(Document.objects.exclude(fetch_state="ok").values_list("source_id", "fetch_state")),
@@ -147,3 +154,5 @@ def test_two_workers_on_two_folders_share_one_database_and_one_object_store(tmp_
         assert not local.exists() or not any(p.is_file() for p in local.rglob("*")), name
     # The web host never indexed anything: its copy came from the snapshot host A published.
     assert facts["found_by_web_host"] == facts["publishable"] > 0
+    # The body's figures were computed by a worker after its sync, in the database every host reads.
+    assert facts["figures_computed_by_web_host"] == []

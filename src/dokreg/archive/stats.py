@@ -4,7 +4,9 @@ Why: a body page at a million documents must not count a body's 200,000 rows per
 Every write that can change whether a document is counted, its body, its month or its AK
 state reads the document's place before (``counted_as``) and after, and ``body_month_move``
 shifts one unit between the two rows in the same transaction. ``body_months_rebuild``
-recomputes everything from the documents (after bulk loads, or to repair).
+recomputes everything from the documents (after bulk loads, or to repair). A move out of a row
+changes the body's stamp, under which pages keep their aggregates (``reading.kept``): once it is
+committed, the body's figures are computed again ahead of readers (``reading.figures.warm_soon``).
 """
 
 from __future__ import annotations
@@ -44,8 +46,15 @@ def body_month_move(before: Counted | None, after: Counted | None) -> None:
         return
     if before is not None:
         _add(before, -1)
+        _stamp_changed(before[0])
     if after is not None:
         _add(after, +1)
+
+
+def _stamp_changed(registry_id: int) -> None:
+    from dokreg.reading.figures import warm_soon
+
+    transaction.on_commit(lambda: warm_soon(registry_id))
 
 
 def _add(key: Counted, n: int) -> None:
@@ -70,6 +79,7 @@ def body_months_touch(*, document_id: int) -> None:
     registry_id = Document.objects.filter(pk=document_id).values_list("registry_id", flat=True).first()
     if registry_id is not None:
         BodyMonth.objects.filter(registry_id=registry_id).update(removed=F("removed") + 1)
+        _stamp_changed(registry_id)
 
 
 @transaction.atomic
@@ -92,6 +102,8 @@ def body_months_rebuild(*, registry: Registry | None = None) -> int:
         for r in counted
     ]
     BodyMonth.objects.bulk_create(made, batch_size=1_000)
+    for registry_id in {row.registry_id for row in made}:
+        _stamp_changed(registry_id)
     return len(made)
 
 

@@ -36,6 +36,7 @@ from dokreg.errors import DokregError, NotFoundAtSource, NotModified, SourcePaus
 from dokreg.pipeline.files import document_files_download, document_files_extract, files_ocr_pending
 from dokreg.pipeline.indexing import index_pending
 from dokreg.pipeline.progress import Reporter
+from dokreg.reading.figures import warm_soon
 from dokreg.registries.connectors import connector_for
 from dokreg.registries.connectors.base import Connector
 from dokreg.registries.http import client_from_settings
@@ -262,6 +263,7 @@ def _sync_run(
         registry=registry,
         success=not (report.paused or report.incomplete_days or report.incomplete_ranges or report.failed),
     )
+    warm_soon(registry.pk)  # a new month changes the body's stamp without hiding anything
     return report
 
 

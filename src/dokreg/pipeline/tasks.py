@@ -20,6 +20,7 @@ from django_tasks import task
 
 from dokreg.archive.models import Document
 from dokreg.errors import SourcePaused
+from dokreg.reading.figures import warm_soon
 from dokreg.registries.models import Registry
 
 
@@ -45,6 +46,7 @@ def sync_day_task(registry_id: int, day: str, refresh: bool = False) -> dict:
     for document_id in {*touched, *_unfinished_files(registry, date.fromisoformat(day))}:
         files_task.enqueue(document_id)
     index_task.enqueue()
+    warm_soon(registry.pk)  # a new month changes the body's stamp without hiding anything
     return {"day": day, "listed": report.listed, "new": report.new, "failed": report.failed}
 
 

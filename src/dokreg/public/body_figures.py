@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dokreg.public.charts import Chart, MonthValue, share, stacked_month_chart
-from dokreg.reading import body
+from dokreg.reading import figures
 from dokreg.reading.body import TYPES_SHOWN, BasisRow, RegistryStats
-from dokreg.reading.kept import body_kept
 from dokreg.reading.params import normalise_basis
 from dokreg.reading.types import RegistryView
 
@@ -41,8 +40,7 @@ def document_types(registry: RegistryView, *, limit: int = TYPES_SHOWN) -> list[
             documents=r.documents,
             href=search_href(registry=registry.slug, type=r.doc_type),
         )
-        # A grouped count over the body's documents (0.12 s for 130k of them): kept like the bases.
-        for r in body_kept(registry, f"types{limit}", lambda: body.document_types(registry, limit=limit))
+        for r in figures.document_types(registry, limit=limit)
     ]
 
 

@@ -9,8 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from dokreg.reading import browse, registries
-from dokreg.reading.kept import body_kept
+from dokreg.reading import browse, figures, registries
 from dokreg.reading.params import parse_page
 from dokreg.reading.types import RegistryView
 
@@ -66,7 +65,7 @@ def month(request: HttpRequest, slug: str, year: int, month: int) -> HttpRespons
 @require_safe
 def series_tree(request: HttpRequest, slug: str) -> HttpResponse:
     body = _covered_body(slug)
-    tree = body_kept(body, "series", lambda: browse.series_tree(body))
+    tree = figures.series_tree(body)
     return render(request, "public/series_tree.html", {"body": body, "tree": tree})
 
 

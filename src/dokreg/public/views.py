@@ -16,10 +16,9 @@ from dokreg.archive.storage import blob_open
 from dokreg.errors import BadInput, DokregError
 from dokreg.public.body_figures import body_figures
 from dokreg.reading import body as body_stats
-from dokreg.reading import browse
+from dokreg.reading import browse, figures
 from dokreg.reading import documents as selectors
 from dokreg.reading import registries as catalogue
-from dokreg.reading.kept import body_kept
 from dokreg.reading.ordering import sort_links
 from dokreg.reading.params import SearchForm, params_query, parse_page, parse_search
 from dokreg.reading.snippet_files import with_file_urls
@@ -110,10 +109,8 @@ def _body_extras(body: RegistryView) -> dict:
     today = timezone.localdate()
     return {
         "years": browse.body_years(body),
-        "bases": body_kept(body, "bases", lambda: body_stats.restriction_bases(body)),
-        "median_days": body_kept(
-            body, "lag", lambda: body_stats.median_days_to_first_sight(body, today=today), today=today
-        ),
+        "bases": figures.restriction_bases(body),
+        "median_days": figures.median_days_to_first_sight(body, today=today),
     }
 
 
