@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sync_search import django_ready  # noqa: E402
+from sync_search import django_ready, result_print  # noqa: E402
 
 
 def timed(work, *args, **kwargs) -> float:
@@ -82,10 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         "kept_entries": KeptEntry.objects.count(),
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    result_print(result, args.out)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ PYTHONPATH=<other checkout>/src to time another version on the same archive.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -23,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sync_search import django_ready  # noqa: E402
+from sync_search import django_ready, result_print  # noqa: E402
 
 
 def timed(client, path: str) -> tuple[float, int, bytes]:
@@ -88,10 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         ]
     result = {"load_before": [round(x, 2) for x in os.getloadavg()], "routes": route_cost(paths, args.rounds)}
     result["load_after"] = [round(x, 2) for x in os.getloadavg()]
-    print(json.dumps(result, indent=2, ensure_ascii=False))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    result_print(result, args.out)
 
 
 if __name__ == "__main__":

@@ -91,6 +91,14 @@ def django_ready(data_dir: Path, database_url: str | None = None) -> None:
     call_command("migrate", verbosity=0)
 
 
+def result_print(result: dict, out: Path | None) -> None:
+    """A bench's result as JSON on stdout and, with ``--out``, in that file."""
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def machine() -> dict:
     cpu = next(
         (line.split(":", 1)[1].strip() for line in _lines("/proc/cpuinfo") if line.startswith("model name")),
