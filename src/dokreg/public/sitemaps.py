@@ -27,6 +27,7 @@ from django.utils.http import http_date
 from django.utils.timezone import get_current_timezone
 from django.views.decorators.http import require_safe
 
+from dokreg.public.links import address_parts
 from dokreg.reading import registries, sitemap
 from dokreg.reading.kept import body_kept, body_stamps, kept
 from dokreg.reading.types import RegistryView, SitemapEntry
@@ -102,7 +103,7 @@ class DocumentsSitemap(Sitemap):
         """The page's XML (zlib, about 20× smaller) and its newest change: Django's template cost about
         60 µs an address, so it is written straight out."""
         entries = self.paginator.page(number).object_list
-        before, _, after = reverse("public:document", args=[_PLACEHOLDER]).partition(str(_PLACEHOLDER))
+        before, after = address_parts("public:document")
         parts = [_URLSET_OPEN]
         zone = get_current_timezone()  # once: asking for it per address cost 5 µs each
         for entry in entries:
@@ -118,7 +119,6 @@ class DocumentsSitemap(Sitemap):
         return zlib.compress("".join(parts).encode("utf-8"), 1), latest
 
 
-_PLACEHOLDER = 987654321
 _URLSET_OPEN = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'

@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from dokreg.archive.models import Access
+from dokreg.public.links import link
 from dokreg.reading.documents import download_name as _download_name
 from dokreg.reading.types import RegistryView
 
@@ -18,6 +19,12 @@ def page_url(context: template.Context, page: int) -> str:
     query = context["request"].GET.copy()
     query["page"] = str(page)
     return "?" + query.urlencode()
+
+
+@register.simple_tag
+def row_url(name: str, value: int | str) -> str:
+    """``{% url name value %}`` for the links of every row of a list (``public.links``)."""
+    return link(name, value)
 
 
 @register.filter
