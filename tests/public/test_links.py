@@ -30,6 +30,10 @@ def test_row_links_equal_reverse(script_prefix, prefix, language):
             ("public:series_tree", "jm"),
         ]:
             assert link(name, value) == reverse(name, args=[value])
+        assert link("public:results") == reverse("public:results")
+        for args in [("som", 2024, 3), ("som", 987654321, 987654322), ("a-1", 0, 12)]:
+            assert link("public:month", *args) == reverse("public:month", args=list(args))
+        assert link("public:year", "som", 2025) == reverse("public:year", args=["som", 2025])
         assert link("public:document", 5) == f"{prefix}dokument/5/".replace(" ", "%20")
 
 
@@ -42,6 +46,10 @@ def test_an_argument_the_fast_way_cannot_take_goes_through_reverse(value):
         link("public:document", -1)
     with pytest.raises(NoReverseMatch):
         link("public:document", True)  # not an id, though Python counts it as 1
+    with pytest.raises(NoReverseMatch):
+        link("public:month", value, 2024, 3)
+    with pytest.raises(NoReverseMatch):
+        link("public:document", 1, 2)  # one argument too many
 
 
 @pytest.mark.django_db

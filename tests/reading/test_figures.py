@@ -123,3 +123,14 @@ def test_a_sitemap_page_for_a_long_host_name_is_kept(client, settings):
         assert kept.content == built.content and f"http://{host}/dokument/" in kept.content.decode()
         assert not [q for q in queries if "archive_document" in q["sql"]]
     assert all(len(key) <= 255 for key in KeptEntry.objects.values_list("cache_key", flat=True))
+
+
+@pytest.mark.django_db
+def test_a_body_page_reads_its_bodys_state_once(client):
+    # Each kept figure read the body's stamp again: three queries over its month rows a page.
+    body, _ = body_with_a_secret()
+    client.get(f"/asutus/{body.slug}/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/asutus/{body.slug}/").status_code == 200
+    stamps = [q["sql"] for q in queries if "bodymonth" in q["sql"] and '"removed"' in q["sql"]]
+    assert len(stamps) == 1

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
 from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dokreg.public.charts import Chart, MonthValue, share, stacked_month_chart
+from dokreg.public.links import link
 from dokreg.reading import figures
 from dokreg.reading.body import TYPES_SHOWN, BasisRow, RegistryStats
 from dokreg.reading.params import normalise_basis
@@ -30,17 +30,19 @@ class LinkedRow:
 
 
 def search_href(**filters: str) -> str:
-    return reverse("public:results") + "?" + urlencode(filters)
+    return link("public:results") + "?" + urlencode(filters)
 
 
-def document_types(registry: RegistryView, *, limit: int = TYPES_SHOWN) -> list[LinkedRow]:
+def document_types(
+    registry: RegistryView, *, limit: int = TYPES_SHOWN, stamp: str | None = None
+) -> list[LinkedRow]:
     return [
         LinkedRow(
             label=r.doc_type,
             documents=r.documents,
             href=search_href(registry=registry.slug, type=r.doc_type),
         )
-        for r in figures.document_types(registry, limit=limit)
+        for r in figures.document_types(registry, limit=limit, stamp=stamp)
     ]
 
 
@@ -59,7 +61,7 @@ def month_charts(registry: RegistryView, stats: RegistryStats) -> tuple[Chart, C
     months = list(reversed(stats.months))  # oldest on the left
 
     def href(m) -> str:
-        return reverse("public:month", args=[registry.slug, m.year, m.month]) if m else ""
+        return link("public:month", registry.slug, m.year, m.month) if m else ""
 
     volume = [
         MonthValue(month=r.month, total=r.documents, part=r.ak, href=href(r.month) if r.documents else "")
@@ -105,13 +107,15 @@ def month_charts(registry: RegistryView, stats: RegistryStats) -> tuple[Chart, C
     )
 
 
-def body_figures(registry: RegistryView, stats: RegistryStats, bases: list[BasisRow]) -> dict:
+def body_figures(
+    registry: RegistryView, stats: RegistryStats, bases: list[BasisRow], *, stamp: str | None = None
+) -> dict:
     if not registry.covered:
         return {}
     volume, ak_share = month_charts(registry, stats)
     return {
         "volume_chart": volume,
         "ak_chart": ak_share,
-        "types": document_types(registry),
+        "types": document_types(registry, stamp=stamp),
         "linked_bases": linked_bases(registry, bases),
     }

@@ -1,10 +1,11 @@
-"""Links to one document or one body, many to a page, at a string's cost instead of a reverse() each.
+"""Links to documents, bodies and months, many to a page, at a string's cost instead of a reverse() each.
 
-A results page lists 20 documents with two links each, a sitemap page 10,000: reverse() costs 15-26 µs
-a call (a millisecond of every results page). The address is reversed once per route, language and
-script prefix with a stand-in argument, and each link is that address with the stand-in replaced. Only
-arguments the route's converter accepts as they are (a non-negative int, a slug) take this way; any
-other goes through reverse(), which quotes it or refuses it as before.
+A results page lists 20 documents with two links each, a body page links every month of its charts, a
+sitemap page 10,000 documents: reverse() costs 15-26 µs a call (a millisecond or more of such pages).
+An address is reversed once per route, number of arguments, language and script prefix with stand-in
+arguments, and each link is that address with the stand-ins replaced. Only arguments every converter
+takes as they are (a non-negative int, a slug) go this way; any other goes through reverse(), which
+quotes it or refuses it as before.
 """
 
 from __future__ import annotations
@@ -16,24 +17,39 @@ from django.utils.translation import get_language
 
 STAND_IN = 987654321
 _SLUG = re.compile(r"[-a-zA-Z0-9_]+")
-_parts: dict[tuple, tuple[str, str] | None] = {}
+_parts: dict[tuple, tuple[str, ...] | None] = {}
 
 
-def link(name: str, value: int | str) -> str:
-    """``reverse(name, args=[value])`` for a route with one int or slug argument."""
-    plain = (isinstance(value, int) and not isinstance(value, bool) and value >= 0) or (
-        isinstance(value, str) and _SLUG.fullmatch(value)
-    )
-    parts = address_parts(name) if plain else None
+def link(name: str, *args: int | str) -> str:
+    """``reverse(name, args=args)`` for a route whose arguments are ints or slugs."""
+    parts = address_parts(name, len(args)) if all(map(_plain, args)) else None
     if parts is None:
-        return reverse(name, args=[value])
-    return f"{parts[0]}{value}{parts[1]}"
+        return reverse(name, args=list(args))
+    out = [parts[0]]
+    for value, after in zip(args, parts[1:], strict=True):
+        out += (str(value), after)
+    return "".join(out)
 
 
-def address_parts(name: str) -> tuple[str, str] | None:
-    """The route's address before and after its one argument, as reversed now (None: not that shape)."""
-    key = (name, get_language(), get_script_prefix(), get_urlconf())
+def _plain(value: object) -> bool:
+    if isinstance(value, int):
+        return not isinstance(value, bool) and value >= 0
+    return isinstance(value, str) and _SLUG.fullmatch(value) is not None
+
+
+def address_parts(name: str, count: int = 1) -> tuple[str, ...] | None:
+    """The route's address around each of its ``count`` arguments, as reversed now (None: an address
+    in which a stand-in does not come back exactly once, in order)."""
+    key = (name, count, get_language(), get_script_prefix(), get_urlconf())
     if key not in _parts:
-        before, found, after = reverse(name, args=[STAND_IN]).partition(str(STAND_IN))
-        _parts[key] = (before, after) if found and str(STAND_IN) not in after else None
+        stand_ins = [str(STAND_IN + i) for i in range(count)]
+        rest = reverse(name, args=[int(s) for s in stand_ins])
+        parts: list[str] | None = []
+        for stand_in in stand_ins:
+            if rest.count(stand_in) != 1:
+                parts = None
+                break
+            before, _, rest = rest.partition(stand_in)
+            parts.append(before)
+        _parts[key] = None if parts is None else (*parts, rest)
     return _parts[key]

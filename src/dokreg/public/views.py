@@ -19,6 +19,7 @@ from dokreg.reading import body as body_stats
 from dokreg.reading import browse, figures
 from dokreg.reading import documents as selectors
 from dokreg.reading import registries as catalogue
+from dokreg.reading.kept import body_stamp
 from dokreg.reading.ordering import sort_links
 from dokreg.reading.params import SearchForm, params_query, parse_page, parse_search
 from dokreg.reading.snippet_files import with_file_urls
@@ -90,27 +91,29 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
     stats = body_stats.registry_stats(body)
     pager, documents = body_stats.registry_documents(body, page=page, total=stats.documents)
     status = 400 if page_error else 404 if pager.beyond_end and pager.total else 200
+    # The body's state read once for all its kept figures (a query over its month rows each time).
+    stamp = body_stamp(body) if body.covered else None
     context = {
         "body": body,
         "stats": stats,
         "pager": pager,
         "documents": documents,
         "page_error": page_error,
-        **_body_extras(body),
+        **_body_extras(body, stamp),
     }
-    context.update(body_figures(body, stats, context.get("bases", [])))
+    context.update(body_figures(body, stats, context.get("bases", []), stamp=stamp))
     return render(request, "public/registry.html", context, status=status)
 
 
-def _body_extras(body: RegistryView) -> dict:
+def _body_extras(body: RegistryView, stamp: str | None) -> dict:
     """Years to browse, restriction bases used and the lag to our first sight (covered bodies only)."""
     if not body.covered:
         return {}
     today = timezone.localdate()
     return {
         "years": browse.body_years(body),
-        "bases": figures.restriction_bases(body),
-        "median_days": figures.median_days_to_first_sight(body, today=today),
+        "bases": figures.restriction_bases(body, stamp=stamp),
+        "median_days": figures.median_days_to_first_sight(body, today=today, stamp=stamp),
     }
 
 

@@ -22,9 +22,9 @@ def page_url(context: template.Context, page: int) -> str:
 
 
 @register.simple_tag
-def row_url(name: str, value: int | str) -> str:
-    """``{% url name value %}`` for the links of every row of a list (``public.links``)."""
-    return link(name, value)
+def row_url(name: str, *args: int | str) -> str:
+    """``{% url name arg … %}`` for the links of every row of a list (``public.links``)."""
+    return link(name, *args)
 
 
 @register.filter
