@@ -36,7 +36,7 @@ import django, json, os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dokreg.conf.settings")
 django.setup()
 from django.db.models import Count
-from dokreg.archive.models import Blob, Document, File, Problem
+from dokreg.archive.models import Blob, Document, File, KeptEntry, Problem
 from dokreg.archive.selectors import publishable_documents
 from dokreg.search import search
 from django_tasks_db.models import DBTaskResult
@@ -58,6 +58,7 @@ print(json.dumps({
     "publishable": publishable_documents().count(),
     "found_by_web_host": search("", limit=0).total,
     "figures_computed_by_web_host": [q["sql"] for q in figures_read if "archive_document" in q["sql"]],
+    "sitemap_pages_kept": KeptEntry.objects.filter(cache_key__contains=":sitemap-page-").count(),
     "task_workers": [w[-1] for w in DBTaskResult.objects.values_list("worker_ids", flat=True) if w],
     # Only for the failure message: what went wrong if something is missing.
     "documents_not_ok": list(Document.objects.exclude(fetch_state="ok").values_list("source_id", "fetch_state")),
@@ -156,3 +157,5 @@ def test_two_workers_on_two_folders_share_one_database_and_one_object_store(tmp_
     assert facts["found_by_web_host"] == facts["publishable"] > 0
     # The body's figures were computed by a worker after its sync, in the database every host reads.
     assert facts["figures_computed_by_web_host"] == []
+    # And its sitemap pages for the archive's public address, built by a worker that never loads URLs.
+    assert facts["sitemap_pages_kept"] > 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from datetime import date
 
@@ -58,6 +59,16 @@ def series_tree(body: RegistryView, *, stamp: str | None = None) -> list[Functio
     return body_kept(body, "series", lambda: browse.series_tree(body), stamp=stamp)
 
 
+# What other layers keep per body state and warm with the rest (public.sitemaps: its pages).
+_also: list[Callable[[RegistryView, str], None]] = []
+
+
+def also_warm(warm: Callable[[RegistryView, str], None]) -> Callable[[RegistryView, str], None]:
+    """Register ``warm(body, stamp)`` to run whenever a body's figures are warmed."""
+    _also.append(warm)
+    return warm
+
+
 def figures_warm(registry_id: int) -> None:
     """Compute every figure of the body that its current state has not kept (a covered body's pages
     and its sitemap sections' sizes and newest changes, which the sitemap index reads)."""
@@ -75,6 +86,8 @@ def figures_warm(registry_id: int) -> None:
         if slug == body.slug:
             sitemap.entries(body, year, stamp).count()
             sitemap.latest(body, year, stamp)
+    for warm in _also:
+        warm(body, stamp)
 
 
 _waiting: dict[int, Future] = {}
