@@ -599,7 +599,7 @@ def web_bench(args: argparse.Namespace, work_dir: Path) -> dict:
         # Older code on the same archive, e.g. ``git archive <commit> src | tar -x -C /tmp/x``.
         servers.insert(0, (f"before ({args.before_src}), 1 worker", 1, {"PYTHONPATH": str(args.before_src)}))
     for name, workers, extra in servers:
-        port = free_port()
+        port = args.port or free_port()
         server = dokreg_start(Path(os.environ["DOKREG_DATA_DIR"]), port, workers, extra)
         try:
             wait_ready(port, "/", server)
@@ -761,6 +761,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     w = sub.add_parser("web", help="pages over HTTP, dokreg and the Datasette peer")
     w.add_argument("--docs", type=int, default=100_000)
     w.add_argument("--workers", default="1,2", help="dokreg serve worker counts to run, in turn")
+    w.add_argument(
+        "--port",
+        type=int,
+        help="serve dokreg here (default: a free port); the port of DOKREG_PUBLIC_BASE_URL finds the "
+        "sitemap pages workers built for it (bench/figures_warm.py)",
+    )
     w.add_argument("--duration", type=float, default=10, help="seconds of wrk per page and server")
     w.add_argument("--warmup", type=float, default=2, help="seconds of wrk before each timed run")
     w.add_argument("--threads", type=int, default=1, help="wrk threads")

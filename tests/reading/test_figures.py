@@ -155,3 +155,36 @@ def test_a_takedown_rebuilds_the_bodys_sitemap_pages_for_the_public_address(
     assert f"/dokument/{secret.pk}/" not in text and "http://testserver/dokument/" in text
     other_host = client.get(page, HTTP_HOST="localhost").content.decode()  # built for its own address
     assert "http://localhost/dokument/" in other_host and f"/dokument/{secret.pk}/" not in other_host
+
+
+@pytest.mark.django_db
+def test_what_was_kept_under_a_bodys_older_state_is_deleted_once_the_new_one_is_warmed(
+    client, settings, django_capture_on_commit_callbacks
+):
+    # Nothing reads it again, and the database cache deletes expired rows only past its bound.
+    from dokreg.reading.kept import body_stamp
+    from dokreg.reading.registries import body as body_view
+
+    settings.DOKREG_PUBLIC_BASE_URL = "http://testserver"
+    body, secret = body_with_a_secret()
+    other, _ = body_with_a_secret()
+    figures.figures_warm(body.pk)
+    figures.figures_warm(other.pk)
+    old = body_stamp(body_view(body.slug))
+    others_kept = set(
+        KeptEntry.objects.filter(cache_key__contains=f":body:{other.pk}:").values_list("cache_key")
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        document_take_down(document=secret, reason="isikuandmed")
+
+    new = body_stamp(body_view(body.slug))
+    kept = list(
+        KeptEntry.objects.filter(cache_key__contains=f":body:{body.pk}:").values_list("cache_key", flat=True)
+    )
+    assert kept and all(f":{new}:" in key for key in kept) and old != new
+    assert any("sitemap-page-" in key for key in kept)
+    assert (
+        set(KeptEntry.objects.filter(cache_key__contains=f":body:{other.pk}:").values_list("cache_key"))
+        == others_kept
+    )

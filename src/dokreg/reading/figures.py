@@ -26,7 +26,7 @@ from dokreg.reading import body as body_stats
 from dokreg.reading import browse, sitemap
 from dokreg.reading.body import TYPES_SHOWN, BasisRow, TypeRow
 from dokreg.reading.browse import FunctionRow
-from dokreg.reading.kept import body_kept, body_stamp
+from dokreg.reading.kept import body_kept, body_older_states_drop, body_stamp
 from dokreg.reading.registries import registry_view
 from dokreg.reading.types import RegistryView
 from dokreg.registries.models import Registry
@@ -88,6 +88,7 @@ def figures_warm(registry_id: int) -> None:
             sitemap.latest(body, year, stamp)
     for warm in _also:
         warm(body, stamp)
+    body_older_states_drop(body, stamp)
 
 
 _waiting: dict[int, Future] = {}

@@ -27,10 +27,11 @@ from datetime import date
 from typing import TypeVar
 
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.db import DatabaseError, connections
 from django.db.models import Count, Max, Sum
 
-from dokreg.archive.models import BodyMonth
+from dokreg.archive.models import BodyMonth, KeptEntry
 from dokreg.reading.types import RegistryView
 from dokreg.threads import process_pool
 
@@ -74,7 +75,27 @@ def body_kept(
     """``compute()`` once per body state (and day, when the aggregate depends on it); ``stamp``: the
     body's stamp when the caller has just read it (``body_stamps``)."""
     stamp = stamp if stamp is not None else body_stamp(registry)
-    return kept(f"dokreg:body:{registry.pk}:{registry.slug}:{name}:{stamp}:{today or ''}", compute)
+    return kept(f"{_key_head(registry)}:{name}:{stamp}:{today or ''}", compute)
+
+
+def body_older_states_drop(registry: RegistryView, stamp: str) -> int:
+    """Delete what the database store keeps under the body's other states; returns the rows deleted.
+
+    A key holds the body's state, so once the state moves on nothing reads them again, yet the
+    database cache deletes an expired row only when it is over its bound: at a million documents a
+    body's sitemap pages are about 1.7 MB a state, and a busy day hides something many times. Called
+    once the current state's figures are kept; Redis evicts such keys by itself."""
+    if not isinstance(caches["kept"], DatabaseCache):
+        return 0
+    body = f":{_key_head(registry)}:"
+    deleted, _ = (
+        KeptEntry.objects.filter(cache_key__contains=body).exclude(cache_key__contains=f":{stamp}:").delete()
+    )
+    return deleted
+
+
+def _key_head(registry: RegistryView) -> str:
+    return f"dokreg:body:{registry.pk}:{registry.slug}"
 
 
 def kept(key: str, compute: Callable[[], T]) -> T:
