@@ -109,7 +109,23 @@ class S3Server:
                 sock.unlink(missing_ok=True)
 
 
-def s3_server_start(folder: Path, *, timeout: float = 60) -> S3Server:
+def s3_server_start(folder: Path, *, timeout: float = 60, attempts: int = 3) -> S3Server:
+    """Start SeaweedFS on free ports; again on other ones when a port was taken meanwhile (test runs
+    side by side pick theirs at the same moment: "bind: address already in use")."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return _start(folder / f"attempt-{attempt}", timeout)
+        except PortTaken:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def _start(folder: Path, timeout: float) -> S3Server:
     binary = weed_binary()
     if binary is None:
         raise RuntimeError(
@@ -150,4 +166,6 @@ def s3_server_start(folder: Path, *, timeout: float = 60) -> S3Server:
         time.sleep(0.3)
     server.stop()
     tail = (folder / "weed.log").read_text(errors="replace")[-2000:]
+    if "address already in use" in tail:
+        raise PortTaken(f"SeaweedFS found a port taken:\n{tail}")
     raise RuntimeError(f"SeaweedFS did not start in {timeout:.0f} s ({last}):\n{tail}")
