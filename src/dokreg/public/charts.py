@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 720
 HEIGHT = 220
@@ -44,6 +46,29 @@ class Chart:
     height: int
     baseline: float
     bars: tuple[Bar, ...]
+
+    def bars_svg(self) -> SafeString:
+        """The bars as SVG, every text escaped. Written here, not in the template: two charts of 12
+        bars took some 360 of the body page's 900 template lookups."""
+        return mark_safe("".join(map(self._bar_svg, self.bars)))  # noqa: S308 - every value escaped
+
+    def _bar_svg(self, bar: Bar) -> str:
+        rects = "".join(
+            f'<rect x="{bar.x}" y="{y}" width="{bar.width}" height="{h}" class="{escape(cls)}"/>'
+            for y, h, cls in bar.parts
+        )
+        value = (
+            f'<text x="{bar.center}" y="{bar.value_y}" text-anchor="middle" class="value">'
+            f"{escape(bar.value_label)}</text>"
+            if bar.value_label
+            else ""
+        )
+        shape = (
+            f"<g>\n    <title>{escape(bar.title)}</title>\n    {rects}\n    {value}\n"
+            f'    <text x="{bar.center}" y="{self.height - 8}" text-anchor="middle" class="tick">'
+            f"{escape(bar.label)}</text>\n  </g>"
+        )
+        return f'<a href="{escape(bar.href)}">{shape}</a>' if bar.href else shape
 
 
 @dataclass(frozen=True)
