@@ -274,3 +274,29 @@ def test_the_kept_sitemap_index_lists_a_new_year_at_once_and_builds_nothing_else
 
     after = locations(client.get("/sitemap.xml"))
     assert set(after) == {*before, "http://testserver/sitemap-siseamet-2019.xml"}
+
+
+@pytest.mark.django_db(transaction=True)  # a page is built afresh on another thread
+def test_a_kept_sitemap_page_is_built_again_for_new_documents_after_an_hour_not_ten_minutes(
+    client, corpus, monkeypatch
+):
+    # Rebuilding every page each ten minutes in the web process took the core from its requests.
+    import time
+
+    from dokreg.public.sitemaps import PAGE_KEEP_SECONDS
+    from dokreg.reading import kept
+
+    page = "/sitemap-siseamet-2025.xml"
+    first = locations(client.get(page))
+    new = make_document(corpus.body, registered=corpus.public.registered)  # a month it has: no new stamp
+    now = time.time()
+
+    monkeypatch.setattr(kept.time, "time", lambda: now + kept.KEEP_SECONDS + 1)
+    assert locations(client.get(page)) == first
+    kept.refreshes_wait()
+    assert locations(client.get(page)) == first  # still as kept: not yet an hour
+
+    monkeypatch.setattr(kept.time, "time", lambda: now + PAGE_KEEP_SECONDS + 1)
+    assert locations(client.get(page)) == first  # served as kept while it is built again
+    kept.refreshes_wait()
+    assert f"http://testserver/dokument/{new.pk}/" in locations(client.get(page))

@@ -58,6 +58,12 @@ class RegistriesSitemap(Sitemap):
         return reverse("public:registry", args=[item.slug])
 
 
+# How long a kept page is served before it is built again for new documents: an hour, not the body
+# figures' ten minutes. Crawlers read sitemaps daily at most, and each rebuild of a page of 10,000
+# addresses (50-100 ms) in a web process took the core from its requests (BENCHMARKS §18.5).
+PAGE_KEEP_SECONDS = 3_600
+
+
 class DocumentsSitemap(Sitemap):
     """One body's published documents of one registration year (or those without a date)."""
 
@@ -87,7 +93,7 @@ class DocumentsSitemap(Sitemap):
         rows (about 50 ms at a million documents) and crawlers ask for every page of every section.
         Something hidden changes the body's stamp, read here for each request (not the index
         listing's of a moment ago, which may predate a hiding), so it leaves the page at once; a new
-        document appears within ``kept.KEEP_SECONDS``.
+        document appears within PAGE_KEEP_SECONDS.
         """
         try:
             number = self.paginator.validate_number(request.GET.get("p", 1))
@@ -106,6 +112,7 @@ class DocumentsSitemap(Sitemap):
             f"sitemap-page-{self.year}-{number}-{site}{get_script_prefix()}",
             lambda: self._written(number, site),
             stamp=stamp,
+            keep_seconds=PAGE_KEEP_SECONDS,
         )
 
     def _written(self, number: int, site: str) -> tuple[bytes, float | None]:

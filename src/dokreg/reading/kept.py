@@ -71,11 +71,12 @@ def body_kept(
     *,
     today: date | None = None,
     stamp: str | None = None,
+    keep_seconds: int = KEEP_SECONDS,
 ) -> T:
     """``compute()`` once per body state (and day, when the aggregate depends on it); ``stamp``: the
     body's stamp when the caller has just read it (``body_stamps``)."""
     stamp = stamp if stamp is not None else body_stamp(registry)
-    return kept(f"{_key_head(registry)}:{name}:{stamp}:{today or ''}", compute)
+    return kept(f"{_key_head(registry)}:{name}:{stamp}:{today or ''}", compute, keep_seconds)
 
 
 def body_older_states_drop(registry: RegistryView, stamp: str) -> int:
@@ -98,9 +99,9 @@ def _key_head(registry: RegistryView) -> str:
     return f"dokreg:body:{registry.pk}:{registry.slug}"
 
 
-def kept(key: str, compute: Callable[[], T]) -> T:
+def kept(key: str, compute: Callable[[], T], keep_seconds: int = KEEP_SECONDS) -> T:
     """``compute()`` kept under ``key``: computed by the request that finds none, served for
-    KEEP_SECONDS, and past them served while the background thread computes it afresh."""
+    ``keep_seconds``, and past them served while the background thread computes it afresh."""
     try:
         found = caches["kept"].get(key)
     except DatabaseError:  # the page is still served, from the documents
@@ -109,7 +110,7 @@ def kept(key: str, compute: Callable[[], T]) -> T:
     if not (isinstance(found, tuple) and len(found) == 2):  # none kept (or kept by an older dokreg)
         return _compute_and_keep(key, compute)
     value, computed_at = found  # kept with its time, so a computed None is kept too
-    if time.time() - computed_at > KEEP_SECONDS:
+    if time.time() - computed_at > keep_seconds:
         _refresh_later(key, compute)
     return value
 
