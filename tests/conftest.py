@@ -37,7 +37,16 @@ def _data_dir(tmp_path, settings):
     # Tests fire requests faster than any reader; tests/public/test_rate_limits.py sets its own limits.
     settings.DOKREG_PAGE_RATE = "off"
     settings.DOKREG_SEARCH_RATE = "off"
-    # A body's figures are computed in the test's own thread, not on a background one that would outlive it.
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _figures_warmed_inline():
+    """A body's figures are computed in the test's own thread, not on a background one that outlives
+    it: set for the session, before fixtures of a wider scope than a test sync anything (the browser
+    tests' archive). A background warm there read the shared in-memory SQLite database while the
+    fixture wrote its next body: "database table is locked"."""
+    from django.conf import settings
+
     settings.DOKREG_WARM_FIGURES = "inline"
 
 
