@@ -38,6 +38,7 @@ def test_check_passes_with_a_real_configuration(settings, capsys):
     settings.SECRET_KEY = "x" * 50
     settings.DEBUG = False
     settings.ALLOWED_HOSTS = ["arhiiv.example.ee"]
+    settings.DOKREG_PUBLIC_BASE_URL = "https://arhiiv.example.ee"
     settings.SECURE_SSL_REDIRECT = True
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     settings.SECURE_HSTS_SECONDS = 31536000
@@ -102,3 +103,23 @@ def test_health_answers_for_monitoring(client, monkeypatch):
     monkeypatch.setattr("dokreg.search.search", broken)
     body = client.get("/health/").json()
     assert body["checks"]["index"] == "OSError" and "/secret/path" not in str(body)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("base_url", "allowed", "found"),
+    [
+        ("https://arhiiv.example.ee", ["arhiiv.example.ee"], set()),
+        ("https://arhiiv.example.ee/", [".example.ee"], set()),
+        ("http://127.0.0.1:8000", ["arhiiv.example.ee"], {"public_base_url_host"}),  # left at its default
+        ("https://arhiiv.example.ee/arhiiv/", ["arhiiv.example.ee"], {"public_base_url_path"}),
+        ("arhiiv.example.ee", ["arhiiv.example.ee"], {"public_base_url_invalid"}),
+        ("javascript:alert(1)", ["arhiiv.example.ee"], {"public_base_url_invalid"}),
+    ],
+)
+def test_check_names_a_public_address_the_server_does_not_answer_to(settings, base_url, allowed, found):
+    # Mails, feeds and the sitemap pages workers build ahead of crawlers all name this address.
+    settings.DOKREG_PUBLIC_BASE_URL = base_url
+    settings.ALLOWED_HOSTS = allowed
+    named = {f.code for f in deployment_findings() if f.code.startswith("public_base_url")}
+    assert named == found

@@ -10,9 +10,11 @@ import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.request import validate_host
 
 # Swagger UI (the API docs page) sets inline styles from its bundle.
 DOCS_POLICY_EXTRA = "; style-src 'self' 'unsafe-inline'"
@@ -78,6 +80,39 @@ def _hosts() -> list[Finding]:
                 "warning",
                 "allowed_hosts_local",
                 "DOKREG_ALLOWED_HOSTS names only this machine; set the public host name(s).",
+            )
+        ]
+    return []
+
+
+def _public_address() -> list[Finding]:
+    """DOKREG_PUBLIC_BASE_URL names the archive in mails and feeds, and workers build the sitemap pages
+    ahead of crawlers for it: an address the server does not answer to misleads readers and crawlers."""
+    url = urlsplit(settings.DOKREG_PUBLIC_BASE_URL)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        return [
+            Finding(
+                "error",
+                "public_base_url_invalid",
+                f"DOKREG_PUBLIC_BASE_URL ({settings.DOKREG_PUBLIC_BASE_URL!r}) is not an http(s) address.",
+            )
+        ]
+    if not validate_host(url.hostname, settings.ALLOWED_HOSTS):
+        return [
+            Finding(
+                "warning",
+                "public_base_url_host",
+                f"DOKREG_PUBLIC_BASE_URL names {url.hostname}, which DOKREG_ALLOWED_HOSTS does not: links in "
+                "mails and feeds, and the sitemap pages built ahead of crawlers, would name another address.",
+            )
+        ]
+    if url.path not in ("", "/"):
+        return [
+            Finding(
+                "warning",
+                "public_base_url_path",
+                "DOKREG_PUBLIC_BASE_URL has a path: sitemap pages are then built on crawlers' requests, "
+                "not ahead of them.",
             )
         ]
     return []
@@ -158,6 +193,7 @@ CHECKS: tuple[Callable[[], list[Finding]], ...] = (
     _secret,
     _debug,
     _hosts,
+    _public_address,
     _data_dir,
     _database,
     _object_store,
