@@ -23,3 +23,10 @@ def process_pool(name: str, threads: int) -> ThreadPoolExecutor:
             found = (pid, ThreadPoolExecutor(threads, thread_name_prefix=f"dokreg-{name}"))
             _pools[name] = found
         return found[1]
+
+
+# Held by background work that reads the database (a body's figures computed ahead of readers,
+# reading.figures and reading.kept) and by whoever forks a child (the extraction sandbox, which a
+# worker replaces every few hundred files): a child forked while another thread is inside the
+# database driver or the allocator inherits their locks held, by a thread it does not have.
+FORK_GUARD = threading.Lock()

@@ -169,3 +169,23 @@ def test_the_memory_cap_counts_from_what_the_child_inherits(monkeypatch):
         sandbox_reset()
         inherited.close()
     assert "Tere maailm" in result.text
+
+
+def test_the_extraction_child_is_not_forked_while_a_background_thread_reads_the_database():
+    # A child forked while another thread is inside the database driver inherits its locks held.
+    import threading
+
+    from dokreg.extract.runner import extract_bytes, sandbox_reset
+    from dokreg.threads import FORK_GUARD
+
+    sandbox_reset()
+    done = threading.Event()
+    extracted = []
+    with FORK_GUARD:  # as reading.figures holds it while it computes a body's figures
+        worker = threading.Thread(
+            target=lambda: (extracted.append(extract_bytes(b"tere maailm", "kiri.txt").text), done.set())
+        )
+        worker.start()
+        assert not done.wait(1.0)  # the fork waits
+    assert done.wait(30) and extracted == ["tere maailm"]
+    worker.join()

@@ -27,6 +27,7 @@ from dokreg.extract.kinds import EXTRACTORS, choose
 from dokreg.extract.kinds.base import Extractor
 from dokreg.extract.limits import Limits, limits_from_settings
 from dokreg.extract.types import Extraction
+from dokreg.threads import FORK_GUARD
 
 HEAD_BYTES = 8192
 # After a kill, how long to wait for the child to be reaped before giving up on it.
@@ -98,7 +99,8 @@ class _Sandbox:
         context = multiprocessing.get_context("fork")
         self.conn, child_end = context.Pipe(duplex=True)
         self.child = context.Process(target=_child_loop, args=(child_end, limits.memory_bytes), daemon=True)
-        self.child.start()
+        with FORK_GUARD:  # not while a background thread is inside the database driver (dokreg.threads)
+            self.child.start()
         child_end.close()  # so a dead child shows as EOF on our end
 
     def fits(self, limits: Limits) -> bool:

@@ -30,7 +30,7 @@ from dokreg.reading.kept import body_kept, body_older_states_drop, body_stamp
 from dokreg.reading.registries import registry_view
 from dokreg.reading.types import RegistryView
 from dokreg.registries.models import Registry
-from dokreg.threads import process_pool
+from dokreg.threads import FORK_GUARD, process_pool
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,8 @@ def _warm(registry_id: int) -> None:
     with _waiting_lock:
         _waiting.pop(registry_id, None)  # asked again from now on: warmed again, after this
     try:
-        figures_warm(registry_id)
+        with FORK_GUARD:
+            figures_warm(registry_id)
     except Exception:  # noqa: BLE001 - a reader's request computes what is missing, as before
         logger.exception("figures of body %s could not be computed ahead of requests", registry_id)
     finally:

@@ -33,7 +33,7 @@ from django.db.models import Count, Max, Sum
 
 from dokreg.archive.models import BodyMonth, KeptEntry
 from dokreg.reading.types import RegistryView
-from dokreg.threads import process_pool
+from dokreg.threads import FORK_GUARD, process_pool
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +138,8 @@ def _refresh_later(key: str, compute: Callable[[], object]) -> None:
 
 def _refresh(key: str, compute: Callable[[], object]) -> None:
     try:
-        _compute_and_keep(key, compute)
+        with FORK_GUARD:
+            _compute_and_keep(key, compute)
     except Exception:  # noqa: BLE001 - the old value stays; the next request that finds it old retries
         logger.exception("kept body aggregate %s could not be computed afresh", key)
     finally:
