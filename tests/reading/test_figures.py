@@ -14,6 +14,7 @@ from tests.public.factories import make_document, make_registry
 from dokreg.archive.models import Access, KeptEntry, RestrictionBasis
 from dokreg.archive.services import document_take_down
 from dokreg.reading import figures
+from dokreg.reading.kept import refreshes_wait
 from dokreg.threads import process_pool
 
 
@@ -101,7 +102,7 @@ def test_many_hidings_while_a_warm_waits_are_warmed_once(client, settings, monke
     for document in others:
         document_take_down(document=document, reason="isikuandmed")
     busy.set()
-    figures.warms_wait()
+    refreshes_wait()
 
     assert warmed == [body.pk]
     text, scans = pages_read(client, body)

@@ -178,11 +178,13 @@ TASKS = {
 # Rate-limit counters must be shared by every web process: set DOKREG_CACHE_URL=redis://… in production.
 # The default, an in-process cache, counts per process (fine for one `dokreg serve` worker).
 _cache_url = os.environ.get("DOKREG_CACHE_URL", "")
-# Pickled values from another dokreg version are never read back: their classes may have changed.
+# Keys fit the database cache's 255-character column (a sitemap page's key holds the Host).
 _KEY_FUNCTION = "dokreg.conf.cachekeys.bounded_key"
 
 
-def _cache(name: str, max_entries: int, *, default: str = "process") -> dict:
+def _cache(name: str, max_entries: int, *, in_database: bool = False) -> dict:
+    """Redis when DOKREG_CACHE_URL names it; otherwise the database (shared by every process) or this
+    process's memory. Keys carry the version: pickled values of another release are never read back."""
     if _cache_url.startswith(("redis://", "rediss://")):
         return {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -190,7 +192,7 @@ def _cache(name: str, max_entries: int, *, default: str = "process") -> dict:
             "KEY_PREFIX": f"{name}-{__version__}",
             "KEY_FUNCTION": _KEY_FUNCTION,
         }
-    if default == "database":
+    if in_database:
         return {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "dokreg_kept",  # archive.models.KeptEntry: migrations create it
@@ -213,7 +215,7 @@ CACHES = {
     # Without Redis it lives in the database, not in each process: every web process and host reads
     # what one computed, a restart keeps it, and workers compute it ahead of requests (reading.figures).
     # 20,000 entries: a few per body and per sitemap page; pages are kept compressed (≤ 60 kB each).
-    "kept": _cache("kept", 20_000, default="database"),
+    "kept": _cache("kept", 20_000, in_database=True),
 }
 
 LANGUAGE_CODE = "et"

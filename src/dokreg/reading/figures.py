@@ -12,27 +12,20 @@ asked for again while it waits is warmed once.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future
 from datetime import date
 
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from dokreg.reading import body as body_stats
 from dokreg.reading import browse, sitemap
 from dokreg.reading.body import TYPES_SHOWN, BasisRow, TypeRow
 from dokreg.reading.browse import FunctionRow
-from dokreg.reading.kept import body_kept, body_older_states_drop, body_stamp
+from dokreg.reading.kept import body_kept, body_older_states_drop, body_stamp, in_background
 from dokreg.reading.registries import registry_view
 from dokreg.reading.types import RegistryView
 from dokreg.registries.models import Registry
-from dokreg.threads import FORK_GUARD, process_pool
-
-logger = logging.getLogger(__name__)
 
 
 def restriction_bases(body: RegistryView, *, stamp: str | None = None) -> list[BasisRow]:
@@ -91,37 +84,12 @@ def figures_warm(registry_id: int) -> None:
     body_older_states_drop(body, stamp)
 
 
-_waiting: dict[int, Future] = {}
-_waiting_lock = threading.Lock()
-
-
 def warm_soon(registry_id: int) -> None:
-    """Warm the body's figures on the process's background thread, once however often it is asked
-    while it waits; ``DOKREG_WARM_FIGURES``: "background" (the default), "inline" or "off"."""
+    """Warm the body's figures on the process's background thread (``kept.in_background``), once
+    however often it is asked while it waits; ``DOKREG_WARM_FIGURES``: "background" (the default),
+    "inline" or "off"."""
     how = settings.DOKREG_WARM_FIGURES
     if how == "inline":
         figures_warm(registry_id)
-        return
-    if how != "background":
-        return
-    with _waiting_lock:
-        if registry_id in _waiting:
-            return
-        _waiting[registry_id] = process_pool("kept", 1).submit(_warm, registry_id)
-
-
-def _warm(registry_id: int) -> None:
-    with _waiting_lock:
-        _waiting.pop(registry_id, None)  # asked again from now on: warmed again, after this
-    try:
-        with FORK_GUARD:
-            figures_warm(registry_id)
-    except Exception:  # noqa: BLE001 - a reader's request computes what is missing, as before
-        logger.exception("figures of body %s could not be computed ahead of requests", registry_id)
-    finally:
-        connections.close_all()  # this thread's own connections: nothing else closes them
-
-
-def warms_wait(timeout: float = 60.0) -> None:
-    """Wait until every warm asked for so far has run (tests, and a command about to exit)."""
-    process_pool("kept", 1).submit(lambda: None).result(timeout)
+    elif how == "background":
+        in_background(f"dokreg:warm:{registry_id}", lambda: figures_warm(registry_id))

@@ -111,7 +111,7 @@ def kept(key: str, compute: Callable[[], T], keep_seconds: int = KEEP_SECONDS) -
         return _compute_and_keep(key, compute)
     value, computed_at = found  # kept with its time, so a computed None is kept too
     if time.time() - computed_at > keep_seconds:
-        _refresh_later(key, compute)
+        _refresh_later(key, compute, keep_seconds)
     return value
 
 
@@ -124,33 +124,44 @@ def _compute_and_keep(key: str, compute: Callable[[], T]) -> T:
     return value
 
 
-_refreshing: dict[str, Future] = {}
-_refreshing_lock = threading.Lock()
-
-
-def _refresh_later(key: str, compute: Callable[[], object]) -> None:
+def _refresh_later(key: str, compute: Callable[[], object], keep_seconds: int) -> None:
     """Compute ``key`` afresh on the background thread, once however many requests find it old."""
-    with _refreshing_lock:
-        if key in _refreshing:
+
+    def refresh() -> None:
+        found = caches["kept"].get(key)  # asked again while one ran: that one may have done it
+        if not (isinstance(found, tuple) and time.time() - found[1] <= keep_seconds):
+            _compute_and_keep(key, compute)
+
+    in_background(key, refresh)
+
+
+_waiting: dict[str, Future] = {}
+_waiting_lock = threading.Lock()
+
+
+def in_background(key: str, work: Callable[[], object]) -> None:
+    """Run ``work`` on the process's one thread for kept figures, once however often ``key`` is asked
+    for while it waits; asked for again once it runs, it runs again after (a change made meanwhile is
+    not missed). The work holds FORK_GUARD and its connections are closed after it."""
+    with _waiting_lock:
+        if key in _waiting:
             return
-        _refreshing[key] = process_pool("kept", 1).submit(_refresh, key, compute)
+        _waiting[key] = process_pool("kept", 1).submit(_run, key, work)
 
 
-def _refresh(key: str, compute: Callable[[], object]) -> None:
+def _run(key: str, work: Callable[[], object]) -> None:
+    with _waiting_lock:
+        _waiting.pop(key, None)
     try:
         with FORK_GUARD:
-            _compute_and_keep(key, compute)
-    except Exception:  # noqa: BLE001 - the old value stays; the next request that finds it old retries
-        logger.exception("kept body aggregate %s could not be computed afresh", key)
+            work()
+    except Exception:  # noqa: BLE001 - what was kept stays; a request computes what is missing
+        logger.exception("kept figures %s could not be computed in the background", key)
     finally:
         connections.close_all()  # this thread's own connections: nothing else closes them
-        with _refreshing_lock:
-            _refreshing.pop(key, None)
 
 
-def refreshes_wait(timeout: float = 30.0) -> None:
-    """Wait until no aggregate is being computed afresh (tests, and a clean shutdown)."""
-    with _refreshing_lock:
-        pending = list(_refreshing.values())
-    for future in pending:
-        future.result(timeout)
+def refreshes_wait(timeout: float = 60.0) -> None:
+    """Wait until everything asked of the background thread so far has run (tests, a command about to
+    exit)."""
+    process_pool("kept", 1).submit(lambda: None).result(timeout)
