@@ -85,6 +85,23 @@ def test_a_body_not_covered_is_not_warmed():
     assert not KeptEntry.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)  # stored on the process's background thread, which sees commits only
+def test_a_reader_who_computes_the_figures_leaves_storing_them_to_the_background(client, settings):
+    # A store writes: on SQLite it waited for the write lock (up to 30 s behind a long operator
+    # transaction) in the reader's request, and the database cache counts its table before each.
+    settings.DOKREG_WARM_FIGURES = "background"
+    body, _ = body_with_a_secret()
+    with CaptureQueriesContext(connection) as queries:
+        text, scans = pages_read(client, body)
+    assert scans and "Mari Maasika avaldus" in text  # computed by the reader: nothing was kept
+    assert not [q for q in queries if "dokreg_kept" in q["sql"] and not q["sql"].startswith("SELECT")]
+
+    refreshes_wait()
+    assert KeptEntry.objects.filter(cache_key__contains=f":body:{body.pk}:{body.slug}:").exists()
+    again, scans = pages_read(client, body)
+    assert scans == [] and "Mari Maasika avaldus" in again and "KrMS § 214" in again
+
+
 @pytest.mark.django_db(transaction=True)  # warmed on the process's background thread, which sees commits only
 def test_many_hidings_while_a_warm_waits_are_warmed_once(client, settings, monkeypatch):
     settings.DOKREG_WARM_FIGURES = "background"

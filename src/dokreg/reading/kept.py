@@ -26,6 +26,7 @@ from concurrent.futures import Future
 from datetime import date
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
 from django.db import DatabaseError, connections
@@ -100,8 +101,9 @@ def _key_head(registry: RegistryView) -> str:
 
 
 def kept(key: str, compute: Callable[[], T], keep_seconds: int = KEEP_SECONDS) -> T:
-    """``compute()`` kept under ``key``: computed by the request that finds none, served for
-    ``keep_seconds``, and past them served while the background thread computes it afresh."""
+    """``compute()`` kept under ``key``: computed by the request that finds none (and stored by the
+    background thread), served for ``keep_seconds``, and past them served while the background
+    thread computes it afresh."""
     try:
         found = caches["kept"].get(key)
     except DatabaseError:  # the page is still served, from the documents
@@ -117,11 +119,26 @@ def kept(key: str, compute: Callable[[], T], keep_seconds: int = KEEP_SECONDS) -
 
 def _compute_and_keep(key: str, compute: Callable[[], T]) -> T:
     value = compute()
+    if _stores_in_background():
+        in_background(f"keep:{key}", lambda: _keep(key, value))
+    else:
+        _keep(key, value)
+    return value
+
+
+def _stores_in_background() -> bool:
+    """A reader's request has its value: storing it is left to the background thread. A store writes:
+    on SQLite it waits for the write lock, up to the busy timeout (30 s) behind a long operator
+    transaction, and Django's database cache counts its table first. Stored in the caller's thread
+    on the background thread itself and when figures are not computed in the background (tests)."""
+    return settings.DOKREG_WARM_FIGURES == "background" and not getattr(_thread, "in_background", False)
+
+
+def _keep(key: str, value: object) -> None:
     try:
         caches["kept"].set(key, (value, time.time()), STALE_SECONDS)
     except DatabaseError:  # e.g. a sync holding SQLite's write lock past its timeout: computed next time
         logger.warning("kept aggregate %s could not be stored", key, exc_info=True)
-    return value
 
 
 def _refresh_later(key: str, compute: Callable[[], object], keep_seconds: int) -> None:
@@ -137,6 +154,7 @@ def _refresh_later(key: str, compute: Callable[[], object], keep_seconds: int) -
 
 _waiting: dict[str, Future] = {}
 _waiting_lock = threading.Lock()
+_thread = threading.local()  # ``in_background``: set on the background thread
 
 
 def in_background(key: str, work: Callable[[], object]) -> None:
@@ -152,6 +170,7 @@ def in_background(key: str, work: Callable[[], object]) -> None:
 def _run(key: str, work: Callable[[], object]) -> None:
     with _waiting_lock:
         _waiting.pop(key, None)
+    _thread.in_background = True
     try:
         with FORK_GUARD:
             work()
