@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from operator import attrgetter
 from pathlib import Path
 from types import TracebackType
@@ -262,14 +262,15 @@ def _texts(doc: IndexDoc, body: str) -> list[str]:
     return texts
 
 
-def _documents(batch: Sequence[IndexDoc], analyser: Analyser) -> list[tantivy.Document]:
+def _documents(batch: Sequence[IndexDoc], analyser: Analyser) -> Iterator[tantivy.Document]:
+    """The batch's Tantivy documents, analysed together and built one at a time: a batch of them
+    held at once cost more to allocate and free than building them."""
     per_doc = len(s.TEXT_FIELDS)
     bodies = [body_text(doc) for doc in batch]
     texts = [text for doc, (body, _) in zip(batch, bodies, strict=True) for text in _texts(doc, body)]
     streams = analyser.field_streams(texts)
-    return [
-        _document(doc, *bodies[i], streams[i * per_doc : (i + 1) * per_doc]) for i, doc in enumerate(batch)
-    ]
+    for i, doc in enumerate(batch):
+        yield _document(doc, *bodies[i], streams[i * per_doc : (i + 1) * per_doc])
 
 
 def _document(
