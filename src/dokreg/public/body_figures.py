@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from dokreg.public.charts import Chart, MonthValue, share, stacked_month_chart
+from dokreg.public.charts import Chart, MonthValue, month_label, share, stacked_month_chart
 from dokreg.public.links import link
 from dokreg.reading import figures
 from dokreg.reading.body import TYPES_SHOWN, BasisRow, RegistryStats
@@ -83,14 +83,14 @@ def month_charts(registry: RegistryView, stats: RegistryStats) -> tuple[Chart, C
             "%(month)s: %(n)s dokument, neist AK %(ak)s",
             "%(month)s: %(n)s dokumenti, neist AK %(ak)s",
             v.total,
-        ) % {"month": date_format(v.month, "F Y"), "n": v.total, "ak": v.part}
+        ) % {"month": month_label(v.month, "F Y"), "n": v.total, "ak": v.part}
 
     def share_title(v: MonthValue) -> str:
         row = by_volume[v.month]
         if not row.documents:
-            return _("%(month)s: dokumente ei ole") % {"month": date_format(v.month, "F Y")}
+            return _("%(month)s: dokumente ei ole") % {"month": month_label(v.month, "F Y")}
         return _("%(month)s: AK %(share)s %% (%(ak)s / %(n)s)") % {
-            "month": date_format(v.month, "F Y"),
+            "month": month_label(v.month, "F Y"),
             "share": share(row.ak, row.documents),
             "ak": row.ak,
             "n": row.documents,

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -21,6 +23,17 @@ TOP = 22  # room for the value above the tallest bar
 BOTTOM = 28  # room for the month labels
 LEFT = 8
 GAP = 0.25  # of a slot left empty between bars
+
+
+def month_label(month: date, fmt: str) -> str:
+    """``date_format(month, fmt)`` in the active language, for month formats ("F Y", "m/y"). The body
+    page writes some sixty of them for the same twelve months; Django parses the format each time."""
+    return _month_label(get_language(), fmt, month.year, month.month)
+
+
+@lru_cache(maxsize=1024)
+def _month_label(language: str | None, fmt: str, year: int, month: int) -> str:
+    return date_format(date(year, month, 1), fmt)  # the active language is ``language``
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,7 @@ def stacked_month_chart(
             Bar(
                 x=x,
                 width=round(width, 1),
-                label=date_format(v.month, "m/y"),
+                label=month_label(v.month, "m/y"),
                 title=title_of(v),
                 href=v.href,
                 parts=tuple(parts),

@@ -1,0 +1,89 @@
+"""The filters every row of a list runs through write what Django's own filters wrote before them.
+
+They replaced ``title|default:_("(pealkirjata)")|truncatechars:N``, ``date:"d.m.Y"`` and a badge
+that translated all four access labels per row; a reader must not see a byte of difference.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+from django.utils.formats import date_format
+
+from dokreg.archive.models import Access
+from dokreg.public.charts import month_label
+
+LONG = "Taotlus " + "väga pikk pealkiri " * 20
+TITLES = [
+    "Kiri",
+    "",
+    None,
+    "  ",
+    LONG,
+    LONG[:200],
+    LONG[:201],
+    LONG[:300] + "ü",
+    "Õ" * 199 + "ü",
+    "Ja\u0303a\u0308 kombineeritud märgid " * 12,  # õ/ä typed as a letter and a combining mark
+    "Ja\u0303a\u0308 lühike",
+    "Pealkiri <b>märgistusega</b> & \"jutumärkidega\"",
+]
+DATES = [
+    date(2025, 12, 23),
+    date(2024, 1, 5),
+    date(999, 3, 4),
+    None,
+    "",
+    datetime(2025, 12, 31, 22, 30, tzinfo=UTC),  # already 1 January in Tallinn
+    datetime(2025, 6, 1, 12, 0),
+]
+
+
+def rendered(source: str, **context) -> str:
+    return Template("{% load i18n public_tags %}" + source).render(Context(context))
+
+
+@pytest.mark.parametrize("language", ["et", "en"])
+@pytest.mark.parametrize("chars", [200, 300])
+def test_a_row_title_reads_as_the_filters_it_replaced(language, chars):
+    with translation.override(language):
+        for title in TITLES:
+            before = rendered('{{ t|default:_("(pealkirjata)")|truncatechars:%d }}' % chars, t=title)
+            assert rendered("{{ t|row_title:%d }}" % chars, t=title) == before, title
+            if chars == 200:
+                assert rendered("{{ t|row_title }}", t=title) == before, title
+
+
+def test_a_row_date_reads_as_the_date_filter_it_replaced(settings):
+    settings.TIME_ZONE = "Europe/Tallinn"
+    for value in DATES:
+        assert rendered("{{ d|dmy }}", d=value) == rendered('{{ d|date:"d.m.Y" }}', d=value), value
+    assert rendered("{{ d|dmy }}", d=DATES[5]) == "01.01.2026"
+
+
+@pytest.mark.parametrize("language", ["et", "en"])
+def test_the_access_badge_is_translated_as_before(language):
+    labels = {
+        Access.PUBLIC: ("Avalik", "Public"),
+        Access.ON_REQUEST: ("Teabenõude korras", "On information request"),
+        Access.AK: ("AK", "AK"),
+        "unknown": ("Teadmata", "Unknown"),
+    }
+    with translation.override(language):
+        for access, (et, en) in labels.items():
+            assert rendered("{{ a|access_short }}", a=access) == (et if language == "et" else en)
+
+
+def test_month_labels_read_as_the_date_filter_in_each_language():
+    months = [date(2025, m, 1) for m in range(1, 13)]
+    seen = {}
+    for language in ("et", "en", "et"):
+        with translation.override(language):
+            for month in months:
+                assert rendered("{{ m|month_year }}", m=month) == rendered('{{ m|date:"F Y" }}', m=month)
+                assert month_label(month, "m/y") == date_format(month, "m/y")
+            seen[language] = rendered("{{ m|month_year }}", m=months[11])
+    assert seen == {"et": "detsember 2025", "en": "December 2025"}  # kept per language
