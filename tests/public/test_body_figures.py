@@ -142,3 +142,27 @@ def test_the_overview_counts_at_once_and_does_not_group_the_archive_for_each_new
     assert not [q["sql"] for q in queries if "archive_document" in q["sql"] and "GROUP BY" in q["sql"]]
     document_take_down(document=new, reason="isikuandmed")
     assert documents_shown() == "4"
+
+
+def test_the_figures_are_drawn_once_and_again_when_what_they_show_changes(client, body, monkeypatch):
+    # Drawing them was a fifth of the body page: two charts, sixty month labels, two tables.
+    from dokreg.public import body_figures
+
+    monkeypatch.setattr(body_figures, "_drawn", type(body_figures._drawn)())  # none from earlier tests
+    drawn = []
+    real = body_figures.month_charts
+    monkeypatch.setattr(body_figures, "month_charts", lambda *a: (drawn.append(1), real(*a))[1])
+    url = f"/asutus/{body.slug}/"
+    first = client.get(url).content.decode()
+    assert client.get(url).content.decode().count("Leping") == first.count("Leping")
+    assert len(drawn) == 1
+
+    month = timezone.localdate().replace(day=1)
+    make_document(body, registered=month, doc_type="Leping")  # a new document this month: new counts
+    counted = HTMLParser(client.get(url).text).css_first("table.months tbody td.num").text()
+    assert counted == "5" and len(drawn) == 2
+
+    client.cookies["django_language"] = "en"
+    english = client.get(url).content.decode()
+    assert len(drawn) == 3
+    assert f"{month:%B %Y}" in english  # the month table in English, not the Estonian drawing

@@ -2,22 +2,27 @@
 
 Per-body monthly counts come from ``reading.body.registry_stats`` (the body's BodyMonth rows); the
 document types from ``reading.body.document_types`` (one grouped query). Only links and pictures are
-made here.
+made here, and the section they make is kept drawn (``figures_drawn``).
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils.formats import number_format
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from dokreg.public.charts import Chart, MonthValue, month_label, share, stacked_month_chart
 from dokreg.public.links import link
 from dokreg.reading import figures
-from dokreg.reading.body import TYPES_SHOWN, BasisRow, RegistryStats
+from dokreg.reading.body import TYPES_SHOWN, BasisRow, RegistryStats, TypeRow
 from dokreg.reading.params import normalise_basis
 from dokreg.reading.types import RegistryView
 
@@ -33,16 +38,13 @@ def search_href(**filters: str) -> str:
     return link("public:results") + "?" + urlencode(filters)
 
 
-def document_types(
-    registry: RegistryView, *, limit: int = TYPES_SHOWN, stamp: str | None = None
-) -> list[LinkedRow]:
+def linked_types(registry: RegistryView, types: list[TypeRow]) -> list[LinkedRow]:
+    """Document types with a link to their search."""
     return [
         LinkedRow(
-            label=r.doc_type,
-            documents=r.documents,
-            href=search_href(registry=registry.slug, type=r.doc_type),
+            label=r.doc_type, documents=r.documents, href=search_href(registry=registry.slug, type=r.doc_type)
         )
-        for r in figures.document_types(registry, limit=limit, stamp=stamp)
+        for r in types
     ]
 
 
@@ -108,7 +110,7 @@ def month_charts(registry: RegistryView, stats: RegistryStats) -> tuple[Chart, C
 
 
 def body_figures(
-    registry: RegistryView, stats: RegistryStats, bases: list[BasisRow], *, stamp: str | None = None
+    registry: RegistryView, stats: RegistryStats, bases: list[BasisRow], types: list[TypeRow]
 ) -> dict:
     if not registry.covered:
         return {}
@@ -116,6 +118,45 @@ def body_figures(
     return {
         "volume_chart": volume,
         "ak_chart": ak_share,
-        "types": document_types(registry, stamp=stamp),
+        "types": linked_types(registry, types),
         "linked_bases": linked_bases(registry, bases),
     }
+
+
+# Bodies' figure sections kept drawn in this process: 60 bodies in two languages, a few kB each.
+DRAWN_KEPT = 256
+_drawn: OrderedDict[tuple, SafeString] = OrderedDict()
+_drawn_lock = threading.Lock()
+
+
+def figures_drawn(registry: RegistryView, stats: RegistryStats, *, stamp: str) -> SafeString:
+    """The body page's figures section (charts, month table, restriction bases, types), drawn once
+    for each set of what it shows, in each language and under each address prefix.
+
+    Drawing it was a fifth of the body page: two charts of twelve bars, sixty month labels, two
+    tables of links. Its key is everything it shows (the month counts, the kept bases and types, which
+    follow every hiding at once), so it is never older than they are.
+    """
+    bases = figures.restriction_bases(registry, stamp=stamp)
+    types = figures.document_types(registry, limit=TYPES_SHOWN, stamp=stamp)
+    key = (
+        registry.pk,
+        registry.slug,
+        tuple(stats.months),
+        tuple(bases),
+        tuple(types),
+        get_language(),
+        get_script_prefix(),
+    )
+    with _drawn_lock:
+        found = _drawn.get(key)
+    if found is not None:
+        return found
+    context = {"body": registry, "stats": stats, **body_figures(registry, stats, bases, types)}
+    drawn = SafeString(render_to_string("public/_body_figures.html", context))
+    with _drawn_lock:
+        _drawn[key] = drawn
+        _drawn.move_to_end(key)
+        while len(_drawn) > DRAWN_KEPT:
+            _drawn.popitem(last=False)
+    return drawn

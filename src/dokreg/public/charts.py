@@ -13,9 +13,9 @@ from datetime import date
 from functools import lru_cache
 
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 WIDTH = 720
 HEIGHT = 220

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from dokreg.archive.storage import blob_open
 from dokreg.errors import BadInput, DokregError
-from dokreg.public.body_figures import body_figures
+from dokreg.public.body_figures import figures_drawn
 from dokreg.reading import body as body_stats
 from dokreg.reading import browse, figures
 from dokreg.reading import documents as selectors
@@ -91,29 +91,28 @@ def registry(request: HttpRequest, slug: str) -> HttpResponse:
     stats = body_stats.registry_stats(body)
     pager, documents = body_stats.registry_documents(body, page=page, total=stats.documents)
     status = 400 if page_error else 404 if pager.beyond_end and pager.total else 200
-    # The body's state read once for all its kept figures (a query over its month rows each time).
-    stamp = body_stamp(body) if body.covered else None
     context = {
         "body": body,
         "stats": stats,
         "pager": pager,
         "documents": documents,
         "page_error": page_error,
-        **_body_extras(body, stamp),
+        **_body_extras(body, stats),
     }
-    context.update(body_figures(body, stats, context.get("bases", []), stamp=stamp))
     return render(request, "public/registry.html", context, status=status)
 
 
-def _body_extras(body: RegistryView, stamp: str | None) -> dict:
-    """Years to browse, restriction bases used and the lag to our first sight (covered bodies only)."""
+def _body_extras(body: RegistryView, stats: body_stats.RegistryStats) -> dict:
+    """Years to browse, the lag to our first sight and the figures (covered bodies only)."""
     if not body.covered:
         return {}
+    # The body's state read once for all its kept figures (a query over its month rows each time).
+    stamp = body_stamp(body)
     today = timezone.localdate()
     return {
         "years": browse.body_years(body),
-        "bases": figures.restriction_bases(body, stamp=stamp),
         "median_days": figures.median_days_to_first_sight(body, today=today, stamp=stamp),
+        "figures_drawn": figures_drawn(body, stats, stamp=stamp),
     }
 
 
