@@ -64,6 +64,21 @@ def test_a_row_date_reads_as_the_date_filter_it_replaced(settings):
     assert rendered("{{ d|dmy }}", d=DATES[5]) == "01.01.2026"
 
 
+def test_a_row_moment_reads_as_the_date_filter_it_replaced(settings):
+    settings.TIME_ZONE = "Europe/Tallinn"
+    moments = [
+        datetime(2025, 12, 31, 22, 30, tzinfo=UTC),  # 00:30 on 1 January in Tallinn
+        datetime(2025, 3, 30, 0, 59, tzinfo=UTC),  # the hour summer time starts
+        datetime(2025, 10, 26, 0, 30, tzinfo=UTC),  # and the hour it ends
+        datetime(2025, 6, 1, 9, 5),
+        None,
+        "",
+    ]
+    for value in moments:
+        assert rendered("{{ d|dmy_hm }}", d=value) == rendered('{{ d|date:"d.m.Y H:i" }}', d=value), value
+    assert rendered("{{ d|dmy_hm }}", d=moments[0]) == "01.01.2026 00:30"
+
+
 @pytest.mark.parametrize("language", ["et", "en"])
 def test_the_access_badge_is_translated_as_before(language):
     labels = {

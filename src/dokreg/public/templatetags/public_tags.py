@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 
 from django import template
 from django.utils.text import Truncator
@@ -70,6 +70,14 @@ def dmy(value: date | None) -> str:
     if not isinstance(value, date):
         return ""
     return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+
+
+@register.filter(expects_localtime=True)
+def dmy_hm(value: datetime | None) -> str:
+    """``date:"d.m.Y H:i"`` (a moment, in Tallinn's time) without parsing the format."""
+    if not isinstance(value, datetime):
+        return ""
+    return f"{dmy(value)} {value.hour:02d}:{value.minute:02d}"
 
 
 @register.filter
