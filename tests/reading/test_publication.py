@@ -171,3 +171,26 @@ def test_relations_to_hidden_documents_keep_their_titles_and_links_to_themselves
     for doc in archive["hidden"]:
         relation = by_reference[doc.reference]
         assert relation.target_id is None and relation.title == ""
+
+
+@pytest.mark.django_db
+def test_an_export_lists_relations_and_bases_in_the_registers_order_after_a_late_link():
+    # Linking a relation to a document fetched after it is an UPDATE, which PostgreSQL writes
+    # elsewhere on disk; read without an order, the export listed that relation last afterwards,
+    # and two workers' archives differed from one worker's.
+    from dokreg.archive.models import RestrictionBasis
+
+    raw = make_registry()
+    doc = make_document(raw)
+    first = Relation.objects.create(document=doc, kind="vastus", target_source_id="later", reference="1-1/1")
+    Relation.objects.create(document=doc, kind="seos", target_source_id="other", reference="1-1/2")
+    for text in ("AvTS § 35 lg 1 p 12", "AvTS § 35 lg 1 p 3"):
+        RestrictionBasis.objects.create(document=doc, text=text, law="AvTS", section="35")
+    later = make_document(raw, source_id="later")
+    Relation.objects.filter(pk=first.pk).update(target=later)  # the late link
+    RestrictionBasis.objects.filter(document=doc, text__endswith="12").update(subsection="1")
+
+    body = registries.body(raw.slug)
+    [row] = [r for r in exports.export_documents(registry=body) if r["source_id"] == doc.source_id]
+    assert [r["reference"] for r in row["relations"]] == ["1-1/1", "1-1/2"]
+    assert [b["text"] for b in row["bases"]] == ["AvTS § 35 lg 1 p 12", "AvTS § 35 lg 1 p 3"]

@@ -145,6 +145,9 @@ class RestrictionBasis(models.Model):
     subsection = models.CharField(max_length=20, blank=True)
     point = models.CharField(max_length=40, blank=True)
 
+    class Meta:
+        ordering = ["id"]  # as the register lists them (see Relation)
+
 
 class DocumentVersion(models.Model):
     """A change seen at the source: which fields changed, from what to what, and when we saw it."""
@@ -177,6 +180,10 @@ class Relation(models.Model):
     doc_type = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        # In the register's order. Without an order PostgreSQL returns rows as they lie on disk, and
+        # linking a relation to a document fetched after it (an UPDATE) moves it: the export, and a
+        # re-visit's check of whether the relations changed, read another order after such a link.
+        ordering = ["id"]
         indexes = [
             # A new document links the relations fetched before it that point at it: without this
             # every new document scanned the whole relation table (the sync slowed as the archive grew).
@@ -270,6 +277,9 @@ class Signature(models.Model):
     value_valid = models.BooleanField(null=True)
     digests_valid = models.BooleanField(null=True)
     note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]  # as the container holds them (see Relation)
 
 
 class SyncDay(models.Model):
