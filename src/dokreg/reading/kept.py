@@ -132,7 +132,7 @@ def kept(
     have; while it has not, the value is not computed again for up to UNMOVED_SECONDS."""
     found = _read(key)
     if found is None:  # none kept (or kept by an older dokreg)
-        return _compute_and_keep(key, compute, moves)
+        return _compute_and_keep(key, compute, moves() if moves else None)
     value, checked_at, _computed_at, _moves = found
     if time.time() - checked_at > keep_seconds:
         _refresh_later(key, compute, keep_seconds, moves)
@@ -154,8 +154,8 @@ def _read(key: str) -> tuple | None:
     return None
 
 
-def _compute_and_keep(key: str, compute: Callable[[], T], moves: Callable[[], str] | None) -> T:
-    reading = moves() if moves else None  # read first: whatever moves meanwhile is seen next time
+def _compute_and_keep(key: str, compute: Callable[[], T], reading: str | None) -> T:
+    """``reading``: ``moves()`` read before computing, so whatever moves meanwhile is seen next time."""
     computed_at = time.time()
     value = compute()
     entry = (value, computed_at, computed_at, reading)
@@ -193,12 +193,16 @@ def _refresh_later(
         now = time.time()
         if found is not None and now - found[1] <= keep_seconds:
             return
-        if found is not None and moves is not None and now - found[2] <= UNMOVED_SECONDS:
-            reading = moves()
-            if reading == found[3]:
-                _keep(key, (found[0], now, found[2], reading))
-                return
-        _compute_and_keep(key, compute, moves)
+        reading = moves() if moves else None
+        if (
+            found is not None
+            and reading is not None
+            and reading == found[3]
+            and now - found[2] <= UNMOVED_SECONDS
+        ):
+            _keep(key, (found[0], now, found[2], reading))
+            return
+        _compute_and_keep(key, compute, reading)
 
     in_background(key, refresh)
 
