@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dokreg.fields import BY_NAME
 from dokreg.privacy.personal_codes import mask_personal_codes
-from dokreg.reading.params import ACCESS_CHOICES, SearchParams, params_query, toggled
+from dokreg.reading.params import ACCESS_CHOICES, SearchParams, query_parts, query_with, toggled
 from dokreg.reading.registries import registry_choices
 
 
@@ -49,6 +49,7 @@ def facet_groups(params: SearchParams, counted: dict[str, Any]) -> tuple[FacetGr
     """The index's counts as rows with labels and add/remove links; chosen values stay listed."""
     names = dict(registry_choices())
     access_labels = {value: str(label) for value, label in ACCESS_CHOICES}
+    parts = query_parts(params)
     groups = []
     for name, label in FACET_LABELS.items():
         counts = {f.value: f.count for f in counted.get(name, ())}
@@ -60,7 +61,7 @@ def facet_groups(params: SearchParams, counted: dict[str, Any]) -> tuple[FacetGr
         for value, n in counts.items():
             selected = value.lower() in {c.lower() for c in chosen}
             shown = names.get(value, value) if name == "registry" else access_labels.get(value, value)
-            query = _facet_query(params, name, value, selected)
+            query = _facet_query(params, parts, name, value, selected)
             # Facet values are register text: masked like every other value we show.
             rows.append(FacetRow(mask_personal_codes(value), mask_personal_codes(shown), n, selected, query))
         if rows:
@@ -82,11 +83,11 @@ def _whole_year(params: SearchParams) -> int | None:
     return None
 
 
-def _facet_query(params: SearchParams, name: str, value: str, selected: bool) -> str:
+def _facet_query(params: SearchParams, parts: dict[str, str], name: str, value: str, selected: bool) -> str:
     if name == "year":
         if selected:
-            return params_query(params, date_from=None, date_to=None)
+            return query_with(parts, date_from=None, date_to=None)
         year = int(value)
-        return params_query(params, date_from=date(year, 1, 1), date_to=date(year, 12, 31))
+        return query_with(parts, date_from=date(year, 1, 1), date_to=date(year, 12, 31))
     field_name = _attr(name)
-    return params_query(params, **{field_name: toggled(getattr(params, field_name), value)})
+    return query_with(parts, **{field_name: toggled(getattr(params, field_name), value)})
