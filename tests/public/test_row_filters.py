@@ -102,3 +102,26 @@ def test_month_labels_read_as_the_date_filter_in_each_language():
                 assert month_label(month, "m/y") == date_format(month, "m/y")
             seen[language] = rendered("{{ m|month_year }}", m=months[11])
     assert seen == {"et": "detsember 2025", "en": "December 2025"}  # kept per language
+
+
+FACET_ROW_BEFORE = (
+    '{% for row in rows %}<li><a href="?{{ row.query }}#tulemused"{% if row.selected %} aria-current="true"'
+    ' class="selected"{% endif %}>{% if row.selected %}<span class="visually-hidden">'
+    '{% translate "eemalda filter:" %} </span>✓ {% endif %}{{ row.label }}</a>'
+    ' <span class="count">({{ row.count }})</span></li>{% endfor %}'
+)
+
+
+@pytest.mark.parametrize("language", ["et", "en"])
+def test_facet_rows_read_as_the_template_loop_they_replaced(language):
+    from dokreg.reading.facets import FacetRow
+
+    rows = [
+        FacetRow("Leping", "Leping", 1234567, False, "q=hange&type=Leping"),
+        FacetRow("ak", "AK <b>&</b> \"'", 0, True, "type=Kiri+%26+vastus&access=ak"),
+        FacetRow("2024", "2024", 7, True, ""),
+    ]
+    with translation.override(language):
+        before = rendered(FACET_ROW_BEFORE, rows=rows)
+        assert rendered("{{ rows|facet_items }}", rows=rows).replace("\n", "") == before
+    assert "&amp;type=Leping" in before and "&lt;b&gt;" in before

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import unicodedata
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -14,6 +17,7 @@ from dokreg.archive.models import Access
 from dokreg.public.charts import month_label
 from dokreg.public.links import link
 from dokreg.reading.documents import download_name as _download_name
+from dokreg.reading.facets import FacetRow
 from dokreg.reading.types import RegistryView
 
 register = template.Library()
@@ -78,6 +82,26 @@ def dmy_hm(value: datetime | None) -> str:
     if not isinstance(value, datetime):
         return ""
     return f"{dmy(value)} {value.hour:02d}:{value.minute:02d}"
+
+
+@register.filter
+def facet_items(rows: Iterable[FacetRow]) -> SafeString:
+    """A facet group's rows as list items: a link that adds the value to the search (or removes it,
+    marked so for screen readers) and its count.
+
+    Written here, not in a template loop: a results page has about 130 of them, and the loop's five
+    lookups and escapes per row were a quarter of the page's rendering."""
+    remove = html.escape(_("eemalda filter:"))
+    items = []
+    for row in rows:
+        query, label = html.escape(row.query), html.escape(row.label)
+        if row.selected:
+            link = f'<a href="?{query}#tulemused" aria-current="true" class="selected">'
+            link += f'<span class="visually-hidden">{remove} </span>✓ {label}</a>'
+        else:
+            link = f'<a href="?{query}#tulemused">{label}</a>'
+        items.append(f'<li>{link} <span class="count">({row.count:d})</span></li>')
+    return mark_safe("\n".join(items))
 
 
 @register.filter
