@@ -125,3 +125,40 @@ def test_facet_rows_read_as_the_template_loop_they_replaced(language):
         before = rendered(FACET_ROW_BEFORE, rows=rows)
         assert rendered("{{ rows|facet_items }}", rows=rows).replace("\n", "") == before
     assert "&amp;type=Leping" in before and "&lt;b&gt;" in before
+
+
+OPTIONS_BEFORE = {
+    "multiple": (
+        '{% for value, label in choices %}<option value="{{ value }}"{% if value in chosen %} selected'
+        "{% endif %}>{{ label }}</option>{% endfor %}"
+    ),
+    "single": (
+        '{% for value, label in choices %}<option value="{{ value }}"{% if value == chosen %} selected'
+        "{% endif %}>{{ label }}</option>{% endfor %}"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "chosen"),
+    [
+        ("multiple", ["som", "r&k"]),
+        ("multiple", []),
+        ("multiple", None),
+        ("single", None),
+        ("single", ""),
+        ("single", "1"),
+        ("single", "0"),
+    ],
+)
+def test_select_options_read_as_the_template_loop_they_replaced(kind, chosen):
+    from django.utils.translation import gettext_lazy
+
+    choices = [("", gettext_lazy("pole oluline")), ("1", "jah"), ("0", "ei")]
+    if kind == "multiple":
+        choices = [("som", "Sotsiaalministeerium"), ("r&k", 'Riigi<b> "Kantselei"'), ("somx", "som's")]
+    before = rendered(OPTIONS_BEFORE[kind], choices=choices, chosen=chosen)
+    assert (
+        rendered("{% options choices chosen %}", choices=choices, chosen=chosen).replace("\n", "") == before
+    )
+    assert before.count(" selected") == (len(chosen) if isinstance(chosen, list) else chosen is not None)
