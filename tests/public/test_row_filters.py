@@ -6,6 +6,7 @@ that translated all four access labels per row; a reader must not see a byte of 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -162,3 +163,63 @@ def test_select_options_read_as_the_template_loop_they_replaced(kind, chosen):
         rendered("{% options choices chosen %}", choices=choices, chosen=chosen).replace("\n", "") == before
     )
     assert before.count(" selected") == (len(chosen) if isinstance(chosen, list) else chosen is not None)
+
+
+RESULT_ROWS_BEFORE = """{% for row in result.rows %}{% with doc=row.document %}
+    <li>
+      <h3><a href="{% row_url 'public:document' doc.pk %}">{{ doc.title|row_title:300 }}</a></h3>
+      <p class="meta">
+        <span class="ref">{{ doc.reference }}</span> ·
+        <a href="{% row_url 'public:registry' doc.registry.slug %}">{{ doc.registry.name }}</a> ·
+        <span class="date">{{ doc.registered|dmy }}</span> ·
+        {{ doc.doc_type }}
+        <span class="badge access-{{ doc.access }}">{{ doc.access|access_short }}</span>
+      </p>
+      {% if row.snippet %}<p class="snippet">{{ row.snippet }}</p>{% endif %}
+      {% if row.file_name %}<p class="matched-file">{% if row.file_url %}<a href="{{ row.file_url }}">{% endif %}{% if row.page %}{% blocktranslate with name=row.file_name page=row.page %}failis {{ name }}, lk {{ page }}{% endblocktranslate %}{% else %}{% blocktranslate with name=row.file_name %}failis {{ name }}{% endblocktranslate %}{% endif %}{% if row.file_url %}</a>{% endif %}</p>{% endif %}
+    </li>
+  {% endwith %}{% endfor %}"""  # noqa: E501 - the template as it was
+
+
+def tags_only(html: str) -> str:
+    """HTML with whitespace between tags dropped and runs of it made one space: what a browser shows."""
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize("language", ["et", "en"])
+def test_result_rows_read_as_the_template_loop_they_replaced(language):
+    from django.utils.safestring import mark_safe
+
+    from dokreg.reading.documents import ResultRow
+    from dokreg.reading.types import DocumentCard, RegistryRef
+
+    def card(pk, access, **values):
+        defaults = {
+            "registry": RegistryRef(slug="som", name="Sotsiaal<b>ministeerium</b> & Co"),
+            "reference": "1-2/24-3",
+            "registered": date(2024, 2, 29),
+            "doc_type": "Kiri",
+            "title": "Taotlus",
+            "source_url": "",
+            "first_seen_at": None,
+            "last_changed_at": None,
+        }
+        return DocumentCard(pk=pk, access=access, **{**defaults, **values})
+
+    rows = [
+        ResultRow(document=card(1, Access.PUBLIC)),
+        ResultRow(
+            document=card(2, Access.AK, title=None, reference="<1&2>", doc_type="", registered=None),
+            snippet=mark_safe("leping <mark>hanke</mark> &amp; muu"),
+            file_name='kiri "A" & <B>.pdf',
+            page=12,
+            file_url="/fail/7/kiri.pdf#page=12",
+        ),
+        ResultRow(document=card(3, Access.ON_REQUEST, title=LONG), snippet=mark_safe("x"), file_name="a.pdf"),
+        ResultRow(document=card(4, "unknown", title="Õ" * 299 + "ü"), file_name="b.pdf", page=3),
+    ]
+    with translation.override(language):
+        before = rendered(RESULT_ROWS_BEFORE, result={"rows": rows})
+        after = rendered("{{ rows|result_items }}", rows=rows)
+    assert tags_only(after) == tags_only(before)
+    assert "&lt;1&amp;2&gt;" in after and "<mark>hanke</mark> &amp; muu" in after

@@ -11,6 +11,7 @@ quotes it or refuses it as before.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language
@@ -22,13 +23,22 @@ _parts: dict[tuple, tuple[str, ...] | None] = {}
 
 def link(name: str, *args: int | str) -> str:
     """``reverse(name, args=args)`` for a route whose arguments are ints or slugs."""
-    parts = address_parts(name, len(args)) if all(map(_plain, args)) else None
-    if parts is None:
-        return reverse(name, args=list(args))
-    out = [parts[0]]
-    for value, after in zip(args, parts[1:], strict=True):
-        out += (str(value), after)
-    return "".join(out)
+    return linker(name, len(args))(*args)
+
+
+def linker(name: str, count: int = 1) -> Callable[..., str]:
+    """``link`` for one route and many rows: the address is looked up once, not per link."""
+    parts = address_parts(name, count)
+
+    def one(*args: int | str) -> str:
+        if parts is None or not all(map(_plain, args)):
+            return reverse(name, args=list(args))
+        out = [parts[0]]
+        for value, after in zip(args, parts[1:], strict=True):
+            out += (str(value), after)
+        return "".join(out)
+
+    return one
 
 
 def _plain(value: object) -> bool:
