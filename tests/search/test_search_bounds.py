@@ -120,6 +120,40 @@ def test_a_facet_filter_still_counts_the_other_values(index_dir, bounds):
     assert found.hits and all(h.doc_id % 2 for h in found.hits)
 
 
+def test_facets_take_the_newest_first_pages_window_instead_of_looking_again(
+    tmp_path, bounds, index_shards, monkeypatch
+):
+    """A list without words past the bound has found a window of newest days per shard: the facets
+    that keep every filter are counted in it, not in a window of their own (a second search per
+    shard). With one shard the facets are counted beside the page, before it has a window."""
+    from dokreg.search import facets
+
+    path = tmp_path / "index"
+    with IndexWriter(path) as writer:
+        for i in range(1, 201):
+            writer.add(doc(i, FIRST - timedelta(days=200 - i)))
+    looked: list[int] = []
+
+    def spied(*args, **kwargs):
+        looked.append(kwargs["need"])
+        return newest_window(*args, **kwargs)
+
+    newest_window = services.newest_window
+    monkeypatch.setattr(services, "newest_window", spied)
+    monkeypatch.setattr(facets, "newest_window", spied)
+    bounds(10, 10)
+    jm = SearchFilters(registries=("jm",))
+    found = search("", filters=jm, facets=True, limit=2, index_dir=path, today=TODAY)
+
+    # Per shard: the page's window, and one for the registry facet, which leaves its filter out.
+    assert len(looked) == (2 * index_shards if index_shards > 1 else 3)
+    assert (found.total, found.total_exact) == (10, False)
+    access = sum(f.count for f in found.facets["access"])
+    assert 10 <= access < 100  # jm's newest documents only, as many as the page's windows hold
+    assert found.facet_sample >= access
+    assert [h.doc_id for h in found.hits] == [199, 197]
+
+
 def test_a_kept_result_never_outlives_a_commit(index_dir, bounds):
     bounds(10, 10)
     first = search("hanke", index_dir=index_dir, today=TODAY)

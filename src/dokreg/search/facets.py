@@ -23,7 +23,7 @@ from typing import Any
 import tantivy
 
 from dokreg.search import schema as s
-from dokreg.search.bounds import Days, newest_window
+from dokreg.search.bounds import Days, Window, newest_window
 from dokreg.search.filters import FACET_FILTER, with_filters
 from dokreg.search.types import EXPIRED_AK, FACET_NAMES, FacetCount
 from dokreg.search.writer import keyword
@@ -70,13 +70,16 @@ def facet_buckets(
     bound: int | None = None,
     days: Days | None = None,
     total: int | None = None,
+    window: Window | None = None,
 ) -> Buckets:
     """Every facet of FACET_NAMES for ``query`` under ``clauses`` in one shard, uncut (``merged_facets``
     adds the shards up and orders them).
 
     With a ``bound``, a facet group whose matches exceed it is counted over the newest ``bound`` or so
     of them (a window of registration days, see ``bounds``) and ``sample`` says how many that was;
-    ``total`` (the matches of ``query`` under every clause) sizes the first window.
+    ``total`` (the matches of ``query`` under every clause) sizes the first window. ``window``: one
+    already found for ``query`` under every clause holding at least ``bound`` matches (a newest-first
+    page's), taken for the facets that keep every clause instead of looking for another.
     """
     groups: dict[str | None, list[str]] = defaultdict(list)
     for name in FACET_NAMES:
@@ -87,12 +90,14 @@ def facet_buckets(
     for without, names in groups.items():
         filtered = with_filters(query, clauses, without=without)
         if bound is not None and (without is not None or total is None or total > bound):
-            known = total if without is None else None
-            share = known / days.documents if known and days and days.documents else 1.0
-            window = newest_window(searcher, filtered, days, need=bound, share=share)
-            if window is not None:
-                filtered = window.query
-                sample = max(sample, window.matches)
+            found = window if without is None and window is not None and window.matches >= bound else None
+            if found is None:
+                known = total if without is None else None
+                share = known / days.documents if known and days and days.documents else 1.0
+                found = newest_window(searcher, filtered, days, need=bound, share=share)
+            if found is not None:
+                filtered = found.query
+                sample = max(sample, found.matches)
         spec = {name: _terms(name, today) for name in names}
         answer = searcher.aggregate(filtered, spec)
         for name in names:

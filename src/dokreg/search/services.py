@@ -32,7 +32,7 @@ from dokreg.errors import BadInput
 from dokreg.privacy.personal_codes import replace_personal_codes
 from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
-from dokreg.search.bounds import index_days, newest_window
+from dokreg.search.bounds import Window, index_days, newest_window
 from dokreg.search.facets import facet_buckets, merged_facets
 from dokreg.search.filters import filter_clauses, with_filters
 from dokreg.search.query import Builder, parse
@@ -191,10 +191,19 @@ def _run(
     days = [index_days(one, (*generation, str(i))) if bounded else None for i, one in enumerate(shards)]
     facet_bound = -(-FACET_BOUND // len(shards)) if FACET_BOUND else None
 
-    def count(total: int | None) -> list:
+    def count(known: list[tuple[int | None, Window | None]]) -> list:
+        """The facets of every shard, each told what its page learnt: its exact count of matches, or
+        the window of newest days it read them from (``_dated_page``)."""
         return shards.submit(
             lambda i, one: facet_buckets(
-                one, built.query, clauses, today, bound=facet_bound, days=days[i], total=total
+                one,
+                built.query,
+                clauses,
+                today,
+                bound=facet_bound,
+                days=days[i],
+                total=known[i][0],
+                window=known[i][1],
             )
         )
 
@@ -202,18 +211,20 @@ def _run(
     # go of the GIL), so on two cores the search waits for the longer of the two, not their sum.
     # Not knowing the total yet, the counting sizes its first window of newest days as if every
     # document matched, and grows it (a few more counts) where fewer do.
-    counting = count(None) if facets and len(shards) == 1 else None
+    counting = count([(None, None)]) if facets and len(shards) == 1 else None
     exact = True
     if sort in ("date", "oldest") or not built.positive:
-        total, exact, page = _dated_page(
+        total, exact, page, known = _dated_page(
             shards, full, days, offset=offset, limit=limit, oldest=sort == "oldest"
         )
     else:
         total, page = boosted_page(shards, full, offset=offset, limit=limit, today=today)
+        known = [(-(-total // len(shards)), None)] * len(shards)  # each shard holds about its share
     if facets and len(shards) > 1:
-        # Shards: the page already used every core, so the facets come after it, sized by its total
-        # (each shard holds about its share), and are counted while the page is quoted below.
-        counting = count(-(-total // len(shards)) if exact else None)
+        # Shards: the page already used every core, so the facets come after it, and are counted
+        # while the page is quoted below. A shard whose page came from a window of newest days hands
+        # it on (it holds more than the facets' bound); one that counted its matches, the count.
+        counting = count(known)
     snippets = Snippets(built.highlight, analyser)
     hits = tuple(_hit(shards[shard], score, address, snippets) for score, shard, address in page)
     few = total <= FEW_HITS and built.positive
@@ -233,8 +244,9 @@ def _run(
 
 def _dated_page(
     shards: Shards, full, days: list, *, offset: int, limit: int, oldest: bool
-) -> tuple[int, bool, list[tuple[int, int, tantivy.DocAddress]]]:
-    """(total, whether it is exact, the page as (day, shard, address)) by registration date.
+) -> tuple[int, bool, list[tuple[int, int, tantivy.DocAddress]], list[tuple[int | None, Window | None]]]:
+    """(total, whether it is exact, the page as (day, shard, address), and per shard its exact count
+    of matches or the window of newest days it read instead) by registration date.
 
     Newest first reads a window of the newest days in each shard when the bound allows (oldest first
     is rarer and counts exactly). Each shard gives its newest ``offset + limit`` hits, so the page is
@@ -244,28 +256,31 @@ def _dated_page(
     n = len(shards)
     more_than = max(TOTAL_BOUND, want) if TOTAL_BOUND is not None and not oldest else None
 
-    def dated(i: int, one: tantivy.Searcher, windowed: bool) -> tuple[int, bool, list]:
+    def dated(i: int, one: tantivy.Searcher, windowed: bool) -> tuple[int, list, Window | None]:
         if windowed and more_than is not None:
             need = max(-(-(more_than + 1) // n), want)
             window = newest_window(one, full, days[i], need=need, keep=want)
             if window is not None:
-                return window.matches, False, window.hits
+                return window.matches, window.hits, window
         # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
         direction = tantivy.Order.Asc if oldest else tantivy.Order.Desc
         found = one.search(full, max(want, 1), count=True, order_by_field=s.REGISTERED, order=direction)
-        return found.count, True, found.hits[:want]
+        return found.count, found.hits[:want], None
 
     per_shard = shards.each(lambda i, one: dated(i, one, True))
-    if not all(exact for _, exact, _ in per_shard) and sum(count for count, _, _ in per_shard) <= more_than:
+    windowed = any(window for _, _, window in per_shard)
+    if windowed and sum(count for count, _, _ in per_shard) <= more_than:
         # Shards with few matches counted theirs exactly and the sum stays under the bound: a window's
         # count is only "at least", so count those shards exactly too.
-        per_shard = [found if found[1] else dated(i, shards[i], False) for i, found in enumerate(per_shard)]
-    merged = [(day, i, address) for i, (_, _, hits) in enumerate(per_shard) for day, address in hits]
+        per_shard = [dated(i, shards[i], False) if found[2] else found for i, found in enumerate(per_shard)]
+        windowed = False
+    merged = [(day, i, address) for i, (_, hits, _) in enumerate(per_shard) for day, address in hits]
     merged.sort(key=lambda hit: hit[0], reverse=not oldest)  # stable: shard order among equal days
     page = merged[offset:want]
-    if all(exact for _, exact, _ in per_shard):
-        return sum(count for count, _, _ in per_shard), True, page
-    return more_than, False, page
+    known = [(None, window) if window else (count, None) for count, _, window in per_shard]
+    if not windowed:
+        return sum(count for count, _, _ in per_shard), True, page, known
+    return more_than, False, page, known
 
 
 def _whole(value: object, name: str) -> int:
