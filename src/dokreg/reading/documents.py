@@ -227,7 +227,10 @@ def _newest_results(params: SearchParams, per_page: int, today: date, facets: bo
     offset = (params.page - 1) * per_page
     from_index = offset <= MAX_INDEX_OFFSET and not _database_walks_in_order(params)
     # The index is asked when its page or its facets are wanted (a feed wants neither here).
-    counted = index_counts(params, today, facets, per_page=per_page) if facets or from_index else None
+    if facets or from_index:
+        counted = index_counts(params, today, facets, per_page=per_page, hits=from_index)
+    else:
+        counted = None
     complete = _holding_every_match(counted, params, today)
     if complete is not None and from_index:
         pager = Pager(page=params.page, per_page=per_page, total=complete.total, exact=complete.total_exact)
@@ -335,18 +338,24 @@ def bounded_count(qs: QuerySet[Document], *, at_least: int = 0) -> tuple[int, bo
     return (n, True) if n <= more_than else (more_than, False)
 
 
-def index_counts(params: SearchParams, today: date, facets: bool, *, per_page: int = PER_PAGE) -> Any:
+def index_counts(
+    params: SearchParams, today: date, facets: bool, *, per_page: int = PER_PAGE, hits: bool = False
+) -> Any:
     """The index's result for no words under the filters (facets, ``facet_sample``); None without a
-    usable index: the list itself comes from the database and still shows, without facets."""
+    usable index: the list itself comes from the database and still shows, without facets.
+
+    The page's hits come with it only when asked (``hits``): each is a document read from the
+    index's store, and a list the database writes needs only the counts, bounded to its page's end.
+    """
     try:
         from dokreg.search import search
 
-        offset = (params.page - 1) * per_page
+        offset = min((params.page - 1) * per_page, MAX_INDEX_OFFSET)
         return search(
             "",
             filters=search_filters(params),
-            offset=min(offset, MAX_INDEX_OFFSET),
-            limit=per_page,
+            offset=offset if hits else offset + per_page,
+            limit=per_page if hits else 0,
             facets=facets,
             today=today,
         )
