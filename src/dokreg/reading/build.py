@@ -47,11 +47,26 @@ def registry_ref(registry: Any) -> RegistryRef:
 
 def card(doc: Document, *, bodies: dict[int, RegistryRef] | None = None) -> DocumentCard:
     """A publishable document as a list shows it; ``doc.registry`` should be selected with it."""
-    return DocumentCard(**_card_values(doc, bodies))
+    return DocumentCard(**_card_values(_columns(doc), _body(doc, bodies)))
+
+
+# The columns a card shows (``_card_values``), and its body's.
+CARD_COLUMNS = ("id", "registry_id", "reference", "registered", "doc_type", "title", "access", "url")
+CARD_COLUMNS += ("first_seen_at", "last_changed_at")
+_BODY_COLUMNS = ("registry__slug", "registry__name")
 
 
 def cards(docs: Iterable[Document]) -> list[DocumentCard]:
+    """Cards of ``docs``: a query (sliced or not) is read as plain rows of the columns a card shows.
+
+    A list of 20 took a millisecond more as models: forty columns each, converted and built into a
+    Document, for the ten a card shows."""
     bodies: dict[int, RegistryRef] = {}  # a list is mostly of one body: its name is masked once
+    if isinstance(docs, models.QuerySet):
+        return [
+            DocumentCard(**_card_values(row, _row_body(row, bodies)))
+            for row in docs.values(*CARD_COLUMNS, *_BODY_COLUMNS)
+        ]
     return [card(d, bodies=bodies) for d in docs]
 
 
@@ -63,18 +78,30 @@ def _body(doc: Document, bodies: dict[int, RegistryRef] | None) -> RegistryRef:
     return body
 
 
-def _card_values(doc: Document, bodies: dict[int, RegistryRef] | None = None) -> dict[str, Any]:
+def _columns(doc: Document) -> dict[str, Any]:
+    return {name: getattr(doc, name) for name in CARD_COLUMNS}
+
+
+def _row_body(row: dict[str, Any], bodies: dict[int, RegistryRef]) -> RegistryRef:
+    if (body := bodies.get(row["registry_id"])) is None:
+        name = mask_personal_codes(row["registry__name"])
+        body = bodies[row["registry_id"]] = RegistryRef(slug=row["registry__slug"], name=name)
+    return body
+
+
+def _card_values(values: dict[str, Any], body: RegistryRef) -> dict[str, Any]:
+    """A card's values from a document's CARD_COLUMNS (read off a model, or a row of them)."""
     return {
-        "pk": doc.pk,
-        "registry": _body(doc, bodies),
-        "reference": mask_personal_codes(doc.reference),
-        "registered": doc.registered,
-        "doc_type": mask_personal_codes(doc.doc_type),
-        "title": mask_personal_codes(doc.title),
-        "access": doc.access,
-        "source_url": mask_personal_codes(http_url(doc.url)),
-        "first_seen_at": doc.first_seen_at,
-        "last_changed_at": doc.last_changed_at,
+        "pk": values["id"],
+        "registry": body,
+        "reference": mask_personal_codes(values["reference"]),
+        "registered": values["registered"],
+        "doc_type": mask_personal_codes(values["doc_type"]),
+        "title": mask_personal_codes(values["title"]),
+        "access": values["access"],
+        "source_url": mask_personal_codes(http_url(values["url"])),
+        "first_seen_at": values["first_seen_at"],
+        "last_changed_at": values["last_changed_at"],
     }
 
 
@@ -131,7 +158,7 @@ def detail(doc: Document) -> DocumentDetail:
         BasisView(**masked({k: getattr(b, k) for k in ("text", "law", "section", "subsection", "point")}))
         for b in doc.bases.order_by("id")
     )
-    card = _card_values(doc)
+    card = _card_values(_columns(doc), _body(doc, None))
     access_label = mask_personal_codes(doc.access_text) or str(doc.get_access_display())
     # The page's body row shows the body's name (a link to it), its access row the register's own
     # words for the restriction when it gave them.
