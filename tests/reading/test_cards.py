@@ -49,3 +49,16 @@ def test_cards_of_a_query_are_the_cards_of_its_documents(documents):
 def test_a_card_reads_a_column_its_query_left_out(documents):
     doc = Document.objects.select_related("registry").only("id", "registry").get(pk=documents[0].pk)
     assert build.card(doc).title.startswith("Taotlus ")
+
+
+def test_cards_by_id_read_in_batches_and_leave_out_what_is_not_published(documents, monkeypatch):
+    from dokreg.archive.services import document_take_down
+    from dokreg.reading.rule import publishable_documents
+
+    monkeypatch.setattr(build, "ID_BATCH", 2)
+    document_take_down(document=documents[2], reason="test")
+    ids = [d.pk for d in documents] + [10_000_000]
+    found = build.cards_by_id(publishable_documents(), ids)
+
+    assert sorted(found) == sorted(d.pk for d in documents[:2])
+    assert found[documents[0].pk] == build.card(Document.objects.get(pk=documents[0].pk))

@@ -19,8 +19,7 @@ from dokreg.reading.types import DocumentCard
 
 def published_cards(ids: list[int]) -> dict[int, DocumentCard]:
     """The published documents among ``ids``, by id."""
-    docs = publishable_documents().select_related("registry").in_bulk(ids)
-    return {pk: build.card(doc) for pk, doc in docs.items()}
+    return build.cards_by_id(publishable_documents(), ids)
 
 
 def drain_versions(position: int, budget: int, events: list[int]) -> tuple[int, bool]:

@@ -406,8 +406,7 @@ def index_search(params: SearchParams, *, offset: int, limit: int, facets: bool,
 
 def recheck_hits(hits: Any) -> tuple[ResultRow, ...]:
     """Keep only hits the database still publishes: the index may lag a restriction or a takedown."""
-    ids = [hit.doc_id for hit in hits]
-    docs = publishable_documents().select_related("registry").in_bulk(ids)
+    docs = build.cards_by_id(publishable_documents(), [hit.doc_id for hit in hits])
     rows = []
     for hit in hits:
         doc = docs.get(hit.doc_id)
@@ -422,7 +421,7 @@ def recheck_hits(hits: Any) -> tuple[ResultRow, ...]:
         page = getattr(hit, "page", None) if file_name else None
         rows.append(
             ResultRow(
-                document=build.card(doc),
+                document=doc,
                 snippet=snippet,
                 file_name=mask_personal_codes(file_name) if file_name else None,
                 page=page,
