@@ -154,6 +154,34 @@ def test_facets_take_the_newest_first_pages_window_instead_of_looking_again(
     assert [h.doc_id for h in found.hits] == [199, 197]
 
 
+def test_one_bodys_list_sizes_its_first_window_by_the_bodys_share(
+    tmp_path, bounds, monkeypatch, index_shards
+):
+    """A list of one body among many starts from a window as wide as that body's share of the index
+    needs (its term count), not one sized as if every document matched, then grown step by step."""
+    path = tmp_path / "index"
+    with IndexWriter(path) as writer:
+        for i in range(1, 201):
+            writer.add(doc(i, FIRST - timedelta(days=200 - i), registry="jm" if i % 10 == 0 else "rk"))
+    searches: list[int] = []
+    real = services.newest_window
+
+    def spied(searcher, *args, **kwargs):
+        counted = type(
+            "Counted", (), {"search": lambda _, *a, **k: searches.append(1) or searcher.search(*a, **k)}
+        )
+        return real(counted(), *args, **kwargs)
+
+    monkeypatch.setattr(services, "newest_window", spied)
+    bounds(5, None)
+    found = search("", filters=SearchFilters(registries=("jm",)), limit=3, index_dir=path, today=TODAY)
+
+    assert [h.doc_id for h in found.hits] == [200, 190, 180]
+    assert found.total >= 5
+    # One try in the shard holding jm's documents; none where the term count says it holds none.
+    assert len(searches) == 1
+
+
 def test_a_kept_result_never_outlives_a_commit(index_dir, bounds):
     bounds(10, 10)
     first = search("hanke", index_dir=index_dir, today=TODAY)

@@ -59,6 +59,18 @@ def filter_clauses(filters: SearchFilters, today: date) -> dict[str, tantivy.Que
     return clauses
 
 
+def keyword_share(searcher: tantivy.Searcher, filters: SearchFilters, documents: int) -> float:
+    """At most which share of a shard's ``documents`` match ``filters``: the smallest share of any
+    keyword filter's values (one body's list: that body's share), from the index's term counts;
+    1.0 without a keyword filter. It sizes the first window of newest days a list reads."""
+    share = 1.0
+    for name, field_name in _KEYWORD_FILTERS:
+        wanted = _keywords(getattr(filters, name))
+        if wanted and documents:
+            share = min(share, sum(searcher.doc_freq(field_name, value) for value in wanted) / documents)
+    return share
+
+
 def with_filters(
     query: tantivy.Query, clauses: dict[str, tantivy.Query], *, without: str | None = None
 ) -> tantivy.Query:

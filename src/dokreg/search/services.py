@@ -34,7 +34,7 @@ from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
 from dokreg.search.bounds import Window, index_days, newest_window
 from dokreg.search.facets import facet_buckets, merged_facets
-from dokreg.search.filters import filter_clauses, with_filters
+from dokreg.search.filters import filter_clauses, keyword_share, with_filters
 from dokreg.search.query import Builder, parse
 from dokreg.search.ranking import boosted_page
 from dokreg.search.shards import Shards, gathered
@@ -214,8 +214,12 @@ def _run(
     counting = count([(None, None)]) if facets and len(shards) == 1 else None
     exact = True
     if sort in ("date", "oldest") or not built.positive:
+        shares = [
+            keyword_share(one, filters, d.documents) if d else 1.0
+            for one, d in zip(shards, days, strict=True)
+        ]
         total, exact, page, known = _dated_page(
-            shards, full, days, offset=offset, limit=limit, oldest=sort == "oldest"
+            shards, full, days, offset=offset, limit=limit, oldest=sort == "oldest", shares=shares
         )
     else:
         total, page = boosted_page(shards, full, offset=offset, limit=limit, today=today)
@@ -243,10 +247,11 @@ def _run(
 
 
 def _dated_page(
-    shards: Shards, full, days: list, *, offset: int, limit: int, oldest: bool
+    shards: Shards, full, days: list, *, offset: int, limit: int, oldest: bool, shares: list[float]
 ) -> tuple[int, bool, list[tuple[int, int, tantivy.DocAddress]], list[tuple[int | None, Window | None]]]:
     """(total, whether it is exact, the page as (day, shard, address), and per shard its exact count
-    of matches or the window of newest days it read instead) by registration date.
+    of matches or the window of newest days it read instead) by registration date. ``shares``: at
+    most which share of each shard matches (``keyword_share``), to size the first window.
 
     Newest first reads a window of the newest days in each shard when the bound allows (oldest first
     is rarer and counts exactly). Each shard gives its newest ``offset + limit`` hits, so the page is
@@ -259,7 +264,7 @@ def _dated_page(
     def dated(i: int, one: tantivy.Searcher, windowed: bool) -> tuple[int, list, Window | None]:
         if windowed and more_than is not None:
             need = max(-(-(more_than + 1) // n), want)
-            window = newest_window(one, full, days[i], need=need, keep=want)
+            window = newest_window(one, full, days[i], need=need, keep=want, share=shares[i])
             if window is not None:
                 return window.matches, window.hits, window
         # Tantivy refuses a limit of 0; ask for one hit and drop it when only the count is wanted.
