@@ -288,9 +288,10 @@ def test_an_aggregate_kept_before_moves_were_read_is_served_as_kept():
     assert kept.kept("dokreg:test:old-entry", lambda: "computed") == "kept before"
 
 
-def test_a_list_the_database_writes_reads_no_document_from_the_index(client, bounds, archive, monkeypatch):
-    """One body's list is a walk down the database's index; the search index gives its count and
-    facets only, and reads none of its stored documents for a page nobody shows."""
+def test_lists_without_words_read_no_document_from_the_index_store(client, bounds, archive, monkeypatch):
+    """One body's list is a walk down the database's index: the search index gives its count and
+    facets only. A list the search index writes (a type chosen) takes its page's ids from a fast
+    field. Neither reads a stored document to quote it: without words there is nothing to quote."""
     from dokreg.search import services
 
     body, _ = archive
@@ -298,11 +299,13 @@ def test_a_list_the_database_writes_reads_no_document_from_the_index(client, bou
     hit = services._hit
     monkeypatch.setattr(services, "_hit", lambda *args: read.append(args) or hit(*args))
     html = client.get(f"/otsi/?registry={body.slug}&page=2").content.decode()
+    by_type = client.get("/otsi/?type=Sissetulev+kiri&page=2").content.decode()
 
     assert read == []
     assert heading(html) == "Leitud üle 40 dokumendi"  # the bound, or the page's end when further
     assert refs(html) == [f"4-1/{i:03d}" for i in range(39, 19, -1)]
+    assert refs(by_type) == refs(html)
     assert HTMLParser(html).css_first("nav.facets") is not None
-    by_type = client.get("/otsi/?type=Sissetulev+kiri&page=2").content.decode()
-    assert refs(by_type) == refs(html)  # a list the index writes reads its page from the index
+    assert HTMLParser(by_type).css_first("p.snippet") is None
+    client.get("/otsi/?q=hankeleping")  # words: quoted from the stored text
     assert len(read) == 20

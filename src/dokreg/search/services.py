@@ -229,8 +229,11 @@ def _run(
         # while the page is quoted below. A shard whose page came from a window of newest days hands
         # it on (it holds more than the facets' bound); one that counted its matches, the count.
         counting = count(known)
-    snippets = Snippets(built.highlight, analyser)
-    hits = tuple(_hit(shards[shard], score, address, snippets) for score, shard, address in page)
+    if built.positive:
+        snippets = Snippets(built.highlight, analyser)
+        hits = tuple(_hit(shards[shard], score, address, snippets) for score, shard, address in page)
+    else:
+        hits = _listed(shards, page)
     few = total <= FEW_HITS and built.positive
     suggestion = corrected(query, tree, shards, analyser, total) if few else None
     counted = merged_facets(gathered(counting)) if counting is not None else None
@@ -293,6 +296,20 @@ def _whole(value: object, name: str) -> int:
         return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError) as exc:
         raise BadInput(f"search {name} {value!r} is not a whole number") from exc
+
+
+def _listed(shards: Shards, page: list[tuple[float | int, int, tantivy.DocAddress]]) -> tuple[Hit, ...]:
+    """A page without words: nothing to quote, so each document's id is read from the index's fast
+    field, not from its stored text (a read and a decompression of a block per hit)."""
+    doc_ids = [0] * len(page)
+    per_shard: dict[int, list[tuple[int, tantivy.DocAddress]]] = {}
+    for i, (_, shard, address) in enumerate(page):
+        per_shard.setdefault(shard, []).append((i, address))
+    for shard, placed in per_shard.items():
+        values = shards[shard].fast_field_values(s.DOC_ID, [address for _, address in placed])
+        for (i, _), value in zip(placed, values, strict=True):
+            doc_ids[i] = int(value)
+    return tuple(Hit(doc_id=doc_id, score=0.0, snippet="") for doc_id in doc_ids)
 
 
 def _hit(

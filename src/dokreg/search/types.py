@@ -97,7 +97,7 @@ SearchFilters = _with_table_fields(
 class Hit:
     doc_id: int
     score: float
-    snippet: str  # HTML-escaped text with the matched words in <mark>…</mark>
+    snippet: str  # HTML-escaped text with the matched words in <mark>…</mark>; "" without words
     file_name: str | None = None  # the public file the snippet quotes, when it quotes one
     page: int | None = None
 
