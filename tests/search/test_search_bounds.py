@@ -182,6 +182,56 @@ def test_one_bodys_list_sizes_its_first_window_by_the_bodys_share(
     assert len(searches) == 1
 
 
+@pytest.fixture
+def two_hundred_days(tmp_path):
+    """One document a day for 200 days; "ainulaadne" in the 30 oldest titles only."""
+    path = tmp_path / "index"
+    with IndexWriter(path) as writer:
+        for i in range(1, 201):
+            title = f"Ainulaadne hanke kiri {i}" if i <= 30 else f"Hanke kiri {i}"
+            writer.add(doc(i, FIRST - timedelta(days=200 - i), title=title))
+    return path
+
+
+def looked_for_windows(monkeypatch) -> list[int]:
+    """The windows of newest days the facets look for (each at least one search of its own)."""
+    from dokreg.search import facets
+
+    needs: list[int] = []
+    real = facets.newest_window
+    monkeypatch.setattr(facets, "newest_window", lambda *a, **k: needs.append(k["need"]) or real(*a, **k))
+    return needs
+
+
+def test_facets_of_words_count_their_matches_in_the_same_pass(
+    two_hundred_days, bounds, index_shards, monkeypatch
+):
+    """Ranked by relevance, each shard's page knows its number of matches: the facets are counted in
+    the window of newest days that number says holds enough, counting the matches in the same pass,
+    with no search of their own to find the window first."""
+    looked = looked_for_windows(monkeypatch)
+    bounds(None, 20)
+    found = search("hanke", facets=True, index_dir=two_hundred_days, today=TODAY)
+
+    assert found.total == 200 and found.total_exact
+    assert 20 <= found.facet_sample < 200
+    assert sum(f.count for f in found.facets["access"]) == found.facet_sample
+    assert {f.value: f.count for f in found.facets["year"]}["2025"] == 1  # the newest days: one in 2025
+    # One shard counts its facets beside the page, before the number is known.
+    assert looked == ([] if index_shards > 1 else [20])
+
+
+def test_facets_of_words_matching_only_old_documents_still_count_them(two_hundred_days, bounds, index_shards):
+    """The 30 matches are the oldest documents: the window their share suggests holds none of them,
+    so the facets look further, as before, and here count them all."""
+    bounds(None, 10)
+    found = search("ainulaadne", facets=True, index_dir=two_hundred_days, today=TODAY)
+
+    assert found.total == 30
+    assert found.facet_sample == 0  # every match counted
+    assert sum(f.count for f in found.facets["access"]) == 30
+
+
 def test_a_kept_result_never_outlives_a_commit(index_dir, bounds):
     bounds(10, 10)
     first = search("hanke", index_dir=index_dir, today=TODAY)

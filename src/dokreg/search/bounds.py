@@ -87,16 +87,10 @@ def newest_window(
     if days is None or need <= 0:
         return None
     span = days.newest - days.oldest + 1
-    per_day = max(days.documents * max(share, 1e-9) / span, 1e-9)
-    width = max(1, int(need / per_day * FIRST_SLACK))
+    width = _first_width(days, need, share)
     while width < span:
         first = days.newest - width + 1
-        windowed = tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Must, query),
-                (tantivy.Occur.Must, tantivy.Query.const_score_query(_days_from(first), 0.0)),
-            ]
-        )
+        windowed = _within(query, first)
         found = searcher.search(
             windowed,
             max(keep, 1),
@@ -109,6 +103,34 @@ def newest_window(
             return Window(windowed, found.count, first, found.hits[:keep] if keep else [])
         width *= GROWTH
     return None
+
+
+def first_window(query: tantivy.Query, days: Days | None, *, need: int, share: float) -> Window | None:
+    """The window ``newest_window`` tries first, not yet counted (``matches`` 0): for a caller that
+    counts the matches in a pass of its own (an aggregation) and looks further only when too few.
+    None when that window would cover every day."""
+    if days is None or need <= 0:
+        return None
+    width = _first_width(days, need, share)
+    if width >= days.newest - days.oldest + 1:
+        return None
+    first = days.newest - width + 1
+    return Window(_within(query, first), 0, first, [])
+
+
+def _first_width(days: Days, need: int, share: float) -> int:
+    span = days.newest - days.oldest + 1
+    per_day = max(days.documents * max(share, 1e-9) / span, 1e-9)
+    return max(1, int(need / per_day * FIRST_SLACK))
+
+
+def _within(query: tantivy.Query, first: int) -> tantivy.Query:
+    return tantivy.Query.boolean_query(
+        [
+            (tantivy.Occur.Must, query),
+            (tantivy.Occur.Must, tantivy.Query.const_score_query(_days_from(first), 0.0)),
+        ]
+    )
 
 
 def _days_from(first: int) -> tantivy.Query:

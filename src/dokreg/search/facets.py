@@ -23,7 +23,7 @@ from typing import Any
 import tantivy
 
 from dokreg.search import schema as s
-from dokreg.search.bounds import Days, Window, newest_window
+from dokreg.search.bounds import Days, Window, first_window, newest_window
 from dokreg.search.filters import FACET_FILTER, with_filters
 from dokreg.search.types import EXPIRED_AK, FACET_NAMES, FacetCount
 from dokreg.search.writer import keyword
@@ -80,6 +80,11 @@ def facet_buckets(
     ``total`` (the matches of ``query`` under every clause) sizes the first window. ``window``: one
     already found for ``query`` under every clause holding at least ``bound`` matches (a newest-first
     page's), taken for the facets that keep every clause instead of looking for another.
+
+    With ``total`` known, the facets that keep every clause are counted in the first window at once,
+    their matches counted in the same pass, and a window is looked for only when it held too few:
+    the share of matches says how wide it must be, so it nearly always holds enough, and the query
+    (a prefix's many words, a phrase) is run once instead of twice.
     """
     groups: dict[str | None, list[str]] = defaultdict(list)
     for name in FACET_NAMES:
@@ -89,22 +94,50 @@ def facet_buckets(
     sample = expired = 0
     for without, names in groups.items():
         filtered = with_filters(query, clauses, without=without)
+        spec = {name: _terms(name, today) for name in names}
+        answer = None
         if bound is not None and (without is not None or total is None or total > bound):
             found = window if without is None and window is not None and window.matches >= bound else None
+            known = total if without is None else None
+            share = known / days.documents if known and days and days.documents else 1.0
+            if found is None and known:
+                found, answer = _counted_in_first_window(searcher, filtered, spec, days, bound, share)
             if found is None:
-                known = total if without is None else None
-                share = known / days.documents if known and days and days.documents else 1.0
                 found = newest_window(searcher, filtered, days, need=bound, share=share)
             if found is not None:
                 filtered = found.query
                 sample = max(sample, found.matches)
-        spec = {name: _terms(name, today) for name in names}
-        answer = searcher.aggregate(filtered, spec)
+        if answer is None:
+            answer = searcher.aggregate(filtered, spec)
         for name in names:
             counts[name] = dict(_buckets(answer, name))
         if "access" in names:
             expired = _expired(answer)
     return Buckets(counts, expired, sample, counted=sum(counts["access"].values()))
+
+
+# Counted beside the facets in the same pass: every document has its id.
+_MATCHED = "matched"
+
+
+def _counted_in_first_window(
+    searcher: tantivy.Searcher,
+    query: tantivy.Query,
+    spec: dict[str, Any],
+    days: Days | None,
+    bound: int,
+    share: float,
+) -> tuple[Window | None, dict[str, Any] | None]:
+    """(the first window with its matches, the facets counted in it) when it holds ``bound`` matches
+    or more; (None, None) when it holds fewer or covers every day."""
+    guess = first_window(query, days, need=bound, share=share)
+    if guess is None:
+        return None, None
+    answer = searcher.aggregate(guess.query, {**spec, _MATCHED: {"value_count": {"field": s.DOC_ID}}})
+    matches = int((answer.get(_MATCHED) or {}).get("value") or 0)
+    if matches < bound:
+        return None, None
+    return Window(guess.query, matches, guess.first_day, []), answer
 
 
 def merged_facets(shards: list[Buckets]) -> Counted:

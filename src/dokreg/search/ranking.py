@@ -41,8 +41,8 @@ def recency_factor(registered_ordinal: int | None, today_ordinal: int) -> float:
 
 def boosted_page(
     shards: Shards, query: tantivy.Query, *, offset: int, limit: int, today: date
-) -> tuple[int, Page]:
-    """(number of matches, the hits of the page [offset, offset+limit) by boosted score).
+) -> tuple[list[int], Page]:
+    """(each shard's number of matches, the hits of the page [offset, offset+limit) by boosted score).
 
     One search per shard, straight to its top RERANK_CAP: Tantivy scores every match of our queries
     whatever the number of hits asked (they are conjunctions, which it does not prune), so the top 500
@@ -65,7 +65,7 @@ def boosted_page(
     merged = [hit for _, hits in per_shard for hit in hits]
     if len(per_shard) > 1:
         merged.sort(key=lambda hit: -hit[0])  # stable: each shard's own order among equal scores
-    return sum(count for count, _ in per_shard), merged[offset:want]
+    return [count for count, _ in per_shard], merged[offset:want]
 
 
 def _boost(searcher: tantivy.Searcher, hits: Ranked, today_ordinal: int) -> Ranked:

@@ -222,12 +222,14 @@ def _run(
             shards, full, days, offset=offset, limit=limit, oldest=sort == "oldest", shares=shares
         )
     else:
-        total, page = boosted_page(shards, full, offset=offset, limit=limit, today=today)
-        known = [(-(-total // len(shards)), None)] * len(shards)  # each shard holds about its share
+        counts, page = boosted_page(shards, full, offset=offset, limit=limit, today=today)
+        total = sum(counts)
+        known = [(count, None) for count in counts]
     if facets and len(shards) > 1:
         # Shards: the page already used every core, so the facets come after it, and are counted
         # while the page is quoted below. A shard whose page came from a window of newest days hands
-        # it on (it holds more than the facets' bound); one that counted its matches, the count.
+        # it on (it holds more than the facets' bound); one that counted its matches, the count,
+        # which sizes the facets' window of newest days.
         counting = count(known)
     if built.positive:
         snippets = Snippets(built.highlight, analyser)
