@@ -232,6 +232,27 @@ def test_facets_of_words_matching_only_old_documents_still_count_them(two_hundre
     assert sum(f.count for f in found.facets["access"]) == 30
 
 
+def test_a_ticked_facet_counts_the_other_values_in_one_pass(tmp_path, bounds, index_shards, monkeypatch):
+    """With a body ticked, the body facet leaves its own filter out: its matches are estimated from
+    the page's count and the body's share of the shard, so it too is counted in one pass, with no
+    search of its own for a window, and still offers the other body with its count."""
+    path = tmp_path / "index"
+    with IndexWriter(path) as writer:
+        for i in range(1, 201):  # jm and rk in turn, two days each: half of each shard is jm
+            writer.add(doc(i, FIRST - timedelta(days=200 - i), registry="jm" if (i // 2) % 2 else "rk"))
+    looked = looked_for_windows(monkeypatch)
+    bounds(None, 20)
+    found = search(
+        "hanke", filters=SearchFilters(registries=("jm",)), facets=True, index_dir=path, today=TODAY
+    )
+
+    bodies = {f.value: f.count for f in found.facets["registry"]}
+    assert set(bodies) == {"jm", "rk"} and min(bodies.values()) >= 5
+    assert 20 <= sum(bodies.values()) < 200  # the newest documents of both bodies, not all of them
+    assert found.total == 100 and all(h.doc_id % 4 in (2, 3) for h in found.hits)
+    assert looked == ([] if index_shards > 1 else [20, 20])
+
+
 def test_a_kept_result_never_outlives_a_commit(index_dir, bounds):
     bounds(10, 10)
     first = search("hanke", index_dir=index_dir, today=TODAY)

@@ -71,6 +71,7 @@ def facet_buckets(
     days: Days | None = None,
     total: int | None = None,
     window: Window | None = None,
+    shares: dict[str, float] | None = None,
 ) -> Buckets:
     """Every facet of FACET_NAMES for ``query`` under ``clauses`` in one shard, uncut (``merged_facets``
     adds the shards up and orders them).
@@ -84,7 +85,10 @@ def facet_buckets(
     With ``total`` known, the facets that keep every clause are counted in the first window at once,
     their matches counted in the same pass, and a window is looked for only when it held too few:
     the share of matches says how wide it must be, so it nearly always holds enough, and the query
-    (a prefix's many words, a phrase) is run once instead of twice.
+    (a prefix's many words, a phrase) is run once instead of twice. A facet that leaves out a keyword
+    filter whose share of the shard is in ``shares`` (``filters.keyword_shares``) does the same with
+    its matches estimated as ``total`` over that share (the filter taken as independent of the rest);
+    an estimate too high only costs the look further.
     """
     groups: dict[str | None, list[str]] = defaultdict(list)
     for name in FACET_NAMES:
@@ -98,8 +102,8 @@ def facet_buckets(
         answer = None
         if bound is not None and (without is not None or total is None or total > bound):
             found = window if without is None and window is not None and window.matches >= bound else None
-            known = total if without is None else None
-            share = known / days.documents if known and days and days.documents else 1.0
+            known = total if without is None else _without(total, (shares or {}).get(without or ""))
+            share = min(1.0, known / days.documents) if known and days and days.documents else 1.0
             if found is None and known:
                 found, answer = _counted_in_first_window(searcher, filtered, spec, days, bound, share)
             if found is None:
@@ -114,6 +118,14 @@ def facet_buckets(
         if "access" in names:
             expired = _expired(answer)
     return Buckets(counts, expired, sample, counted=sum(counts["access"].values()))
+
+
+def _without(total: int | None, share: float | None) -> int | None:
+    """The matches of a query once a filter keeping ``share`` of the documents is left out, estimated
+    from its ``total`` with the filter (None when either is unknown)."""
+    if not total or not share:
+        return None
+    return int(total / share)
 
 
 # Counted beside the facets in the same pass: every document has its id.

@@ -59,16 +59,22 @@ def filter_clauses(filters: SearchFilters, today: date) -> dict[str, tantivy.Que
     return clauses
 
 
-def keyword_share(searcher: tantivy.Searcher, filters: SearchFilters, documents: int) -> float:
-    """At most which share of a shard's ``documents`` match ``filters``: the smallest share of any
-    keyword filter's values (one body's list: that body's share), from the index's term counts;
-    1.0 without a keyword filter. It sizes the first window of newest days a list reads."""
-    share = 1.0
+def keyword_shares(searcher: tantivy.Searcher, filters: SearchFilters, documents: int) -> dict[str, float]:
+    """Each keyword filter that is set (keyed as in ``filter_clauses``): which share of a shard's
+    ``documents`` hold one of its values, from the index's term counts."""
+    shares: dict[str, float] = {}
     for name, field_name in _KEYWORD_FILTERS:
         wanted = _keywords(getattr(filters, name))
         if wanted and documents:
-            share = min(share, sum(searcher.doc_freq(field_name, value) for value in wanted) / documents)
-    return share
+            shares[name] = min(1.0, sum(searcher.doc_freq(field_name, value) for value in wanted) / documents)
+    return shares
+
+
+def keyword_share(shares: dict[str, float]) -> float:
+    """At most which share of a shard matches the filters whose ``keyword_shares`` these are: the
+    smallest (one body's list: that body's share); 1.0 without a keyword filter. It sizes the first
+    window of newest days a list reads."""
+    return min(shares.values(), default=1.0)
 
 
 def with_filters(

@@ -34,7 +34,7 @@ from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
 from dokreg.search.bounds import Window, index_days, newest_window
 from dokreg.search.facets import facet_buckets, merged_facets
-from dokreg.search.filters import filter_clauses, keyword_share, with_filters
+from dokreg.search.filters import filter_clauses, keyword_share, keyword_shares, with_filters
 from dokreg.search.query import Builder, parse
 from dokreg.search.ranking import boosted_page
 from dokreg.search.shards import Shards, gathered
@@ -191,6 +191,11 @@ def _run(
     days = [index_days(one, (*generation, str(i))) if bounded else None for i, one in enumerate(shards)]
     facet_bound = -(-FACET_BOUND // len(shards)) if FACET_BOUND else None
 
+    # Per shard, the share of its documents each keyword filter keeps: sizes windows of newest days.
+    shares = [
+        keyword_shares(one, filters, d.documents) if d else {} for one, d in zip(shards, days, strict=True)
+    ]
+
     def count(known: list[tuple[int | None, Window | None]]) -> list:
         """The facets of every shard, each told what its page learnt: its exact count of matches, or
         the window of newest days it read them from (``_dated_page``)."""
@@ -204,6 +209,7 @@ def _run(
                 days=days[i],
                 total=known[i][0],
                 window=known[i][1],
+                shares=shares[i],
             )
         )
 
@@ -214,12 +220,14 @@ def _run(
     counting = count([(None, None)]) if facets and len(shards) == 1 else None
     exact = True
     if sort in ("date", "oldest") or not built.positive:
-        shares = [
-            keyword_share(one, filters, d.documents) if d else 1.0
-            for one, d in zip(shards, days, strict=True)
-        ]
         total, exact, page, known = _dated_page(
-            shards, full, days, offset=offset, limit=limit, oldest=sort == "oldest", shares=shares
+            shards,
+            full,
+            days,
+            offset=offset,
+            limit=limit,
+            oldest=sort == "oldest",
+            shares=[keyword_share(one) for one in shares],
         )
     else:
         counts, page = boosted_page(shards, full, offset=offset, limit=limit, today=today)
