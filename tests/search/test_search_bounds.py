@@ -253,6 +253,22 @@ def test_a_ticked_facet_counts_the_other_values_in_one_pass(tmp_path, bounds, in
     assert looked == ([] if index_shards > 1 else [20, 20])
 
 
+def test_a_ticked_access_value_is_estimated_the_same_way(two_hundred_days, bounds, index_shards, monkeypatch):
+    looked = looked_for_windows(monkeypatch)
+    bounds(None, 20)
+    found = search(
+        "hanke",
+        filters=SearchFilters(access=("public",)),
+        facets=True,
+        index_dir=two_hundred_days,
+        today=TODAY,
+    )
+
+    assert found.total == 200
+    assert 20 <= sum(f.count for f in found.facets["access"]) < 200
+    assert looked == ([] if index_shards > 1 else [20, 20])
+
+
 def test_a_kept_result_never_outlives_a_commit(index_dir, bounds):
     bounds(10, 10)
     first = search("hanke", index_dir=index_dir, today=TODAY)

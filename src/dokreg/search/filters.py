@@ -60,13 +60,16 @@ def filter_clauses(filters: SearchFilters, today: date) -> dict[str, tantivy.Que
 
 
 def keyword_shares(searcher: tantivy.Searcher, filters: SearchFilters, documents: int) -> dict[str, float]:
-    """Each keyword filter that is set (keyed as in ``filter_clauses``): which share of a shard's
-    ``documents`` hold one of its values, from the index's term counts."""
+    """Each keyword filter that is set, and the access filter (keyed as in ``filter_clauses``): which
+    share of a shard's ``documents`` hold one of its values, from the index's term counts."""
+    wanted = [(name, field_name, _keywords(getattr(filters, name))) for name, field_name in _KEYWORD_FILTERS]
+    access = _keywords(filters.access)
+    if EXPIRED_AK not in access:  # "AK whose restriction has ended" is no term of its own
+        wanted.append(("access", s.ACCESS, access))
     shares: dict[str, float] = {}
-    for name, field_name in _KEYWORD_FILTERS:
-        wanted = _keywords(getattr(filters, name))
-        if wanted and documents:
-            shares[name] = min(1.0, sum(searcher.doc_freq(field_name, value) for value in wanted) / documents)
+    for name, field_name, values in wanted:
+        if values and documents:
+            shares[name] = min(1.0, sum(searcher.doc_freq(field_name, value) for value in values) / documents)
     return shares
 
 
