@@ -23,22 +23,22 @@ _parts: dict[tuple, tuple[str, ...] | None] = {}
 
 def link(name: str, *args: int | str) -> str:
     """``reverse(name, args=args)`` for a route whose arguments are ints or slugs."""
-    return linker(name, len(args))(*args)
+    return _linked(name, address_parts(name, len(args)), args)
 
 
 def linker(name: str, count: int = 1) -> Callable[..., str]:
     """``link`` for one route and many rows: the address is looked up once, not per link."""
     parts = address_parts(name, count)
+    return lambda *args: _linked(name, parts, args)
 
-    def one(*args: int | str) -> str:
-        if parts is None or not all(map(_plain, args)):
-            return reverse(name, args=list(args))
-        out = [parts[0]]
-        for value, after in zip(args, parts[1:], strict=True):
-            out += (str(value), after)
-        return "".join(out)
 
-    return one
+def _linked(name: str, parts: tuple[str, ...] | None, args: tuple[int | str, ...]) -> str:
+    if parts is None or not all(map(_plain, args)):
+        return reverse(name, args=list(args))
+    out = [parts[0]]
+    for value, after in zip(args, parts[1:], strict=True):
+        out += (str(value), after)
+    return "".join(out)
 
 
 def _plain(value: object) -> bool:

@@ -51,8 +51,18 @@ def card(doc: Document, *, bodies: dict[int, RegistryRef] | None = None) -> Docu
 
 
 # The columns a card shows (``_card_values``), and its body's.
-CARD_COLUMNS = ("id", "registry_id", "reference", "registered", "doc_type", "title", "access", "url")
-CARD_COLUMNS += ("first_seen_at", "last_changed_at")
+CARD_COLUMNS = (
+    "id",
+    "registry_id",
+    "reference",
+    "registered",
+    "doc_type",
+    "title",
+    "access",
+    "url",
+    "first_seen_at",
+    "last_changed_at",
+)
 _BODY_COLUMNS = ("registry__slug", "registry__name")
 
 

@@ -102,7 +102,7 @@ def facet_buckets(
         answer = None
         if bound is not None and (without is not None or total is None or total > bound):
             found = window if without is None and window is not None and window.matches >= bound else None
-            known = total if without is None else _without(total, (shares or {}).get(without or ""))
+            known = total if without is None else _without(total, (shares or {}).get(without))
             share = min(1.0, known / days.documents) if known and days and days.documents else 1.0
             if found is None and known:
                 found, answer = _counted_in_first_window(searcher, filtered, spec, days, bound, share)

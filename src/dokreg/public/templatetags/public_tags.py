@@ -153,9 +153,10 @@ def _escaped(value: object) -> str:
 def options(choices: Iterable[tuple[object, object]], chosen: object) -> SafeString:
     """A select's ``<option>`` elements, those whose value is ``chosen`` (a value, or a list of
     values for a multiple select) selected: one call for the search form's fifty-odd bodies."""
-    picked = {str(v) for v in chosen} if isinstance(chosen, list | tuple) else {str(chosen)}
     if chosen is None:
         picked = set()
+    else:
+        picked = {str(v) for v in chosen} if isinstance(chosen, list | tuple) else {str(chosen)}
     items = []
     for value, label in choices:
         selected = " selected" if str(value) in picked else ""
