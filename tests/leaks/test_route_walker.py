@@ -163,6 +163,8 @@ def test_every_public_route_and_api_endpoint(client, archive):
             "/otsi/?q=Maasikas&sort=date",
             "/otsi/?q=Taotlus&sort=registry",
             "/otsi/?sort=oldest",
+            # No words, listed by the index (ids from its fast field), then re-checked as card rows.
+            "/otsi/?access=public&access=ak&access=on_request",
             "/otsi/eksport.csv?q=Taotlus&sep=semicolon",
             "/otsi/eksport.ndjson?q=Taotlus",
             "/otsi/atom/?q=Taotlus",

@@ -39,6 +39,8 @@ def test_the_read_layer_masks_every_route_on_its_own(client, archive, without_bo
             "/otsi/?q=Taotlus",
             "/otsi/?q=Taotlus&sort=registry",
             "/otsi/?sort=oldest",
+            # No words, listed by the index (ids from its fast field), then re-checked as card rows.
+            "/otsi/?access=public&access=ak&access=on_request",
             "/otsi/eksport.csv?q=Taotlus&sep=semicolon",
             "/otsi/eksport.ndjson?q=Taotlus",
             "/otsi/eksport.csv",
