@@ -110,10 +110,17 @@ def test_chunked_streams_equal_the_token_by_token_streams():
     assert analyser.field_streams(list(reversed(texts))) == list(reversed(expected))
 
 
+def test_a_batch_repeating_its_texts_gives_each_its_own_streams():
+    # Repeated texts of a batch are analysed once; every place still gets its text's streams, in order.
+    texts = [t for pair in zip(AWKWARD_TEXTS, reversed(AWKWARD_TEXTS), strict=True) for t in pair] * 3
+    expected = Analyser()._token_streams(texts)
+    assert Analyser().field_streams(texts) == expected
+
+
 def test_chunk_cache_is_bounded():
     analyser = Analyser(size=50)
     words = [f"sõna{i}" for i in range(200)]
     for start in range(0, 200, 20):
         analyser.field_streams([" ".join(words[start : start + 20])])
-    assert len(analyser._chunks.exact) <= 50 + 20
+    assert len(analyser._chunks.streams) <= 50 + 20
     assert analyser.field_streams(["sõna3 sõna199"]) == Analyser()._token_streams(["sõna3 sõna199"])

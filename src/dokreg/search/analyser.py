@@ -25,7 +25,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain, compress, islice
+from itertools import chain, islice
 
 # Tokens longer than this are cut: Tantivy limits term length, and nobody searches for them whole.
 MAX_TOKEN_CHARS = 60
@@ -273,6 +273,11 @@ def _compound_parts(root_tokens: list[str], lemma: str) -> list[str]:
     return [p for p in (*head, last) if len(p) >= MIN_PART_CHARS]
 
 
+def _transposed(rows: list[tuple[str, str, str]]) -> tuple[tuple[str, ...], ...]:
+    """Rows of (exact, lemma, part) as three columns, in C."""
+    return tuple(zip(*rows, strict=True)) if rows else ((), (), ())
+
+
 def _open(chunk: str, tokens: list[str]) -> bool:
     """True when a raw token may run on past this chunk's end into the next one: "§" before
     " 35", or initials "K." before " P." (the only tokens ending in "." are initials)."""
@@ -280,31 +285,27 @@ def _open(chunk: str, tokens: list[str]) -> bool:
 
 
 class _ChunkTable:
-    """Whitespace chunk → its exact, lemma and part streams, and the chunks that are ``_open``.
+    """Whitespace chunk → its (exact, lemma, part) streams, and the chunks that are ``_open``.
 
-    Plain dicts, read with C-level ``map``; bounded by forgetting the older half when full (an LRU
+    A plain dict, read with C-level ``map``; bounded by forgetting the older half when full (an LRU
     would cost a Python call per chunk read). Not thread-safe: the Analyser holds its lock."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.exact: dict[str, str] = {}
-        self.lemma: dict[str, str] = {}
-        self.part: dict[str, str] = {}
+        self.streams: dict[str, tuple[str, str, str]] = {}
         self.open: set[str] = set()
 
     def add(self, rows: Iterable[tuple[str, str, str, str, bool]]) -> None:
         for chunk, exact, lemma, part, is_open in rows:
-            self.exact[chunk] = exact
-            self.lemma[chunk] = lemma
-            self.part[chunk] = part
+            self.streams[chunk] = (exact, lemma, part)
             if is_open:
                 self.open.add(chunk)
 
     def trim(self) -> None:
         """Called between batches only, so a batch's chunks stay while it is read."""
-        if len(self.exact) > self.size:
-            for chunk in list(islice(self.exact, len(self.exact) - self.size // 2)):
-                del self.exact[chunk], self.lemma[chunk], self.part[chunk]
+        if len(self.streams) > self.size:
+            for chunk in list(islice(self.streams, len(self.streams) - self.size // 2)):
+                del self.streams[chunk]
                 self.open.discard(chunk)
 
 
@@ -366,32 +367,31 @@ class Analyser:
         whitespace except a §-citation ("§ 35") and initials ("K. P."); a text with a chunk that
         may start one (``_open``) is read whole by the regex, as before. Both give the same streams.
         """
-        texts = [_nfc(t) for t in texts]
-        split = [t.split() for t in texts]
+        # Short texts repeat across a batch (a type, a series, a correspondent): each is read once.
+        unique = list(dict.fromkeys(texts))
+        if len(unique) < len(texts):
+            found = dict(zip(unique, self.field_streams(unique), strict=True))
+            return list(map(found.__getitem__, texts))
+        split = [_nfc(t).split() for t in texts]
         with self._chunk_lock:  # one caller at a time: trimming must not drop what another reads
             chunks = self._chunks
             chunks.trim()
-            missing = set(chain.from_iterable(split)).difference(chunks.exact)
+            missing = set(chain.from_iterable(split)).difference(chunks.streams)
             if missing:
                 self._chunk_streams(missing)
             whole = [i for i, cs in enumerate(split) if not chunks.open.isdisjoint(cs)]
             out = [self._chunked(cs) for cs in split]
         if whole:
-            for i, streams in zip(whole, self._token_streams([texts[i] for i in whole]), strict=True):
+            for i, streams in zip(whole, self._token_streams([_nfc(texts[i]) for i in whole]), strict=True):
                 out[i] = streams
         return out
 
     def _chunked(self, chunks: list[str]) -> tuple[str, str, str]:
-        table = self._chunks
-        exact = list(map(table.exact.__getitem__, chunks))
+        rows = list(map(self._chunks.streams.__getitem__, chunks))
+        exact, lemma, part = _transposed(rows)
         if "" in exact:  # chunks without a token ("–", "•") add nothing, not even a space
-            chunks = list(compress(chunks, exact))
-            exact = list(filter(None, exact))
-        return (
-            " ".join(exact),
-            " ".join(map(table.lemma.__getitem__, chunks)),
-            " ".join(filter(None, map(table.part.__getitem__, chunks))),
-        )
+            exact, lemma, part = _transposed([row for row in rows if row[0]])
+        return " ".join(exact), " ".join(lemma), " ".join(filter(None, part))
 
     def _chunk_streams(self, missing: set[str]) -> None:
         tokens = {chunk: _RAW_TOKEN.findall(chunk) for chunk in missing}
