@@ -174,22 +174,22 @@ def without_personal_codes(doc: IndexDoc) -> IndexDoc:
     return dataclasses.replace(doc, **changes)
 
 
-_FIELDS = tuple(f.name for f in dataclasses.fields(IndexDoc))
+_FIELDS = attrgetter(*(f.name for f in dataclasses.fields(IndexDoc)))
 
 
-def _strings(doc: IndexDoc):
+def _strings(doc: IndexDoc) -> list[str]:
     """Every text ``doc`` carries that ``without_personal_codes`` masks."""
-    for name in _FIELDS:
-        value = getattr(doc, name)
-        if isinstance(value, str):
-            yield value
-        elif isinstance(value, tuple):
+    values = _FIELDS(doc)
+    out = [value for value in values if isinstance(value, str)]
+    for value in values:
+        if isinstance(value, tuple):
             for item in value:
                 if isinstance(item, str):
-                    yield item
+                    out.append(item)
                 elif isinstance(item, FileText):
-                    yield item.name
-                    yield from (text for _, text in item.pages)
+                    out.append(item.name)
+                    out.extend(text for _, text in item.pages)
+    return out
 
 
 def _file_without_codes(f: FileText) -> FileText:
@@ -280,7 +280,7 @@ def _document(
     out.add_integer(s.DOC_ID, doc.doc_id)
     out.add_integer(s.REGISTERED, doc.registered.toordinal() if doc.registered else 0)
     out.add_integer(s.YEAR, doc.registered.year if doc.registered else 0)
-    out.add_text(s.REGISTRY, keyword(doc.registry))
+    out.add_text(s.REGISTRY, _keyword(doc.registry))
     if doc.doc_type.strip():
         out.add_text(s.DOC_TYPE_FACET, tidy(doc.doc_type))
     out.add_text(s.ACCESS, doc.access)
@@ -294,8 +294,12 @@ def _document(
     out.add_bytes(s.TITLE_STORE, doc.title.encode("utf-8", "replace"))
     out.add_bytes(s.TEXT_STORE, body[: s.TEXT_STORE_CHARS].encode("utf-8", "replace"))
     stored = [w for w in where if w[0] < s.TEXT_STORE_CHARS]
-    out.add_bytes(s.TEXT_MAP, json.dumps(stored, ensure_ascii=False).encode("utf-8"))
+    out.add_bytes(s.TEXT_MAP, _MAP_JSON(stored).encode("utf-8"))
     return out
+
+
+# One encoder: json.dumps with an option builds a new one per call.
+_MAP_JSON = json.JSONEncoder(ensure_ascii=False).encode
 
 
 # The table's keyword fields (dokreg.fields ``keyword=``) and a reader of their columns, in schema order.
@@ -306,7 +310,7 @@ _KEYWORD_READER = _reader([column for column, _ in s.KEYWORD_COLUMNS])
 def _add_filters(out: tantivy.Document, doc: IndexDoc) -> None:
     for name, value in zip(_KEYWORD_NAMES, _KEYWORD_READER(doc), strict=True):
         if value.strip():
-            out.add_text(name, keyword(value))
+            out.add_text(name, _keyword(value))
     if doc.series.strip():
         out.add_text(s.SERIES_FACET, tidy(doc.series))
     for level in sorted({level for basis in doc.restriction_bases for level in basis_levels(basis)}):
@@ -315,6 +319,20 @@ def _add_filters(out: tantivy.Document, doc: IndexDoc) -> None:
         out.add_text(s.FILE_KIND, kind)
     out.add_integer(s.HAS_FILES, int(bool(doc.file_names or doc.files or doc.file_kinds)))
     out.add_integer(s.RESTRICTION_ENDS, doc.restriction_ends.toordinal() if doc.restriction_ends else 0)
+
+
+# Filter values repeat from document to document (a register, a type, a series): spelled once each.
+_KEYWORDS: dict[str, str] = {}
+_KEYWORDS_KEPT = 50_000
+
+
+def _keyword(value: str) -> str:
+    spelled = _KEYWORDS.get(value)
+    if spelled is None:
+        if len(_KEYWORDS) >= _KEYWORDS_KEPT:
+            _KEYWORDS.clear()
+        spelled = _KEYWORDS[value] = keyword(value)
+    return spelled
 
 
 def tidy(value: str) -> str:
@@ -362,6 +380,7 @@ def ref_tokens(reference: str) -> list[str]:
 
 
 _REF_CUT = re.compile(r"[-/]")
+_DIGIT = re.compile(r"\d")
 
 
 def ref_parts(token: str) -> list[str]:
@@ -382,4 +401,4 @@ def ref_parts(token: str) -> list[str]:
 
 
 def _has_digit(text: str) -> bool:
-    return any(ch.isdigit() for ch in text)
+    return _DIGIT.search(text) is not None
