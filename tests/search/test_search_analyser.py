@@ -122,5 +122,5 @@ def test_chunk_cache_is_bounded():
     words = [f"sõna{i}" for i in range(200)]
     for start in range(0, 200, 20):
         analyser.field_streams([" ".join(words[start : start + 20])])
-    assert len(analyser._chunks.streams) <= 50 + 20
+    assert len(analyser._chunks.exact) <= 50 + 20
     assert analyser.field_streams(["sõna3 sõna199"]) == Analyser()._token_streams(["sõna3 sõna199"])

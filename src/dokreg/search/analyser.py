@@ -25,7 +25,8 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, compress, islice
+from operator import itemgetter
 
 # Tokens longer than this are cut: Tantivy limits term length, and nobody searches for them whole.
 MAX_TOKEN_CHARS = 60
@@ -273,11 +274,6 @@ def _compound_parts(root_tokens: list[str], lemma: str) -> list[str]:
     return [p for p in (*head, last) if len(p) >= MIN_PART_CHARS]
 
 
-def _transposed(rows: list[tuple[str, str, str]]) -> tuple[tuple[str, ...], ...]:
-    """Rows of (exact, lemma, part) as three columns, in C."""
-    return tuple(zip(*rows, strict=True)) if rows else ((), (), ())
-
-
 def _open(chunk: str, tokens: list[str]) -> bool:
     """True when a raw token may run on past this chunk's end into the next one: "§" before
     " 35", or initials "K." before " P." (the only tokens ending in "." are initials)."""
@@ -285,28 +281,47 @@ def _open(chunk: str, tokens: list[str]) -> bool:
 
 
 class _ChunkTable:
-    """Whitespace chunk → its (exact, lemma, part) streams, and the chunks that are ``_open``.
+    """Whitespace chunk → its exact, lemma and part streams, and the chunks that are ``_open``.
 
-    A plain dict, read with C-level ``map``; bounded by forgetting the older half when full (an LRU
-    would cost a Python call per chunk read). Not thread-safe: the Analyser holds its lock."""
+    Plain dicts, read with C-level ``itemgetter``; bounded by forgetting the older half when full (an
+    LRU would cost a Python call per chunk read). Not thread-safe: the Analyser holds its lock."""
 
     def __init__(self, size: int) -> None:
         self.size = size
-        self.streams: dict[str, tuple[str, str, str]] = {}
+        self.exact: dict[str, str] = {}
+        self.lemma: dict[str, str] = {}
+        self.part: dict[str, str] = {}
         self.open: set[str] = set()
 
     def add(self, rows: Iterable[tuple[str, str, str, str, bool]]) -> None:
         for chunk, exact, lemma, part, is_open in rows:
-            self.streams[chunk] = (exact, lemma, part)
+            self.exact[chunk] = exact
+            self.lemma[chunk] = lemma
+            self.part[chunk] = part
             if is_open:
                 self.open.add(chunk)
 
     def trim(self) -> None:
         """Called between batches only, so a batch's chunks stay while it is read."""
-        if len(self.streams) > self.size:
-            for chunk in list(islice(self.streams, len(self.streams) - self.size // 2)):
-                del self.streams[chunk]
+        if len(self.exact) > self.size:
+            for chunk in list(islice(self.exact, len(self.exact) - self.size // 2)):
+                del self.exact[chunk], self.lemma[chunk], self.part[chunk]
                 self.open.discard(chunk)
+
+    def streams(self, chunks: list[str]) -> tuple[str, str, str]:
+        """The streams of a text cut into ``chunks``: each stream's pieces read in one C call."""
+        if len(chunks) < 2:
+            return (
+                (self.exact[chunks[0]], self.lemma[chunks[0]], self.part[chunks[0]])
+                if chunks
+                else ("", "", "")
+            )
+        read = itemgetter(*chunks)
+        exact, lemma = read(self.exact), read(self.lemma)
+        if "" in exact:  # chunks without a token ("–", "•") add nothing, not even a space
+            kept = list(map(bool, exact))
+            exact, lemma = compress(exact, kept), compress(lemma, kept)
+        return " ".join(exact), " ".join(lemma), " ".join(filter(None, read(self.part)))
 
 
 class Analyser:
@@ -376,22 +391,15 @@ class Analyser:
         with self._chunk_lock:  # one caller at a time: trimming must not drop what another reads
             chunks = self._chunks
             chunks.trim()
-            missing = set(chain.from_iterable(split)).difference(chunks.streams)
+            missing = set(chain.from_iterable(split)).difference(chunks.exact)
             if missing:
                 self._chunk_streams(missing)
             whole = [i for i, cs in enumerate(split) if not chunks.open.isdisjoint(cs)]
-            out = [self._chunked(cs) for cs in split]
+            out = list(map(chunks.streams, split))
         if whole:
             for i, streams in zip(whole, self._token_streams([_nfc(texts[i]) for i in whole]), strict=True):
                 out[i] = streams
         return out
-
-    def _chunked(self, chunks: list[str]) -> tuple[str, str, str]:
-        rows = list(map(self._chunks.streams.__getitem__, chunks))
-        exact, lemma, part = _transposed(rows)
-        if "" in exact:  # chunks without a token ("–", "•") add nothing, not even a space
-            exact, lemma, part = _transposed([row for row in rows if row[0]])
-        return " ".join(exact), " ".join(lemma), " ".join(filter(None, part))
 
     def _chunk_streams(self, missing: set[str]) -> None:
         tokens = {chunk: _RAW_TOKEN.findall(chunk) for chunk in missing}
