@@ -353,3 +353,30 @@ def test_bad_documents_are_refused(corpus):
             writer.add(doc(80, "Kiri", access="secret"))
         with pytest.raises(BadInput, match="id"):
             writer.delete(-1)
+
+
+def test_a_new_index_written_out_of_order_holds_each_document_once():
+    # A rebuild adds in ascending id order without deleting first; a document taken again (changed
+    # meanwhile) or an id below the last one must still replace, not duplicate.
+    with IndexWriter() as writer:
+        for d in CORPUS[:6]:
+            writer.add(d)
+        writer.commit()
+        writer.add(replace(CORPUS[2], title="Ümberkirjutatud"))
+        writer.add(CORPUS[0])
+        writer.add(replace(CORPUS[5], text="Tähtaeg muutus"))
+    assert search("").total == 6
+    assert ids("ümberkirjutatud") == [3]
+    assert ids("vastus dokumentidele") == []
+    assert ids("tähtaeg") == [6]
+
+
+def test_an_index_holding_documents_is_written_as_upserts(corpus):
+    # The shards were not empty when this writer opened them: every add replaces, even above them all.
+    with IndexWriter() as writer:
+        writer.add(replace(CORPUS[-1], title="Leping tühistatud"))
+        writer.add(doc(99, "Uus"))
+        writer.add(replace(doc(99, "Uus"), title="Uuem"))
+    assert search("").total == len(CORPUS) + 1
+    assert ids("uuem") == [99]
+    assert ids("tühistatud") == [13]
