@@ -216,9 +216,13 @@ def test_a_redaction_starts_the_kept_series_tree_afresh_at_once(client):
 
 
 @pytest.mark.django_db(transaction=True)  # the fresh aggregate is computed on another thread
-def test_old_kept_body_aggregates_are_served_while_a_thread_computes_them_afresh(client, monkeypatch):
+def test_old_kept_body_aggregates_are_served_while_a_thread_computes_them_afresh(
+    client, monkeypatch, settings
+):
     # At a million documents every body page paid 0.4-0.8 s once per body every ten minutes.
     import time
+
+    settings.DOKREG_WARM_FIGURES = "background"  # a deployment's default; the tests run inline
 
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -227,7 +231,8 @@ def test_old_kept_body_aggregates_are_served_while_a_thread_computes_them_afresh
 
     body = make_registry()
     make_document(body, doc_type="Kiri")
-    client.get(f"/asutus/{body.slug}/")  # kept now
+    client.get(f"/asutus/{body.slug}/")
+    kept.refreshes_wait()  # kept now
     make_document(body, doc_type="Otsus")  # a new type: moves no stamp
     later = time.time() + kept.KEEP_SECONDS + 1
     monkeypatch.setattr(kept.time, "time", lambda: later)
@@ -239,6 +244,27 @@ def test_old_kept_body_aggregates_are_served_while_a_thread_computes_them_afresh
     assert grouped == []
 
     kept.refreshes_wait()
+    assert "type=Otsus" in client.get(f"/asutus/{body.slug}/").content.decode()
+
+
+def test_with_figures_inline_an_old_aggregate_is_served_then_computed_afresh_in_the_same_thread(
+    client, monkeypatch
+):
+    # DOKREG_WARM_FIGURES=inline runs nothing on another thread (the tests' setting): the reader still
+    # gets what was kept, and the next reader the fresh figure without waiting for any thread.
+    import time
+
+    from dokreg.reading import kept
+
+    body = make_registry()
+    make_document(body, doc_type="Kiri")
+    client.get(f"/asutus/{body.slug}/")
+    make_document(body, doc_type="Otsus")
+    later = time.time() + kept.KEEP_SECONDS + 1
+    monkeypatch.setattr(kept.time, "time", lambda: later)
+    monkeypatch.setattr(kept, "in_background", lambda key, work: pytest.fail(f"{key} sent to a thread"))
+
+    assert "type=Otsus" not in client.get(f"/asutus/{body.slug}/").content.decode()
     assert "type=Otsus" in client.get(f"/asutus/{body.slug}/").content.decode()
 
 

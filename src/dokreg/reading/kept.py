@@ -186,7 +186,10 @@ def _refresh_later(
 ) -> None:
     """Compute ``key`` afresh on the background thread, once however many requests find it old; when
     nothing has moved since it was computed (and that is under UNMOVED_SECONDS ago), only note that
-    it is still good."""
+    it is still good. With DOKREG_WARM_FIGURES ``inline`` or ``off`` nothing runs on another thread:
+    the caller refreshes it itself, after it has read the kept value it serves. (A refresh on another
+    thread beside a request also made SQLite's shared-cache test database refuse the request's
+    next read, "database table is locked", and the page was computed afresh.)"""
 
     def refresh() -> None:
         found = _read(key)  # asked again while one ran: that one may have done it
@@ -204,7 +207,10 @@ def _refresh_later(
             return
         _compute_and_keep(key, compute, reading)
 
-    in_background(key, refresh)
+    if settings.DOKREG_WARM_FIGURES == "background":
+        in_background(key, refresh)
+    else:
+        refresh()
 
 
 _waiting: dict[str, Future] = {}
