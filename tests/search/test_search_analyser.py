@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from dokreg.search.analyser import Analyser, Lemmatiser, fold, raw_tokens
+from dokreg.search.analyser import (
+    Analyser,
+    Lemmatiser,
+    fold,
+    raw_token_span,
+    raw_token_spans,
+    raw_tokens,
+    raw_tokens_as_written,
+)
 
 
 def test_meaningful_tokens_are_kept_whole():
@@ -115,6 +123,15 @@ def test_a_batch_repeating_its_texts_gives_each_its_own_streams():
     texts = [t for pair in zip(AWKWARD_TEXTS, reversed(AWKWARD_TEXTS), strict=True) for t in pair] * 3
     expected = Analyser()._token_streams(texts)
     assert Analyser().field_streams(texts) == expected
+
+
+def test_tokens_read_without_offsets_are_those_with_offsets_and_find_them_again():
+    # Snippets read a chunk's tokens without offsets and ask for the offset of the matched one only:
+    # both must count the same tokens of the same unnormalised text, or a snippet would shift.
+    for text in AWKWARD_TEXTS:
+        spans = raw_token_spans(text)
+        assert raw_tokens_as_written(text) == [raw for _, _, raw in spans]
+        assert [raw_token_span(text, i) for i in range(len(spans))] == [(s, e) for s, e, _ in spans]
 
 
 def test_chunk_cache_is_bounded():

@@ -79,6 +79,17 @@ def raw_token_spans(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in _RAW_TOKEN.finditer(text)]
 
 
+def raw_tokens_as_written(text: str) -> list[str]:
+    """``raw_token_spans``'s tokens without their offsets: ``text`` is not normalised, so the offsets
+    of ``raw_token_span`` stay true in it."""
+    return _RAW_TOKEN.findall(text)
+
+
+def raw_token_span(text: str, index: int) -> tuple[int, int]:
+    """The offsets in ``text`` of its raw token number ``index`` (counted as ``raw_tokens_as_written``)."""
+    return next(islice(_RAW_TOKEN.finditer(text), index, None)).span()
+
+
 def _nfc(text: str) -> str:
     # "õ" typed as o + combining tilde must be one letter, or the word falls apart.
     return text if unicodedata.is_normalized("NFC", text) else unicodedata.normalize("NFC", text)
