@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 
 from dokreg.search.analyser import (
     Analyser,
@@ -61,6 +62,7 @@ class _Matcher:
         self.analyser = analyser
         self.folded = {fold(t) for t in highlight.surfaces} | {fold(t) for t in highlight.lemmas}
         self.fold_prefixes = tuple(fold(p) for p in highlight.prefixes)
+        self.prefixes = tuple(highlight.prefixes)
         # Lemma matches need Vabamorf; only forms starting like a query lemma are worth asking about.
         self.heads = {t[:2] for t in self.folded}
         self.memo: dict[str, bool] = {}  # raw token → matched; words repeat, decisions are reused
@@ -92,42 +94,41 @@ class _Matcher:
     def _decide(self, raws: list[str]) -> None:
         """Note in ``memo`` whether each raw token not yet seen matched the query."""
         new = set(raws).difference(self.memo)
-        if new:
-            words = {
-                w
-                for raw in new
-                if not is_code(raw)
-                for w in word_parts(raw)
-                if fold(w.lower())[:2] in self.heads
-            }
-            lemmas = self.analyser.lemmatiser.lemmas(words) if self.h.lemmas and words else {}
-            parts = self._parts(new)
-            for raw in new:
-                self.memo[raw] = self._hit(raw, lemmas) or bool(parts.get(raw, _NONE) & self.h.parts)
+        if not new:
+            return
+        codes = {raw for raw in new if is_code(raw)}
+        for raw in codes:
+            token = exact_form(raw)
+            self.memo[raw] = token in self.h.surfaces or token.startswith(self.prefixes)
+        # Each word's lowercase and fold, made once: the head filter, the parts and the match read them.
+        words = {raw: [(w, w.lower(), fold(w.lower())) for w in word_parts(raw)] for raw in new - codes}
+        asked = {w for forms in words.values() for w, _, folded in forms if folded[:2] in self.heads}
+        lemmas = self.analyser.lemmatiser.lemmas(asked) if self.h.lemmas and asked else {}
+        parts = self._parts(words)
+        for raw, forms in words.items():
+            self.memo[raw] = self._hit(forms, lemmas) or bool(parts.get(raw, _NONE) & self.h.parts)
 
-    def _parts(self, raws: set[str]) -> dict[str, set[str]]:
+    def _parts(self, raws: Iterable[str]) -> dict[str, set[str]]:
         """Part-stream tokens of the raw tokens that hold a query part somewhere ("põhikooli" for "kool")."""
         if not self.h.parts:
             return {}
-        holding = {
-            raw for raw in raws if not is_code(raw) and any(p in fold(raw.lower()) for p in self.h.parts)
-        }
+        holding = {raw for raw in raws if _holds_any(fold(raw.lower()), self.h.parts)}
         if not holding:
             return {}
         return {raw: set(a.part.split()) for raw, a in self.analyser.analyse_raw(holding).items()}
 
-    def _hit(self, raw: str, lemmas: dict[str, tuple[str, ...]]) -> bool:
-        if is_code(raw):
-            token = exact_form(raw)
-            return token in self.h.surfaces or token.startswith(tuple(self.h.prefixes))
-        for word in word_parts(raw):
-            surface = word.lower()
-            folded = fold(surface)
+    def _hit(self, forms: list[tuple[str, str, str]], lemmas: dict[str, tuple[str, ...]]) -> bool:
+        """Whether a word token matched: (word, lowercase, fold) of each of its words."""
+        for word, surface, folded in forms:
             if surface in self.h.surfaces or folded in self.folded or folded.startswith(self.fold_prefixes):
                 return True
             if any(lem in self.h.lemmas or fold(lem) in self.h.lemmas for lem in lemmas.get(word, ())):
                 return True
         return False
+
+
+def _holds_any(text: str, pieces: Iterable[str]) -> bool:
+    return any(piece in text for piece in pieces)
 
 
 def _render(source: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
