@@ -130,8 +130,10 @@ def test_facets_take_the_newest_first_pages_window_instead_of_looking_again(
 
     path = tmp_path / "index"
     with IndexWriter(path) as writer:
+        # jm and rk two ids each in turn: both shards hold jm, as a body's documents spread over the
+        # shards of a real index (one holding none would leave the other shard's window the whole bound).
         for i in range(1, 201):
-            writer.add(doc(i, FIRST - timedelta(days=200 - i)))
+            writer.add(doc(i, FIRST - timedelta(days=200 - i), registry="jm" if (i // 2) % 2 else "rk"))
     looked: list[int] = []
 
     def spied(*args, **kwargs):
@@ -151,7 +153,7 @@ def test_facets_take_the_newest_first_pages_window_instead_of_looking_again(
     access = sum(f.count for f in found.facets["access"])
     assert 10 <= access < 100  # jm's newest documents only, as many as the page's windows hold
     assert found.facet_sample >= access
-    assert [h.doc_id for h in found.hits] == [199, 197]
+    assert [h.doc_id for h in found.hits] == [199, 198]
 
 
 def test_one_bodys_list_sizes_its_first_window_by_the_bodys_share(
@@ -214,7 +216,7 @@ def test_facets_of_words_count_their_matches_in_the_same_pass(
     found = search("hanke", facets=True, index_dir=two_hundred_days, today=TODAY)
 
     assert found.total == 200 and found.total_exact
-    assert 20 <= found.facet_sample < 200
+    assert 20 <= found.facet_sample <= 26  # about the bound: at most a quarter over, not twice it
     assert sum(f.count for f in found.facets["access"]) == found.facet_sample
     assert {f.value: f.count for f in found.facets["year"]}["2025"] == 1  # the newest days: one in 2025
     # One shard counts its facets beside the page, before the number is known.
@@ -222,14 +224,50 @@ def test_facets_of_words_count_their_matches_in_the_same_pass(
 
 
 def test_facets_of_words_matching_only_old_documents_still_count_them(two_hundred_days, bounds, index_shards):
-    """The 30 matches are the oldest documents: the window their share suggests holds none of them,
-    so the facets look further, as before, and here count them all."""
+    """The 30 matches are the oldest documents: the window their share suggests (or, with one shard,
+    the narrowest) holds none of them, so the facets look further and count at least the bound of
+    them: every match, or the newest ones, saying how many."""
     bounds(None, 10)
     found = search("ainulaadne", facets=True, index_dir=two_hundred_days, today=TODAY)
 
+    counted = sum(f.count for f in found.facets["access"])
     assert found.total == 30
-    assert found.facet_sample == 0  # every match counted
-    assert sum(f.count for f in found.facets["access"]) == 30
+    assert counted == (found.facet_sample or 30)
+    assert 10 <= counted <= 30
+    years = {f.value for f in found.facets["year"]}
+    assert years == {"2024"}  # the old matches themselves, not an empty window of newest days
+
+
+def test_a_window_too_small_grows_by_the_matches_it_held(two_hundred_days, monkeypatch):
+    """A window that held too few matches is not counted again, and the next one is as wide as its
+    matches a day say the need takes, a quarter more (between twice and four times as wide): not four
+    times as wide whatever it held, which would count up to four times the need."""
+    from dokreg.search import bounds as b
+    from dokreg.search.bounds import Window
+
+    searcher = services._searcher(two_hundred_days)[0][0]
+    days = b.index_days(searcher, ("test", str(id(searcher))))
+    query = tantivy_query("hanke")
+    widths: list[int] = []
+    real = b._within
+    monkeypatch.setattr(
+        b, "_within", lambda q, first: widths.append(days.newest - first + 1) or real(q, first)
+    )
+    per_day = days.documents / (days.newest - days.oldest + 1)  # 1, or 0.5 in each of two shards
+    tried = Window(query, round(8 * per_day), days.newest - 15, [])  # 16 days held 8 a day's worth
+
+    found = b.newest_window(searcher, query, days, need=round(20 * per_day), tried=tried)
+
+    assert widths == [51]  # 16 × 20 × 1.25 / 8, and one: one look, not 64 days
+    assert found is not None
+    assert round(20 * per_day) <= found.matches <= round(51 * per_day) + 1
+
+
+def tantivy_query(word: str):
+    from dokreg.search.analyser import default_analyser
+    from dokreg.search.query import Builder, parse
+
+    return Builder(default_analyser()).build(parse(word)).query
 
 
 def test_a_ticked_facet_counts_the_other_values_in_one_pass(tmp_path, bounds, index_shards, monkeypatch):

@@ -4,9 +4,12 @@ Why: Tantivy's collectors visit every match, so a search without words ("everyth
 first") or sorted by date costs a pass over the whole archive at a million documents, and so do
 facet counts over a query that matches half of it. Both only need the newest matches: the page
 shows the newest 20, and a count past a bound is shown as "more than N" (as the big engines do).
-So the query is narrowed to a window of registration days ending at the newest day; a window
-that holds fewer matches than needed grows fourfold until it does or covers every day. A window
-of the first try costs the matches in it; the growing tries together cost at most 4/3 of the
+So the query is narrowed to a window of registration days ending at the newest day. The first
+window is sized from the expected share of matches to hold the need and a quarter more, so what is
+counted stays near the bound (twice as wide, as it was, counted twice the bound). A window that
+holds too few grows by what it showed, to as many days as its matches a day say the need takes and
+a quarter more, but at least twofold and at most fourfold (fourfold when it held no match). A
+window of the first try costs the matches in it; the growing tries together cost at most twice the
 last one, so a rare query costs about one pass, and a common one a small fraction of a pass.
 
 Undated documents (day 0) are in no window: a search that needs them (fewer dated matches than
@@ -22,9 +25,12 @@ import tantivy
 
 from dokreg.search import schema as s
 
+# A window that held too few matches grows at least MIN_GROWTH and at most GROWTH times.
+MIN_GROWTH = 2
 GROWTH = 4
-# The first window is this many times the days the bound would need if every document matched.
-FIRST_SLACK = 2
+# A window is sized to hold this many times the matches needed, from the share expected to match
+# (the first) or from the matches a day the last one held (the next ones).
+SLACK = 1.25
 
 
 @dataclass(frozen=True)
@@ -77,17 +83,20 @@ def newest_window(
     share: float = 1.0,
     keep: int = 0,
     offset: int = 0,
+    tried: Window | None = None,
 ) -> Window | None:
-    """The narrowest window of newest days holding at least ``need`` matches of ``query``.
+    """A window of newest days holding at least ``need`` matches of ``query``, about ``SLACK`` times it.
 
     ``share`` is the expected fraction of documents that match (1.0 when unknown: the first window
     is then as narrow as it can be). ``keep`` hits newest first (after ``offset``) come with it.
+    ``tried``: a window the caller already counted and found too small (``first_window``); the look
+    goes on from there instead of counting it again.
     None when no window short of every day holds enough: the caller runs the whole query.
     """
     if days is None or need <= 0:
         return None
     span = days.newest - days.oldest + 1
-    width = _first_width(days, need, share)
+    width = _first_width(days, need, share) if tried is None else _next_width(tried, days, need)
     while width < span:
         first = days.newest - width + 1
         windowed = _within(query, first)
@@ -101,7 +110,7 @@ def newest_window(
         )
         if found.count >= need:
             return Window(windowed, found.count, first, found.hits[:keep] if keep else [])
-        width *= GROWTH
+        width = _next_width(Window(windowed, found.count, first, []), days, need)
     return None
 
 
@@ -121,7 +130,16 @@ def first_window(query: tantivy.Query, days: Days | None, *, need: int, share: f
 def _first_width(days: Days, need: int, share: float) -> int:
     span = days.newest - days.oldest + 1
     per_day = max(days.documents * max(share, 1e-9) / span, 1e-9)
-    return max(1, int(need / per_day * FIRST_SLACK))
+    return max(1, int(need / per_day * SLACK))
+
+
+def _next_width(tried: Window, days: Days, need: int) -> int:
+    """The width after ``tried``, which held fewer than ``need`` matches: sized by its matches a day."""
+    width = days.newest - tried.first_day + 1
+    if tried.matches <= 0:
+        return width * GROWTH
+    wanted = int(width * need * SLACK / tried.matches) + 1
+    return min(max(wanted, width * MIN_GROWTH), width * GROWTH)
 
 
 def _within(query: tantivy.Query, first: int) -> tantivy.Query:

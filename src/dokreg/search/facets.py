@@ -104,10 +104,11 @@ def facet_buckets(
             found = window if without is None and window is not None and window.matches >= bound else None
             known = total if without is None else _without(total, (shares or {}).get(without))
             share = min(1.0, known / days.documents) if known and days and days.documents else 1.0
+            tried = None
             if found is None and known:
-                found, answer = _counted_in_first_window(searcher, filtered, spec, days, bound, share)
+                found, answer, tried = _counted_in_first_window(searcher, filtered, spec, days, bound, share)
             if found is None:
-                found = newest_window(searcher, filtered, days, need=bound, share=share)
+                found = newest_window(searcher, filtered, days, need=bound, share=share, tried=tried)
             if found is not None:
                 filtered = found.query
                 sample = max(sample, found.matches)
@@ -139,17 +140,19 @@ def _counted_in_first_window(
     days: Days | None,
     bound: int,
     share: float,
-) -> tuple[Window | None, dict[str, Any] | None]:
-    """(the first window with its matches, the facets counted in it) when it holds ``bound`` matches
-    or more; (None, None) when it holds fewer or covers every day."""
+) -> tuple[Window | None, dict[str, Any] | None, Window | None]:
+    """(the first window with its matches, the facets counted in it, None) when it holds ``bound``
+    matches or more; (None, None, the window with its matches) when it holds fewer, so the look for a
+    wider one starts from what it held; (None, None, None) when it would cover every day."""
     guess = first_window(query, days, need=bound, share=share)
     if guess is None:
-        return None, None
+        return None, None, None
     answer = searcher.aggregate(guess.query, {**spec, _MATCHED: {"value_count": {"field": s.DOC_ID}}})
     matches = int((answer.get(_MATCHED) or {}).get("value") or 0)
+    counted = Window(guess.query, matches, guess.first_day, [])
     if matches < bound:
-        return None, None
-    return Window(guess.query, matches, guess.first_day, []), answer
+        return None, None, counted
+    return counted, answer, None
 
 
 def merged_facets(shards: list[Buckets]) -> Counted:
