@@ -307,6 +307,62 @@ def test_a_ticked_access_value_is_estimated_the_same_way(two_hundred_days, bound
     assert looked == ([] if index_shards > 1 else [20, 20])
 
 
+def test_a_date_range_is_estimated_by_the_days_it_covers(two_hundred_days, bounds, index_shards, monkeypatch):
+    """With a date range set, the year facet leaves it out: its matches are estimated from the page's
+    count and the share of the index's days the range covers, so it too is counted in one pass, with
+    no search of its own for a window, and still offers the years outside the range."""
+    looked = looked_for_windows(monkeypatch)
+    bounds(None, 20)
+    oldest_half = SearchFilters(date_from=FIRST - timedelta(days=199), date_to=FIRST - timedelta(days=100))
+    found = search("hanke", filters=oldest_half, facets=True, index_dir=two_hundred_days, today=TODAY)
+
+    years = {f.value: f.count for f in found.facets["year"]}
+    assert found.total == 100
+    assert years.get("2025") == 1  # the newest day, outside the range, still offered
+    assert 20 <= sum(years.values()) < 200  # the newest documents, not all of them
+    assert looked == ([] if index_shards > 1 else [20, 20])
+
+
+def test_a_list_of_a_past_range_reads_the_newest_days_of_the_range(two_hundred_days, bounds, monkeypatch):
+    """Newest first within a date range that ended long ago: the window of newest days ends at the
+    range's last day, so one look per shard finds enough, not windows of newer days that hold none."""
+    from dokreg.search import bounds as b
+
+    looks: list[int] = []
+    real = b._within
+    monkeypatch.setattr(b, "_within", lambda q, first: looks.append(first) or real(q, first))
+    bounds(10, None)
+    oldest_half = SearchFilters(date_from=FIRST - timedelta(days=199), date_to=FIRST - timedelta(days=100))
+    found = search("", filters=oldest_half, sort="date", limit=3, index_dir=two_hundred_days, today=TODAY)
+
+    assert [h.doc_id for h in found.hits] == [100, 99, 98]
+    assert (found.total, found.total_exact) == (10, False)  # more than 10, of the range's 100
+    assert len(looks) == len(services._searcher(two_hundred_days)[0])  # one window a shard
+
+
+def test_a_first_window_nearly_holding_the_bound_is_counted_as_it_is(two_hundred_days):
+    """The share of matches is an estimate, so the first window often holds a little fewer than the
+    bound: nine tenths of it is a sample all the same, counted in that pass; fewer looks further."""
+    from datetime import date as day
+
+    from dokreg.search import bounds as b
+    from dokreg.search import facets
+
+    searcher = services._searcher(two_hundred_days)[0][0]
+    days = b.index_days(searcher, ("test", str(id(searcher))))
+    query = tantivy_query("hanke")
+    spec = {"access": facets._terms("access", day(2025, 6, 1))}
+
+    # Told 1.32 times as many match as do: the window holds about 95 % of the bound.
+    nearly, answer, _ = facets._counted_in_first_window(searcher, query, spec, days, 40, 1.32)
+    # Told twice as many: it holds about 62 %.
+    short, none, tried = facets._counted_in_first_window(searcher, query, spec, days, 40, 2.0)
+
+    assert nearly is not None and 36 <= nearly.matches < 40
+    assert sum(bucket["doc_count"] for bucket in answer["access"]["buckets"]) == nearly.matches
+    assert short is None and none is None and tried.matches < 36
+
+
 def test_a_kept_result_never_outlives_a_commit(index_dir, bounds):
     bounds(10, 10)
     first = search("hanke", index_dir=index_dir, today=TODAY)

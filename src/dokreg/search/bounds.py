@@ -14,12 +14,16 @@ last one, so a rare query costs about one pass, and a common one a small fractio
 
 Undated documents (day 0) are in no window: a search that needs them (fewer dated matches than
 the bound) ends with the whole query, so nothing is lost, only counted exactly.
+
+A search with a date range reads the newest days of its range (``in_range``): a month two years
+back is found at once, not after windows of newer days that hold none of it.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from datetime import date
 
 import tantivy
 
@@ -62,6 +66,20 @@ def index_days(searcher: tantivy.Searcher, generation: tuple[str, ...]) -> Days 
             _days.clear()
         _days[generation] = days
     return days
+
+
+def in_range(days: Days | None, first: date | None, last: date | None) -> Days | None:
+    """The days of ``days`` from ``first`` to ``last`` (either open), with the share of its documents
+    that the share of days they are suggests (documents taken as spread evenly over the days). None
+    when the range holds none of its days."""
+    if days is None or (first is None and last is None):
+        return days
+    newest = min(days.newest, last.toordinal()) if last else days.newest
+    oldest = max(days.oldest, first.toordinal()) if first else days.oldest
+    if newest < oldest:
+        return None
+    share = (newest - oldest + 1) / (days.newest - days.oldest + 1)
+    return Days(newest=newest, oldest=oldest, documents=max(1, round(days.documents * share)))
 
 
 @dataclass(frozen=True)

@@ -69,6 +69,7 @@ def facet_buckets(
     *,
     bound: int | None = None,
     days: Days | None = None,
+    all_days: Days | None = None,
     total: int | None = None,
     window: Window | None = None,
     shares: dict[str, float] | None = None,
@@ -89,6 +90,10 @@ def facet_buckets(
     filter whose share of the shard is in ``shares`` (``filters.keyword_shares``) does the same with
     its matches estimated as ``total`` over that share (the filter taken as independent of the rest);
     an estimate too high only costs the look further.
+
+    ``days`` are those the date filter keeps (``bounds.in_range``), ``all_days`` the index's (default:
+    ``days``): the year facet, which leaves the date filter out, reads the newest days of the index,
+    its matches estimated from ``total`` over the share of the documents the range keeps.
     """
     groups: dict[str | None, list[str]] = defaultdict(list)
     for name in FACET_NAMES:
@@ -102,13 +107,19 @@ def facet_buckets(
         answer = None
         if bound is not None and (without is not None or total is None or total > bound):
             found = window if without is None and window is not None and window.matches >= bound else None
-            known = total if without is None else _without(total, (shares or {}).get(without))
-            share = min(1.0, known / days.documents) if known and days and days.documents else 1.0
+            seen = days
+            if without == "dates":
+                seen = all_days or days
+                dates_share = days.documents / seen.documents if days and seen and seen.documents else None
+                known = _without(total, dates_share)
+            else:
+                known = total if without is None else _without(total, (shares or {}).get(without))
+            share = min(1.0, known / seen.documents) if known and seen and seen.documents else 1.0
             tried = None
             if found is None and known:
-                found, answer, tried = _counted_in_first_window(searcher, filtered, spec, days, bound, share)
+                found, answer, tried = _counted_in_first_window(searcher, filtered, spec, seen, bound, share)
             if found is None:
-                found = newest_window(searcher, filtered, days, need=bound, share=share, tried=tried)
+                found = newest_window(searcher, filtered, seen, need=bound, share=share, tried=tried)
             if found is not None:
                 filtered = found.query
                 sample = max(sample, found.matches)
@@ -131,6 +142,11 @@ def _without(total: int | None, share: float | None) -> int | None:
 
 # Counted beside the facets in the same pass: every document has its id.
 _MATCHED = "matched"
+# A first window holding this share of the bound is counted as it is: its counts are a sample of the
+# newest matches all the same (the page says how many), and a wider window would cost another pass
+# for a tenth more. The share of filtered documents is estimated, so the first window often falls
+# a little short of the bound.
+ENOUGH = 0.9
 
 
 def _counted_in_first_window(
@@ -142,15 +158,15 @@ def _counted_in_first_window(
     share: float,
 ) -> tuple[Window | None, dict[str, Any] | None, Window | None]:
     """(the first window with its matches, the facets counted in it, None) when it holds ``bound``
-    matches or more; (None, None, the window with its matches) when it holds fewer, so the look for a
-    wider one starts from what it held; (None, None, None) when it would cover every day."""
+    matches or nearly (``ENOUGH``); (None, None, the window with its matches) when it holds fewer, so
+    the look for a wider one starts from what it held; (None, None, None) when it would cover every day."""
     guess = first_window(query, days, need=bound, share=share)
     if guess is None:
         return None, None, None
     answer = searcher.aggregate(guess.query, {**spec, _MATCHED: {"value_count": {"field": s.DOC_ID}}})
     matches = int((answer.get(_MATCHED) or {}).get("value") or 0)
     counted = Window(guess.query, matches, guess.first_day, [])
-    if matches < bound:
+    if matches < bound * ENOUGH:
         return None, None, counted
     return counted, answer, None
 

@@ -32,7 +32,7 @@ from dokreg.errors import BadInput
 from dokreg.privacy.personal_codes import replace_personal_codes
 from dokreg.search import schema as s
 from dokreg.search.analyser import Analyser, default_analyser
-from dokreg.search.bounds import Window, index_days, newest_window
+from dokreg.search.bounds import Window, in_range, index_days, newest_window
 from dokreg.search.facets import facet_buckets, merged_facets
 from dokreg.search.filters import filter_clauses, keyword_share, keyword_shares, with_filters
 from dokreg.search.query import Builder, parse
@@ -189,6 +189,8 @@ def _run(
     full = with_filters(built.query, clauses)
     bounded = TOTAL_BOUND or FACET_BOUND
     days = [index_days(one, (*generation, str(i))) if bounded else None for i, one in enumerate(shards)]
+    # The days the date filter keeps: windows of newest days end at the range's last day.
+    ranged = [in_range(d, filters.date_from, filters.date_to) for d in days]
     facet_bound = -(-FACET_BOUND // len(shards)) if FACET_BOUND else None
 
     # Per shard, the share of its documents each keyword filter keeps: sizes windows of newest days.
@@ -206,7 +208,8 @@ def _run(
                 clauses,
                 today,
                 bound=facet_bound,
-                days=days[i],
+                days=ranged[i],
+                all_days=days[i],
                 total=known[i][0],
                 window=known[i][1],
                 shares=shares[i],
@@ -223,7 +226,7 @@ def _run(
         total, exact, page, known = _dated_page(
             shards,
             full,
-            days,
+            ranged,
             offset=offset,
             limit=limit,
             oldest=sort == "oldest",
