@@ -18,15 +18,12 @@ makes one); nothing is written to it.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sync_search import QUERIES_FILE, _percentile, load_queries, machine  # noqa: E402
+from sync_search import QUERIES_FILE, PipedChild, _percentile, load_queries, machine, result_write  # noqa: E402
 
 CHILD = """
 import inspect, json, sys, time
@@ -75,31 +72,15 @@ for line in sys.stdin:
 """
 
 
-class Side:
+class Side(PipedChild):
     """One version of the code in a child process, asked for one query's facets at a time."""
 
     def __init__(self, src: Path | None, queries_file: Path, index_dir: Path) -> None:
-        env = dict(os.environ)
-        if src is not None:
-            env["PYTHONPATH"] = str(src)
-        bench = str(Path(__file__).resolve().parent)
-        self.child = subprocess.Popen(
-            [sys.executable, "-c", CHILD, bench, str(queries_file), str(index_dir)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        super().__init__(CHILD, [str(queries_file), str(index_dir)], src)
 
     def __call__(self, i: int) -> tuple[float, int]:
-        self.child.stdin.write(f"{i}\n")
-        self.child.stdin.flush()
-        ms, sample = json.loads(self.child.stdout.readline())
+        ms, sample = self.ask(str(i))
         return ms, sample
-
-    def close(self) -> None:
-        self.child.stdin.close()
-        self.child.wait(30)
 
 
 def relevance_queries(queries) -> list[int]:
@@ -173,9 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
     result = run(args.index, args.queries, args.rounds, args.before_src)
     for name, row in result["summary"].items():
         print(f"{name}: {row}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    result_write(result, args.out)
     return result
 
 

@@ -22,10 +22,8 @@ any dokreg index (``bench/web_search.py build`` makes one); nothing is written t
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, datetime
@@ -33,7 +31,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sync_search import QUERIES_FILE, _percentile, load_queries, machine, peak_rss_mib  # noqa: E402
+from sync_search import (  # noqa: E402
+    QUERIES_FILE,
+    PipedChild,
+    _percentile,
+    load_queries,
+    machine,
+    peak_rss_mib,
+    result_write,
+)
 
 COLUMNS = ("raw top-20", "raw + count + facets", "exact", "bounded", "bounded, hits only", "bounded, kept")
 
@@ -73,31 +79,15 @@ for line in sys.stdin:
 """
 
 
-class Before:
-    """The same search in a child process running older code (``--before-src``), timed in the child.
-
-    The child waits on its pipe while the other columns run, so it takes no CPU from them."""
+class Before(PipedChild):
+    """The same search in a child process running older code (``--before-src``), timed in the child."""
 
     def __init__(self, src: Path, queries_file: Path, index_dir: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(src)}
-        bench = str(Path(__file__).resolve().parent)
-        self.child = subprocess.Popen(
-            [sys.executable, "-c", BEFORE_CHILD, bench, str(queries_file), str(index_dir)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-            env=env,
-        )
+        super().__init__(BEFORE_CHILD, [str(queries_file), str(index_dir)], src)
 
     def __call__(self, i: int) -> tuple[float, int]:
-        self.child.stdin.write(f"{i}\n")
-        self.child.stdin.flush()
-        ms, total = json.loads(self.child.stdout.readline())
+        ms, total = self.ask(str(i))
         return ms, total
-
-    def close(self) -> None:
-        self.child.stdin.close()
-        self.child.wait(30)
 
 
 def run(index_dir: Path, queries, rounds: int, before: Before | None = None) -> dict:
@@ -285,9 +275,7 @@ def main(argv: list[str] | None = None) -> dict:
         "load_after": [round(x, 2) for x in os.getloadavg()],
     }
     print(markdown(result))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    result_write(result, args.out)
     return result
 
 

@@ -23,6 +23,7 @@ import platform
 import random
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -94,6 +95,11 @@ def django_ready(data_dir: Path, database_url: str | None = None) -> None:
 def result_print(result: dict, out: Path | None) -> None:
     """A bench's result as JSON on stdout and, with ``--out``, in that file."""
     print(json.dumps(result, indent=2, ensure_ascii=False))
+    result_write(result, out)
+
+
+def result_write(result: dict, out: Path | None) -> None:
+    """A bench's result as JSON in ``out`` (``--out``), when given."""
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -490,6 +496,33 @@ def search_bench(size: int, queries: list[Query], rounds: int, work_dir: Path) -
     }
 
 
+class PipedChild:
+    """A Python script in a child process, asked one line at a time over its pipe: each line written
+    gets one JSON line back. ``src``: a ``src/`` of older code put first on its path (``--before-src``).
+
+    The child waits on its pipe while the parent times other things, so it takes no CPU from them."""
+
+    def __init__(self, script: str, args: list[str], src: Path | None = None) -> None:
+        env = {**os.environ, "PYTHONPATH": str(src)} if src is not None else dict(os.environ)
+        bench = str(Path(__file__).resolve().parent)
+        self.child = subprocess.Popen(
+            [sys.executable, "-c", script, bench, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+
+    def ask(self, line: str):
+        self.child.stdin.write(f"{line}\n")
+        self.child.stdin.flush()
+        return json.loads(self.child.stdout.readline())
+
+    def close(self) -> None:
+        self.child.stdin.close()
+        self.child.wait(30)
+
+
 def _percentile(sorted_values: list[float], pct: float) -> float:
     """Nearest-rank percentile."""
     rank = max(1, math.ceil(pct / 100 * len(sorted_values)))
@@ -570,9 +603,7 @@ def main(argv: list[str] | None = None) -> dict:
             results.search.append(search_bench(size, queries, args.rounds, work_dir))
         out = results.as_dict()
     print(markdown(out))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    result_write(out, args.out)
     return out
 
 
