@@ -107,13 +107,7 @@ def facet_buckets(
         answer = None
         if bound is not None and (without is not None or total is None or total > bound):
             found = window if without is None and window is not None and window.matches >= bound else None
-            seen = days
-            if without == "dates":
-                seen = all_days or days
-                dates_share = days.documents / seen.documents if days and seen and seen.documents else None
-                known = _without(total, dates_share)
-            else:
-                known = total if without is None else _without(total, (shares or {}).get(without))
+            seen, known = _group_matches(without, total, days, all_days, shares)
             share = min(1.0, known / seen.documents) if known and seen and seen.documents else 1.0
             tried = None
             if found is None and known:
@@ -130,6 +124,25 @@ def facet_buckets(
         if "access" in names:
             expired = _expired(answer)
     return Buckets(counts, expired, sample, counted=sum(counts["access"].values()))
+
+
+def _group_matches(
+    without: str | None,
+    total: int | None,
+    days: Days | None,
+    all_days: Days | None,
+    shares: dict[str, float] | None,
+) -> tuple[Days | None, int | None]:
+    """The days a facet group's windows read, and its matches, known or estimated: with every filter,
+    the page's ``total``; leaving the date range out, the index's days and ``total`` over the share of
+    them the range keeps; leaving a keyword filter out, ``total`` over that filter's share."""
+    if without is None:
+        return days, total
+    if without == "dates":
+        seen = all_days or days
+        kept = days.documents / seen.documents if days and seen and seen.documents else None
+        return seen, _without(total, kept)
+    return days, _without(total, (shares or {}).get(without))
 
 
 def _without(total: int | None, share: float | None) -> int | None:
