@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.utils import timezone
-from tests.leaks.walker import walk
+from tests.leaks.walker import read, walk
 from tests.public.factories import index, make_document, make_file, make_registry
 
 from dokreg.archive.models import Access, DocumentVersion, Matter, Relation
@@ -182,3 +182,54 @@ def test_a_search_for_any_code_finds_nothing(client, archive, spelling):
     assert not contains_personal_code(page.content.decode())
     api = client.get("/api/v1/documents", {"q": spelling})
     assert api.status_code == 400 or api.json()["total"] == 0
+
+
+def test_search_windows_past_their_bounds_leak_nothing(client, archive, monkeypatch):
+    """With the totals and facet bounds at one match, every search route reads windows of newest days:
+    a date range's own, the facets' first and grown ones, the year facet's outside the range. Over
+    hostile documents on many days (AK among them, and a withdrawn and a taken-down one the index has
+    not dropped yet) nothing leaks, and neither of those two is shown."""
+    from dokreg.search import services
+
+    body = archive["body"]
+    extra = [
+        make_document(
+            body,
+            registered=date(2024, 1, 1 + n),
+            access=Access.AK if n % 3 == 0 else Access.PUBLIC,
+            title=hostile("Taotlus", n),
+            correspondent=hostile("Mari Maasikas", n + 1),
+            doc_type=hostile("Kiri", n),
+            series=hostile("1-1 Kirjavahetus", n),
+        )
+        for n in range(20)
+    ]
+    withdrawn = make_document(
+        body, registered=date(2024, 1, 25), title="Taotlus tagasivõetud", withdrawn_at=timezone.now()
+    )
+    taken_down = make_document(
+        body, registered=date(2024, 1, 26), title="Taotlus mahavõetud", taken_down_at=timezone.now()
+    )
+    index(*archive["docs"], *extra, withdrawn, taken_down)  # an index a moment behind the database
+    monkeypatch.setattr(services, "TOTAL_BOUND", 1)
+    monkeypatch.setattr(services, "FACET_BOUND", 1)
+    monkeypatch.setattr(services, "CACHED_RESULTS", 0)
+    urls = [
+        "/otsi/",
+        "/otsi/?q=Taotlus",
+        "/otsi/?q=Taotlus&sort=date",
+        "/otsi/?date_from=2024-01-05&date_to=2024-01-15",
+        "/otsi/?q=Taotlus&date_from=2024-01-01&date_to=2024-01-31&sort=date",
+        "/otsi/?access=public&access=ak&date_to=2024-01-20",
+        f"/otsi/?registry={body.slug}&date_from=2024-01-10",
+        "/otsi/atom/?q=Taotlus&date_from=2024-01-01",
+        "/otsi/eksport.ndjson?q=Taotlus&date_from=2024-01-01",
+        "/api/v1/documents?q=Taotlus&date_from=2024-01-01",
+    ]
+    sampled = 0
+    for url in urls:
+        status, content_type, text = read(client, url)
+        assert_nothing_leaks(url, status, content_type, text)
+        assert "tagasivõetud" not in text and "mahavõetud" not in text, f"{url} shows a hidden document"
+        sampled += "uusima tulemuse põhjal" in text
+    assert sampled  # the facets really were counted over a window of newest matches
