@@ -114,7 +114,11 @@ def newest_window(
     if days is None or need <= 0:
         return None
     span = days.newest - days.oldest + 1
-    width = _first_width(days, need, share) if tried is None else _next_width(tried, days, need)
+    width = (
+        _first_width(days, need, share)
+        if tried is None
+        else _next_width(tried.first_day, tried.matches, days, need)
+    )
     while width < span:
         first = days.newest - width + 1
         windowed = _within(query, first)
@@ -128,7 +132,7 @@ def newest_window(
         )
         if found.count >= need:
             return Window(windowed, found.count, first, found.hits[:keep] if keep else [])
-        width = _next_width(Window(windowed, found.count, first, []), days, need)
+        width = _next_width(first, found.count, days, need)
     return None
 
 
@@ -151,12 +155,13 @@ def _first_width(days: Days, need: int, share: float) -> int:
     return max(1, int(need / per_day * SLACK))
 
 
-def _next_width(tried: Window, days: Days, need: int) -> int:
-    """The width after ``tried``, which held fewer than ``need`` matches: sized by its matches a day."""
-    width = days.newest - tried.first_day + 1
-    if tried.matches <= 0:
+def _next_width(first_day: int, matches: int, days: Days, need: int) -> int:
+    """The width after a window from ``first_day`` that held ``matches``, fewer than ``need``: sized by
+    its matches a day."""
+    width = days.newest - first_day + 1
+    if matches <= 0:
         return width * GROWTH
-    wanted = int(width * need * SLACK / tried.matches) + 1
+    wanted = int(width * need * SLACK / matches) + 1
     return min(max(wanted, width * MIN_GROWTH), width * GROWTH)
 
 
