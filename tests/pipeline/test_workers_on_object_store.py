@@ -64,7 +64,8 @@ print(json.dumps({
     "documents_not_ok": list(Document.objects.exclude(fetch_state="ok").values_list("source_id", "fetch_state")),
     "problems": [f"{p.stage} {p.code}: {p.message[:200]}" for p in Problem.objects.all()],
     "tasks_not_done": list(
-        DBTaskResult.objects.exclude(status="SUCCESSFUL").values_list("task_path", "status", "exception_class_path")
+        (r.task_path, r.status, r.traceback[-1500:])
+        for r in DBTaskResult.objects.exclude(status="SUCCESSFUL")
     ),
 }))
 """

@@ -37,6 +37,7 @@ from dokreg.errors import DokregError
 from dokreg.reading.rule import publishable_documents
 from dokreg.registries.models import Registry
 from dokreg.registries.types import FileRef, ListedEntry, RawCapture, RegisterEntry
+from dokreg.transactions import retried_atomic
 
 
 @dataclass
@@ -101,7 +102,7 @@ def _version_kind(changes: dict) -> str:
     return DocumentVersion.Kind.CHANGED
 
 
-@transaction.atomic
+@retried_atomic
 def document_listed(*, registry: Registry, listed: ListedEntry, seen_at: datetime) -> Document:
     """Make sure a listed document has a row before it is fetched, so a failed fetch never loses it."""
     listed = xml_safe_all(listed)
@@ -123,7 +124,7 @@ def document_listed(*, registry: Registry, listed: ListedEntry, seen_at: datetim
 LISTED_CHUNK = 500  # source ids per IN list: a day or page is far below SQLite's variable limit
 
 
-@transaction.atomic
+@retried_atomic
 def documents_listed(*, registry: Registry, listed: list[ListedEntry], seen_at: datetime) -> list[Document]:
     """``document_listed`` for a whole listed day or page, in one transaction and a few statements:
     the stored rows read at once, the missing ones inserted at once. Returns a row per entry, in order."""
@@ -161,7 +162,7 @@ def _stored_by_source_id(registry: Registry, source_ids: list[str]) -> dict[str,
     return stored
 
 
-@transaction.atomic
+@retried_atomic
 def document_upsert(
     *,
     registry: Registry,
@@ -174,7 +175,11 @@ def document_upsert(
     entry = _redacted(registry, entry)
     values = _values(entry)
     document = (
-        Document.objects.select_for_update().filter(registry=registry, source_id=entry.source_id).first()
+        # FOR NO KEY UPDATE: another writer's row that merely points at this one (a relation, a file)
+        # need not wait for this upsert to end.
+        Document.objects.select_for_update(no_key=True)
+        .filter(registry=registry, source_id=entry.source_id)
+        .first()
     )
     created = document is None or document.fetch_state != FetchState.OK
     counted_before = stats.counted_as(document)
@@ -200,7 +205,6 @@ def document_upsert(
         document.last_changed_at = seen_at
         document.index_dirty = True
     document.save()
-    stats.body_month_move(counted_before, stats.counted_as(document))
 
     # A document never stored whole has no files, bases or relations of its own yet (only this function
     # writes them, in the transaction that makes it OK): their reads are skipped, not their writes.
@@ -239,6 +243,9 @@ def document_upsert(
         files_withhold(document=document)
     if links:  # only relations to stored documents can copy a redacted title
         _redactions_reapply(document)
+    # Last: every upsert of the body's month waits for this row until commit, so it is held briefly
+    # and, taken after every other lock, it closes no cycle with another writer's.
+    stats.body_month_move(counted_before, stats.counted_as(document))
     return UpsertOutcome(document=document, kind=kind, changes=changes)
 
 

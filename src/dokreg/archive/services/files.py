@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,6 +19,7 @@ from dokreg.errors import DokregError
 from dokreg.extract.limits import limits_from_settings
 from dokreg.extract.types import Extraction
 from dokreg.registries.models import Registry
+from dokreg.transactions import retried_atomic
 
 log = logging.getLogger("dokreg.pipeline.files")
 
@@ -101,7 +101,7 @@ def extraction_copy(*, source: File, target: File) -> None:
     _redactions_reapply(target.document_id)
 
 
-@transaction.atomic
+@retried_atomic
 def extraction_store(*, file: File, extraction: Extraction, ocr_pending: bool = False) -> None:
     # Text, pages, metadata, signer names, child names: whatever the file held, stored XML-safe.
     extraction = xml_safe_all(extraction)
