@@ -31,9 +31,13 @@ def test_a_blob_goes_to_the_bucket_once_under_its_sha256(s3_server, s3_file_stor
     assert not blob_path(sha).exists()  # nothing went to the local folder
 
 
-def test_an_unused_blob_is_deleted_from_the_bucket(s3_server, s3_file_store):
+def test_an_unused_blob_is_deleted_from_the_bucket(
+    s3_server, s3_file_store, django_capture_on_commit_callbacks
+):
     blob = blob_put(b"withdrawn letter")
-    assert blob_delete_unused(blob.sha256)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert blob_delete_unused(blob.sha256)
+        assert blob_exists(blob.sha256)  # until the purge commits
     assert s3_server.keys(s3_file_store) == []
     assert not blob_exists(blob.sha256) and not Blob.objects.exists()
 

@@ -73,22 +73,45 @@ def test_metadata_edit_records_what_changed(registry):
     assert version.changes == {"title": ["Pöördumine", "Pöördumine (parandatud)"]}
 
 
-def test_restriction_added_purges_file_bytes_and_text(registry):
+def _stored_file_with_text(registry):
     doc = document_upsert(registry=registry, entry=_entry()).document
     file = doc.files.get()
     blob = blob_put(b"secret words")
     File.objects.filter(pk=file.pk).update(
         blob=blob, download_state=File.Download.OK, text="salajane", extract_state=File.Extract.OK
     )
-    outcome = document_upsert(
-        registry=registry, entry=_entry(access="AK", restriction_basis="AvTS § 35 lg 1 p 12", files=())
-    )
+    return file, blob
+
+
+RESTRICTED = {"access": "AK", "restriction_basis": "AvTS § 35 lg 1 p 12", "files": ()}
+
+
+def test_restriction_added_purges_file_bytes_and_text(registry, django_capture_on_commit_callbacks):
+    file, blob = _stored_file_with_text(registry)
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = document_upsert(registry=registry, entry=_entry(**RESTRICTED))
     assert outcome.document.access == Access.AK
     assert outcome.document.versions.last().kind == DocumentVersion.Kind.RESTRICTED
     assert not File.objects.filter(text="salajane").exists()
     assert not blob_path(blob.sha256).exists()
     [basis] = outcome.document.bases.all()
     assert (basis.law, basis.section, basis.subsection, basis.point) == ("AvTS", "35", "1", "12")
+
+
+def test_a_restriction_update_that_fails_after_the_purge_keeps_the_files_bytes(registry, monkeypatch):
+    """The purge deletes bytes only once its transaction commits: rolled back (an error, a deadlock),
+    the file's rows point at bytes that are still there."""
+    file, blob = _stored_file_with_text(registry)
+
+    def fails(*_args):
+        raise RuntimeError("the month's figures could not be written")
+
+    monkeypatch.setattr("dokreg.archive.stats.body_month_move", fails)
+    with pytest.raises(RuntimeError):
+        document_upsert(registry=registry, entry=_entry(**RESTRICTED))
+    file.refresh_from_db()
+    assert file.blob_id == blob.sha256 and file.download_state == File.Download.OK
+    assert blob_path(blob.sha256).read_bytes() == b"secret words"
 
 
 def test_restriction_lifted_is_recorded(registry):

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
+from django.db import transaction
 
 from dokreg.archive.models import Blob
 from dokreg.atomic import atomic_file
@@ -102,13 +103,22 @@ def blob_exists(sha256: str) -> bool:
 
 
 def blob_delete_unused(sha256: str) -> bool:
-    """Remove a blob no file refers to any more (after a restriction or takedown purge)."""
+    """Remove a blob no file refers to any more (after a restriction or takedown purge).
+
+    The row goes now, the bytes when the transaction commits: a purge that fails or is aborted later
+    (a deadlock, then retried) is rolled back to rows that still point at their bytes."""
     if Blob.objects.filter(sha256=sha256, files__isnull=False).exists():
         return False
     Blob.objects.filter(sha256=sha256).delete()
+    transaction.on_commit(lambda: _bytes_delete_unless_stored(sha256))
+    return True
+
+
+def _bytes_delete_unless_stored(sha256: str) -> None:
+    if Blob.objects.filter(sha256=sha256).exists():
+        return  # stored again since (the same bytes in another document): a row always has its bytes
     store = object_store()
     if store is not None:
         store.delete(blob_name(sha256))
     else:
         blob_path(sha256).unlink(missing_ok=True)
-    return True
