@@ -2,9 +2,10 @@
 
 Stage order lives here: a day's sync enqueues the file work of the documents it touched, and
 the file work enqueues indexing. Each task takes ids, loads the rows and calls one service, so a
-task retried after a crash redoes nothing that already happened. With the default ("immediate")
-backend these run in the calling process; with DOKREG_TASKS=database they are queued in the
-database and any number of workers (on PostgreSQL, on several machines) pick them up.
+task retried after a crash redoes nothing that already happened, and one the database aborted
+for a conflict with another worker (a deadlock) runs again at once (``retried``). With the default
+("immediate") backend these run in the calling process; with DOKREG_TASKS=database they are queued
+in the database and any number of workers (on PostgreSQL, on several machines) pick them up.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from dokreg.archive.models import Document
 from dokreg.errors import SourcePaused
 from dokreg.reading.figures import warm_soon
 from dokreg.registries.models import Registry
+from dokreg.transactions import retried
 
 
 @task(queue_name="sync")
+@retried
 def sync_day_task(registry_id: int, day: str, refresh: bool = False) -> dict:
     from dokreg.pipeline.sync import SyncReport, day_sync, registry_connector, registry_pause
 
@@ -73,6 +76,7 @@ def _unfinished_files(registry: Registry, day: date) -> list[int]:
 
 
 @task(queue_name="extract")
+@retried
 def files_task(document_id: int) -> int:
     from dokreg.pipeline.files import document_files_download, document_files_extract
     from dokreg.pipeline.sync import registry_connector
@@ -87,6 +91,7 @@ def files_task(document_id: int) -> int:
 
 
 @task(queue_name="ocr")
+@retried
 def ocr_task(file_id: int) -> None:
     from dokreg.archive.models import File
     from dokreg.pipeline.files import file_ocr
@@ -98,6 +103,7 @@ def ocr_task(file_id: int) -> None:
 
 
 @task(queue_name="index")
+@retried
 def index_task() -> int:
     from dokreg.pipeline.indexing import index_pending
 
