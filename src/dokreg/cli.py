@@ -43,6 +43,12 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number (0 or more)")
+    return int(text)
+
+
 def _shard_number(text: str) -> int:
     from dokreg.search.shards import MAX_SHARDS
 
@@ -278,6 +284,10 @@ def cmd_status(args) -> int:
     for row in rows:
         if row.unfinished:
             print(f"{row.slug}: the last sync never finished (interrupted, or still running); run it again")
+    from dokreg.pipeline.queue import failed_count
+
+    if failed := failed_count():
+        print(f"{failed} queued tasks failed: see `dokreg tasks`, then `dokreg tasks --retry-failed`")
     if args.registry:
         from dokreg.archive.models import Problem
 
@@ -291,6 +301,37 @@ def cmd_status(args) -> int:
 
 def _when(value) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def cmd_tasks(args) -> int:
+    from django.conf import settings
+    from rich.console import Console
+    from rich.table import Table
+
+    from dokreg.pipeline.queue import queue_overview, tasks_failed, tasks_prune, tasks_retry_failed
+
+    if not settings.TASKS["default"]["BACKEND"].startswith("django_tasks_db"):
+        print("tasks run in the calling process here: nothing is queued (DOKREG_TASKS=database queues them)")
+    if args.retry_failed:
+        print(f"{tasks_retry_failed(queue=args.queue)} failed tasks queued again")
+    if args.prune_days is not None:
+        print(f"{tasks_prune(older_than=timedelta(days=args.prune_days))} finished task rows pruned")
+    rows = [row for row in queue_overview() if args.queue in (None, row.queue)]
+    if rows:
+        table = Table("queue", "waiting", "running", "failed", "done", "oldest waiting since")
+        for row in rows:
+            counts = (row.waiting, row.running, row.failed, row.done)
+            table.add_row(row.queue, *map(str, counts), _when(row.oldest_waiting))
+        Console().print(table)
+    else:
+        print("no tasks in the queue" + (f" {args.queue!r}" if args.queue else ""))
+    failed = tasks_failed(queue=args.queue, limit=args.limit)
+    for task in failed:
+        arguments = ", ".join(repr(a) for a in task.args)
+        print(f"  {_when(task.finished_at)} {task.task}({arguments}): {task.error}")
+    if failed and not args.retry_failed:
+        print("run `dokreg tasks --retry-failed` to queue them again once the cause is fixed")
+    return 0
 
 
 def cmd_reprocess(args) -> int:
@@ -602,6 +643,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--registry", help="one registry, with its open problems")
     p.add_argument("--all", action="store_true", help="include registers not covered yet")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser(
+        "tasks",
+        help="the task queue: waiting, running and failed tasks; retry the failed, prune the finished",
+        description="Show each queue's tasks by state (DOKREG_TASKS=database) and the latest failed tasks "
+        "with their error. --retry-failed puts failed tasks back in their queues (every task is safe to "
+        "run again); --prune-days N deletes successful task rows finished more than N days ago.",
+    )
+    p.add_argument("--queue", help="only this queue (sync, extract, ocr, index, …)")
+    p.add_argument("--retry-failed", action="store_true", help="queue the failed tasks again")
+    p.add_argument(
+        "--prune-days", type=_count, metavar="N", help="delete successful task rows older than N days"
+    )
+    p.add_argument("--limit", type=_count, default=20, help="failed tasks listed (default 20)")
+    p.set_defaults(func=cmd_tasks)
 
     p = sub.add_parser(
         "backup",

@@ -56,7 +56,7 @@ def test_follow_loop_beats_and_a_stale_beat_is_mailed_once_per_stale_period(oper
     assert alerts.heartbeat_check(now=beat + timedelta(minutes=90)).mailed and len(smtp_server) == 2
 
 
-def test_digest_lists_requests_restrictions_paused_registers_stalled_tasks_and_failed_extractions(
+def test_digest_lists_requests_restrictions_paused_registers_stalled_and_failed_tasks_and_extractions(
     operators, smtp_server
 ):
     now = timezone.now()
@@ -111,6 +111,18 @@ def test_digest_lists_requests_restrictions_paused_registers_stalled_tasks_and_f
         run_after=now - timedelta(hours=2),
     )
 
+    DBTaskResult.objects.create(
+        status=TaskResultStatus.FAILED,
+        finished_at=now - timedelta(hours=1),
+        args_kwargs={"args": [body.pk, "2025-12-01", False], "kwargs": {}},
+        task_path="dokreg.pipeline.tasks.sync_day_task",
+        backend_name="default",
+        queue_name="sync",
+        run_after=now - timedelta(hours=2),
+        exception_class_path="builtins.RuntimeError",
+        traceback="Traceback (most recent call last):\nRuntimeError: the source went away\n",
+    )
+
     digest, mailed = alerts.digest_send(now=now)
 
     assert mailed
@@ -120,7 +132,7 @@ def test_digest_lists_requests_restrictions_paused_registers_stalled_tasks_and_f
     assert digest.failed_extractions == [("Päästeamet", 1)]
     (mail,) = smtp_server
     text = mail.get_content()
-    assert "(6 vajab tähelepanu)" in mail["Subject"]
+    assert "(7 vajab tähelepanu)" in mail["Subject"]
     for expected in (
         "Uued kinnitatud eemaldamise taotlused: 1",
         f"ÜLETATUD #{overdue.pk} Päästeamet: 7-1/6",
@@ -128,6 +140,9 @@ def test_digest_lists_requests_restrictions_paused_registers_stalled_tasks_and_f
         "Politsei- ja Piirivalveamet",
         "Seisvad tööülesanded (üle tunni töös): 1",
         "Ebaõnnestunud tekstieraldused: 1",
+        "Ebaõnnestunud tööülesanded: 1",
+        "  sync_day_task: 1",
+        "dokreg tasks --retry-failed",
     ):
         assert expected in text, expected
     assert "7-1/6 (dokument" not in text  # not a personal-data basis

@@ -18,6 +18,7 @@ from django.utils import timezone
 from dokreg.archive.models import DocumentVersion, Problem
 from dokreg.desk import mails
 from dokreg.desk.models import AlertState, RemovalRequest
+from dokreg.pipeline.queue import failed_by_task
 from dokreg.registries.models import Registry
 from dokreg.review.bases import is_personal_data
 
@@ -88,10 +89,15 @@ class Digest:
     stalled_tasks: int = 0
     oldest_waiting: timedelta | None = None
     failed_extractions: list[tuple[str, int]] = field(default_factory=list)
+    failed_tasks: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def failed_total(self) -> int:
         return sum(n for _, n in self.failed_extractions)
+
+    @property
+    def failed_task_total(self) -> int:
+        return sum(n for _, n in self.failed_tasks)
 
     @property
     def attention(self) -> int:
@@ -104,6 +110,7 @@ class Digest:
             + self.stalled_tasks
             + (1 if self.oldest_waiting else 0)
             + self.failed_total
+            + self.failed_task_total
         )
 
 
@@ -141,6 +148,7 @@ def digest_build(*, since: datetime, now: datetime) -> Digest:
         stalled_tasks=stalled,
         oldest_waiting=waiting,
         failed_extractions=[(row["registry__name"], row["n"]) for row in failed],
+        failed_tasks=failed_by_task(since=since, until=now),
     )
 
 
