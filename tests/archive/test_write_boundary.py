@@ -116,7 +116,12 @@ WRITE_METHODS = {
 }
 # Write-named calls in the pipeline that touch no archive table: the search index writer, the progress bar,
 # and django-tasks' own queue table (its stale-task recovery).
-NOT_ARCHIVE = {("indexing.py", "writer"), ("progress.py", "self"), ("tasks.py", "DBTaskResult")}
+NOT_ARCHIVE = {
+    ("indexing.py", "writer"),
+    ("progress.py", "self"),
+    ("tasks.py", "DBTaskResult"),
+    ("queue.py", "DBTaskResult"),
+}
 
 
 def _root(node: ast.expr) -> str:

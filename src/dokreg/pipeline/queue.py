@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
@@ -69,7 +69,7 @@ def queue_overview() -> list[QueueRow]:
 def tasks_failed(*, queue: str | None = None, limit: int = 20) -> list[FailedTask]:
     """The most recently failed tasks first."""
     rows = (
-        _failed(queue)
+        DBTaskResult.objects.filter(_failed(queue))
         .order_by("-finished_at")
         .only("id", "task_path", "args_kwargs", "finished_at", "exception_class_path", "traceback")
     )
@@ -92,8 +92,7 @@ def failed_count() -> int:
 def failed_by_task(*, since: datetime, until: datetime) -> list[tuple[str, int]]:
     """How many tasks of each kind failed in the period, most first (for the digest)."""
     rows = (
-        _failed(None)
-        .filter(finished_at__gte=since, finished_at__lt=until)
+        DBTaskResult.objects.filter(_failed(None), finished_at__gte=since, finished_at__lt=until)
         .values("task_path")
         .annotate(n=Count("id"))
         .order_by("-n", "task_path")
@@ -103,7 +102,7 @@ def failed_by_task(*, since: datetime, until: datetime) -> list[tuple[str, int]]
 
 def tasks_retry_failed(*, queue: str | None = None) -> int:
     """Put the failed tasks back in their queues, as they were enqueued; returns how many."""
-    return _failed(queue).update(
+    return DBTaskResult.objects.filter(_failed(queue)).update(
         status=TaskResultStatus.READY,
         started_at=None,
         finished_at=None,
@@ -124,9 +123,9 @@ def tasks_prune(*, older_than: timedelta, now: datetime | None = None) -> int:
     return pruned
 
 
-def _failed(queue: str | None):
-    failed = DBTaskResult.objects.failed()
-    return failed.filter(queue_name=queue) if queue else failed
+def _failed(queue: str | None) -> Q:
+    where = Q(status=TaskResultStatus.FAILED)
+    return where & Q(queue_name=queue) if queue else where
 
 
 def _error_line(class_path: str, traceback: str) -> str:
