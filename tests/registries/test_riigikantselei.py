@@ -26,7 +26,7 @@ from dokreg.registries.connectors.riigikantselei import (
     split_hierarchy,
     tls_context,
 )
-from dokreg.registries.http import PoliteClient
+from dokreg.registries.http import PoliteClient, trusted_roots
 from dokreg.registries.types import FileRef, RawCapture, RelationRef
 from dokreg.simulator import Corpus, CorpusConfig, FileMaker, SimulatorServer
 from dokreg.simulator.riigikantselei import RiigikantseleiSite, note_id
@@ -445,6 +445,20 @@ def test_the_extra_ca_is_trusted_and_verification_stays_on(tls_server):
         # The same certificate under another name is still refused: hostname checks are on.
         with pytest.raises(SourceUnavailable, match="(?i)mismatch|hostname"):
             client.get(url.replace("127.0.0.1", "localhost"))
+
+
+def test_default_clients_share_one_context_that_still_refuses_an_unknown_ca(tls_server):
+    """A worker makes a client per task; they share one context (the CA bundle read once per process),
+    and sharing it weakens nothing."""
+    url, _certs, _ca_pem = tls_server
+    for _ in range(2):
+        with (
+            PoliteClient("t", 0, 5.0, 0) as client,
+            pytest.raises(SourceUnavailable, match="(?i)certificate verify failed"),
+        ):
+            client.get(url)
+    context = trusted_roots()
+    assert context is trusted_roots() and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
 
 def test_the_connector_uses_the_extra_ca_context_for_https_only():
