@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from dokreg.archive.models import Document
+from dokreg.archive.models import Document, File
 from dokreg.cli import build_parser, cmd_status
 from dokreg.desk import alerts
 from dokreg.pipeline import queue, sync
@@ -124,3 +124,36 @@ def test_bad_numbers_on_the_command_line_are_refused_by_name(capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["tasks", "--prune-days", "-3"])
     assert "'-3' is not a whole number" in capsys.readouterr().err
+
+
+@override_settings(TASKS=QUEUED)
+def test_a_days_sync_queues_file_work_only_for_documents_with_files_to_fetch():
+    """Restricted documents and those without files get no files task: most of a register's rows."""
+    corpus = Corpus(
+        CorpusConfig(bodies=1, days=1, start=DAY, docs_per_day=30, big_day_every=0, seed=4, files="pdf")
+    )
+    slug = corpus.bodies[0].slug
+    with SimulatorServer(corpus) as server:
+        registry = registry_save(slug="t-som", family="adr", base_url=server.base_url(slug))
+        sync_enqueue(registry=registry, days=[DAY])
+        work_the_sync_queue()
+        queued = sorted(
+            args["args"][0]
+            for args in DBTaskResult.objects.filter(queue_name="extract").values_list(
+                "args_kwargs", flat=True
+            )
+        )
+        public_with_files = sorted(
+            Document.objects.filter(registry=registry, access="public", files__isnull=False)
+            .distinct()
+            .values_list("pk", flat=True)
+        )
+        stored = Document.objects.filter(registry=registry).count()
+        assert 0 < len(queued) < stored and queued == public_with_files
+        call_command(
+            "db_worker", queue_name="extract", batch=True, interval=0, reload=False, worker_id="t:2:y"
+        )
+        assert server.requests["file"] == sum(
+            len(d.listed_files) for d in corpus.documents(slug) if d.is_public
+        )
+        assert not File.objects.filter(document__access="public", download_state="pending").exists()

@@ -46,7 +46,7 @@ def sync_day_task(registry_id: int, day: str, refresh: bool = False) -> dict:
     except SourcePaused as error:
         registry_pause(registry=registry, reason=error.message)
         return {"day": day, "paused": error.message}
-    for document_id in {*touched, *_unfinished_files(registry, date.fromisoformat(day))}:
+    for document_id in _with_file_work([*touched, *_unfinished_files(registry, date.fromisoformat(day))]):
         files_task.enqueue(document_id)
     index_task.enqueue()
     warm_soon(registry.pk)  # a new month changes the body's stamp without hiding anything
@@ -59,19 +59,49 @@ def _unfinished_files(registry: Registry, day: date) -> list[int]:
     `day_sync` only returns the documents it touched; one stored by a killed run is skipped next time, so
     without this its files would stay pending for ever (the inline sync's files stage looks for them too).
     """
-    from django.db.models import Q
+    from dokreg.archive.models import Access, FetchState
 
-    from dokreg.archive.models import Access, FetchState, File
-
-    unfinished = Q(files__download_state=File.Download.PENDING) | Q(
-        files__download_state=File.Download.OK, files__extract_state=File.Extract.PENDING
-    )
     return list(
         Document.objects.filter(
-            unfinished, registry=registry, registered=day, fetch_state=FetchState.OK, access=Access.PUBLIC
+            _file_work(retry_failed=False),
+            registry=registry,
+            registered=day,
+            fetch_state=FetchState.OK,
+            access=Access.PUBLIC,
         )
         .distinct()
         .values_list("pk", flat=True)
+    )
+
+
+def _with_file_work(document_ids: list[int]) -> list[int]:
+    """Of these documents, those with a file to download (again) or to extract: a task for each.
+
+    Most documents of a register have none (restricted ones, letters without attachments): a files
+    task for them would only load the row and find nothing, one task row and a dozen statements each."""
+    from dokreg.archive.models import Access
+
+    work = _file_work(retry_failed=True)
+    found: set[int] = set()
+    ids = sorted(set(document_ids))
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found.update(
+            Document.objects.filter(work, pk__in=chunk, access=Access.PUBLIC).values_list("pk", flat=True)
+        )
+    return sorted(found)
+
+
+def _file_work(*, retry_failed: bool):
+    """A document with a file waiting for its download (or, ``retry_failed``, a failed one) or its
+    extraction."""
+    from django.db.models import Q
+
+    from dokreg.archive.models import File
+
+    download = [File.Download.PENDING, File.Download.FAILED] if retry_failed else [File.Download.PENDING]
+    return Q(files__download_state__in=download) | Q(
+        files__download_state=File.Download.OK, files__extract_state=File.Extract.PENDING
     )
 
 
