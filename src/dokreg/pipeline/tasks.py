@@ -86,7 +86,7 @@ def _with_file_work(document_ids: list[int]) -> list[int]:
     ids = sorted(set(document_ids))
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
-        found.update(
+        found |= set(
             Document.objects.filter(work, pk__in=chunk, access=Access.PUBLIC).values_list("pk", flat=True)
         )
     return sorted(found)
