@@ -89,6 +89,8 @@ class PoliteClient:
         verify: ssl.SSLContext | bool = True,
         resolve: Callable[[str], list[str]] | None = None,
         max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES,
+        turns: Callable[[str, float, float], float] | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         # Kept so a connector can build a sibling client that trusts extra CAs (Riigikantselei).
         self.timeout = timeout
@@ -104,6 +106,9 @@ class PoliteClient:
         self._clock = clock
         self._jitter = jitter
         self._resolve = resolve or _resolve_host
+        # Shared with other processes: (host, interval, Unix time now) -> seconds to wait for this start.
+        self.turns = turns
+        self._wall = wall
         # Origins (scheme, host, port) a redirect may lead to; the connector adds its register's base URL.
         self.allowed_origins: set[tuple[str, str, int]] = set()
         # A pattern every real page of the register's family matches; a challenge only counts without it.
@@ -254,12 +259,18 @@ class PoliteClient:
         return response
 
     def _wait_for_turn(self, host: str) -> None:
-        last = self._last_request.get(host)
-        if last is None or not self.interval:
+        """This process's previous request to the host ended an interval ago, then the host's next
+        start across every process sharing the database (``turns``) has come."""
+        if not self.interval:
             return
-        wait = last + self.interval - self._clock()
+        last = self._last_request.get(host)
+        wait = 0.0 if last is None else last + self.interval - self._clock()
         if wait > 0:
             self._sleep(wait)
+        if self.turns is not None:
+            shared = self.turns(host, self.interval, self._wall())
+            if shared > 0:
+                self._sleep(shared)
 
     def _backoff_wait(self, attempt: int) -> float:
         # Exponential with jitter so many workers that failed together do not come back together.
@@ -402,9 +413,13 @@ def _raise_if_robot_check(url: str, response: httpx.Response, own_markup: re.Pat
 
 
 def client_from_settings(**kw) -> PoliteClient:
-    """A client configured from Django settings (DOKREG_USER_AGENT, DOKREG_REQUEST_*)."""
+    """A client configured from Django settings (DOKREG_USER_AGENT, DOKREG_REQUEST_*), taking its turns
+    at each host with every other process on the database."""
     from django.conf import settings
 
+    from dokreg.registries.turns import host_turn_take
+
+    kw.setdefault("turns", host_turn_take)
     return PoliteClient(
         user_agent=getattr(settings, "DOKREG_USER_AGENT", "dokreg (open archive of public registers)"),
         interval=float(getattr(settings, "DOKREG_REQUEST_INTERVAL", 1.0)),

@@ -45,3 +45,17 @@ class Registry(models.Model):
     @property
     def covered(self) -> bool:
         return self.state != self.State.NOT_COVERED
+
+
+class HostTurn(models.Model):
+    """When the next request to a register's host may start, shared by every process on the database.
+
+    Each process keeps its own requests to a host DOKREG_REQUEST_INTERVAL apart; with several workers
+    (on several machines) that alone would let a register see one request per worker per interval. A
+    request first takes the next start from this row in one statement (``registries.turns``)."""
+
+    host = models.CharField(max_length=255, primary_key=True)
+    next_at = models.FloatField(help_text="Unix time at which the next request may start.")
+
+    def __str__(self) -> str:
+        return f"{self.host} next at {self.next_at:.3f}"

@@ -83,6 +83,7 @@ def _client_trusting_shipped_cas(client: PoliteClient, base_url: str) -> PoliteC
         max_retry_after=client.max_retry_after,
         max_page_bytes=client.max_page_bytes,
         verify=tls_context(),
+        turns=client.turns,
     )
 
 
