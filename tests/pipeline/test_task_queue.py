@@ -127,7 +127,7 @@ def test_bad_numbers_on_the_command_line_are_refused_by_name(capsys):
 
 
 @override_settings(TASKS=QUEUED)
-def test_a_days_sync_queues_file_work_only_for_documents_with_files_to_fetch():
+def test_a_days_sync_queues_file_work_only_for_documents_with_files_to_fetch_and_one_index_run():
     """Restricted documents and those without files get no files task: most of a register's rows."""
     corpus = Corpus(
         CorpusConfig(bodies=1, days=1, start=DAY, docs_per_day=30, big_day_every=0, seed=4, files="pdf")
@@ -157,3 +157,5 @@ def test_a_days_sync_queues_file_work_only_for_documents_with_files_to_fetch():
             len(d.listed_files) for d in corpus.documents(slug) if d.is_public
         )
         assert not File.objects.filter(document__access="public", download_state="pending").exists()
+        # One index run waits, for every document: not one per files task (a commit and a snapshot each).
+        assert DBTaskResult.objects.filter(queue_name="index", status=TaskResultStatus.READY).count() == 1

@@ -48,7 +48,7 @@ def sync_day_task(registry_id: int, day: str, refresh: bool = False) -> dict:
         return {"day": day, "paused": error.message}
     for document_id in _with_file_work([*touched, *_unfinished_files(registry, date.fromisoformat(day))]):
         files_task.enqueue(document_id)
-    index_task.enqueue()
+    index_soon()
     warm_soon(registry.pk)  # a new month changes the body's stamp without hiding anything
     return {"day": day, "listed": report.listed, "new": report.new, "failed": report.failed}
 
@@ -114,7 +114,7 @@ def files_task(document_id: int) -> int:
     document = Document.objects.select_related("registry").get(pk=document_id)
     document_files_download(document=document, connector=registry_connector(document.registry))
     extracted = document_files_extract(document=document)
-    index_task.enqueue()
+    index_soon()
     for file_id in document.files.filter(ocr_pending=True).values_list("pk", flat=True):
         ocr_task.enqueue(file_id)
     return extracted
@@ -129,7 +129,7 @@ def ocr_task(file_id: int) -> None:
     file = File.objects.select_related("document").filter(pk=file_id, ocr_pending=True).first()
     if file is not None:
         file_ocr(file=file)
-        index_task.enqueue()
+        index_soon()
 
 
 @task(queue_name="index")
@@ -138,6 +138,20 @@ def index_task() -> int:
     from dokreg.pipeline.indexing import index_pending
 
     return index_pending()
+
+
+def index_soon() -> None:
+    """Queue an index run, unless one waits in the queue already: not started yet, it will take every
+    document dirty when it starts, this one included. Without this every document's files task left an
+    index task behind, and the indexer committed and published a snapshot per document."""
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if isinstance(index_task.get_backend(), DatabaseBackend):
+        waiting = DBTaskResult.objects.ready().filter(task_path=index_task.module_path, queue_name="index")
+        if waiting.exists():
+            return
+    index_task.enqueue()
 
 
 def sync_enqueue(*, registry: Registry, days: list[date], refresh: bool = False) -> int:
