@@ -19,6 +19,7 @@ The register's TLS chain lacks an intermediate certificate; ``tls_context`` adds
 
 from __future__ import annotations
 
+import functools
 import re
 import ssl
 from dataclasses import dataclass
@@ -69,6 +70,13 @@ def tls_context(extra_dir: Path = CERTS_DIR) -> ssl.SSLContext:
     return context
 
 
+@functools.cache
+def _shipped_cas() -> ssl.SSLContext:
+    """``tls_context`` of the shipped certificates, read once per process: a worker makes a connector
+    for every task (as ``http.trusted_roots`` for the default roots)."""
+    return tls_context()
+
+
 def _client_trusting_shipped_cas(client: PoliteClient, base_url: str) -> PoliteClient:
     """A sibling client with ``tls_context`` for an https register; a caller's own choice is kept."""
     if urlsplit(base_url).scheme != "https" or getattr(client, "verify", None) is not True:
@@ -82,7 +90,7 @@ def _client_trusting_shipped_cas(client: PoliteClient, base_url: str) -> PoliteC
         backoff=client.backoff,
         max_retry_after=client.max_retry_after,
         max_page_bytes=client.max_page_bytes,
-        verify=tls_context(),
+        verify=_shipped_cas(),
         turns=client.turns,
     )
 
