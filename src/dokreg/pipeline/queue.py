@@ -86,7 +86,7 @@ def tasks_failed(*, queue: str | None = None, limit: int = 20) -> list[FailedTas
 
 
 def failed_count() -> int:
-    return DBTaskResult.objects.failed().count()
+    return DBTaskResult.objects.filter(_failed(None)).count()
 
 
 def failed_by_task(*, since: datetime, until: datetime) -> list[tuple[str, int]]:

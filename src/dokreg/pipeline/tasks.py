@@ -46,7 +46,8 @@ def sync_day_task(registry_id: int, day: str, refresh: bool = False) -> dict:
     except SourcePaused as error:
         registry_pause(registry=registry, reason=error.message)
         return {"day": day, "paused": error.message}
-    for document_id in _with_file_work([*touched, *_unfinished_files(registry, date.fromisoformat(day))]):
+    unfinished = _unfinished_files(registry, date.fromisoformat(day))
+    for document_id in sorted({*_with_file_work(touched), *unfinished}):
         files_task.enqueue(document_id)
     index_soon()
     warm_soon(registry.pk)  # a new month changes the body's stamp without hiding anything

@@ -3,9 +3,9 @@
 A process waits for its own previous request to the host to end (``http.PoliteClient``), then takes
 the next start from the host's row: one INSERT … ON CONFLICT DO UPDATE … RETURNING, atomic on
 PostgreSQL and SQLite alike, so two workers never get the same start. Starts are Unix times from the
-machines' clocks (kept by NTP); a start further off than ``MAX_WAIT`` was written by a clock gone wrong,
-and the host's turns start again from this one. The bound is on starts: a download longer than the interval may overlap the next
-request from another process, never one from its own.
+machines' clocks (kept by NTP); a start further off than ``MAX_WAIT`` was written by a clock gone
+wrong, and the host's turns start again from this one. The bound is on starts: a download longer than
+the interval may overlap the next request from another process, never one from its own.
 """
 
 from __future__ import annotations
